@@ -1,0 +1,145 @@
+from oslo_config import cfg
+
+listener_group = cfg.OptGroup(
+    'listener',
+    title='Notification listener options',
+    help="""
+How ``stacktach-ng-listener`` consumes notifications from the message bus:
+which exchanges and topics it listens to, how it batches, and which handlers
+process every batch.
+""")
+
+DEFAULT_EXCHANGES = [
+    'nova', 'glance', 'cinder', 'neutron', 'keystone', 'heat', 'ironic',
+    'designate', 'octavia', 'placement', 'manila', 'trove', 'magnum',
+    'openstack',
+]
+
+DEFAULT_HANDLERS = ['notifications']
+
+ALL_OPTS = [
+    cfg.ListOpt(
+        'exchanges',
+        default=DEFAULT_EXCHANGES,
+        help="""
+Control exchanges to consume notifications from. Each OpenStack service
+publishes to its own exchange (``control_exchange`` of that service, usually
+its name). A listener binds one queue per topic, priority and exchange.
+
+Possible values:
+
+* A list of exchange names. An exchange that no service uses costs one idle
+  binding and nothing else.
+
+Related options:
+
+* ``topics``: the topics consumed on each of these exchanges.
+"""),
+    cfg.ListOpt(
+        'topics',
+        default=['stacktach'],
+        help="""
+Notification topics to consume. The default ``stacktach`` topic must be
+added to each service's ``[oslo_messaging_notifications] topics`` (the
+devstack plugin does this). It is deliberately not ``notifications``:
+consuming Ceilometer's topic would steal its messages.
+
+RabbitMQ queues are named ``<topic>.<priority>``, so one topic means seven
+queues (audit, debug, info, warn, error, critical, sample).
+
+Related options:
+
+* ``pool``: share the queues with other consumers or not.
+"""),
+    cfg.StrOpt(
+        'pool',
+        help="""
+Listener pool name. Listeners with the same pool name share the messages
+(each message goes to one of them); listeners in different pools each get
+every message. Leave unset to consume the topic queues directly.
+
+With RabbitMQ a pool is a queue of its own named after the pool.
+"""),
+    cfg.IntOpt(
+        'batch_size',
+        default=200,
+        min=1,
+        help="""
+Maximum number of notifications processed and committed in one database
+transaction. Larger batches mean fewer transactions and a higher ingest
+rate; a batch is acknowledged only after its transaction commits.
+
+Related options:
+
+* ``batch_timeout``: a partial batch is processed after that many seconds.
+* ``[oslo_messaging_rabbit] rabbit_qos_prefetch_count`` caps the batch size
+  when it is set (0 means no cap).
+"""),
+    cfg.IntOpt(
+        'batch_timeout',
+        default=1,
+        min=1,
+        help="""
+Seconds to wait for a batch to fill before processing what has arrived.
+This bounds how stale the stored data is under low traffic.
+"""),
+    cfg.IntOpt(
+        'workers',
+        default=1,
+        min=1,
+        help="""
+Number of listener worker processes. Workers share the same queues, so more
+workers drain a busy bus faster. On SQLite keep one worker: SQLite has one
+writer at a time.
+"""),
+    cfg.ListOpt(
+        'handlers',
+        default=DEFAULT_HANDLERS,
+        help="""
+Ordered list of ingestion handlers (entry points in the
+``stacktach_ng.handlers`` namespace) that process every batch, inside the
+batch's transaction. ``notifications`` stores the normalized notification
+and must come first: the others receive only notifications it stored for the
+first time, so that a redelivered message changes nothing.
+
+A third-party handler is enabled by installing a package that declares the
+entry point and adding its name here.
+"""),
+    cfg.IntOpt(
+        'max_message_size',
+        default=1024 * 1024,
+        min=1024,
+        help="""
+Largest notification, in bytes of its JSON payload, that is stored. A larger
+one is recorded as rejected (with the reason and an excerpt) and
+acknowledged, so that an absurd message never blocks the queue.
+"""),
+    cfg.FloatOpt(
+        'retry_backoff_max',
+        default=30.0,
+        min=0.1,
+        help="""
+Longest pause, in seconds, after a transient database error (disconnect,
+deadlock, lock wait) before the listener takes the next batch. The pause
+doubles after each consecutive error, starting at 0.5 s, and resets after a
+success. The failed batch itself is requeued, never lost.
+"""),
+    cfg.IntOpt(
+        'heartbeat_interval',
+        default=10,
+        min=1,
+        help="""
+Seconds between two heartbeats of a listener worker in the database. The
+heartbeat carries the worker's counters (stored, duplicates, rejected,
+requeued) used by ``/metrics`` and ``stacktach-ng-status upgrade check``.
+"""),
+]
+
+
+def register_opts(conf):
+    conf.register_group(listener_group)
+    conf.register_opts(ALL_OPTS, group=listener_group)
+
+
+def list_opts():
+    return {listener_group: ALL_OPTS}

@@ -1,0 +1,97 @@
+"""Database access: one ``Database`` per configuration.
+
+oslo.db's enginefacade owns the engines, the connection pool settings and
+the retry/disconnect handling of ``[database]``. Writers get a Core
+``Connection`` inside a transaction (bulk statements are the point of the
+ingest path); readers get a connection on the reader engine, which is the
+slave connection when one is configured.
+"""
+
+import threading
+
+from oslo_db import exception as db_exc
+from oslo_db.sqlalchemy import enginefacade
+import sqlalchemy as sa
+
+# The options of [database] that enginefacade.configure() understands.
+_FACADE_OPTS = (
+    'connection', 'slave_connection', 'sqlite_synchronous', 'mysql_sql_mode',
+    'mysql_wsrep_sync_wait', 'mysql_enable_ndb', 'connection_recycle_time',
+    'connection_debug', 'max_pool_size', 'max_overflow', 'pool_timeout',
+    'connection_trace', 'max_retries', 'retry_interval',
+    'connection_parameters', 'db_max_retries', 'db_inc_retry_interval',
+    'db_retry_interval', 'db_max_retry_interval',
+)
+
+# Errors after which the same transaction may succeed if tried again.
+TRANSIENT_ERRORS = (db_exc.DBConnectionError, db_exc.DBDeadlock,
+                    db_exc.DBDuplicateEntry)
+
+
+class _Context:
+    """enginefacade attaches its transaction state to a context object."""
+
+
+class Database:
+    def __init__(self, conf):
+        self.conf = conf
+        db_conf = conf.database
+        self._facade = enginefacade.transaction_context()
+        self._facade.configure(**{
+            name: db_conf[name] for name in _FACADE_OPTS
+            if name in db_conf and db_conf[name] is not None})
+        self._engine_lock = threading.Lock()
+        self._engine = None
+
+    @property
+    def engine(self):
+        """The writer engine, set up on first use (after a fork)."""
+        if self._engine is None:
+            with self._engine_lock:
+                if self._engine is None:
+                    engine = self._facade.writer.get_engine()
+                    if engine.dialect.name == 'sqlite':
+                        _tune_sqlite(engine)
+                    self._engine = engine
+        return self._engine
+
+    @property
+    def dialect(self):
+        return self.engine.dialect.name
+
+    def writer(self):
+        """Context manager: a Connection in a transaction, committed on exit.
+
+        The transaction rolls back if the block raises.
+        """
+        self.engine  # noqa: B018 - make sure SQLite is tuned first
+        return self._facade.writer.connection.using(_Context())
+
+    def reader(self):
+        """Context manager: a Connection for reads."""
+        self.engine  # noqa: B018
+        return self._facade.reader.connection.using(_Context())
+
+    def dispose(self):
+        """Close the pooled connections (before a fork, at shutdown)."""
+        if self._engine is not None:
+            self._engine.dispose()
+
+
+def _tune_sqlite(engine):
+    """Make SQLite fit a service: WAL for readers beside the writer, and a
+    busy timeout so that a second process waits instead of failing."""
+
+    @sa.event.listens_for(engine, 'connect')
+    def _on_connect(dbapi_connection, connection_record):
+        cursor = dbapi_connection.cursor()
+        try:
+            if engine.url.database not in (None, '', ':memory:'):
+                cursor.execute('PRAGMA journal_mode=WAL')
+            cursor.execute('PRAGMA busy_timeout=30000')
+            cursor.execute('PRAGMA synchronous=NORMAL')
+        finally:
+            cursor.close()
+
+    # Connections made before the listener was attached get it now.
+    engine.pool.dispose()

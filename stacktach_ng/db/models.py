@@ -1,0 +1,100 @@
+"""SQLAlchemy models of the ingest core.
+
+Column names of ``Notification`` are the keys of a normalized record (see
+``stacktach_ng.ingest.normalize``): the notifications handler inserts records
+as they are. Analysis handlers add their own models in their own modules and
+their own migrations.
+"""
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from stacktach_ng.db import types
+
+
+class Base(orm.DeclarativeBase):
+    pass
+
+
+class Notification(Base):
+    """One notification as received, normalized and scrubbed."""
+
+    __tablename__ = 'notifications'
+    __table_args__ = (
+        sa.UniqueConstraint('message_id', name='uq_notifications_message_id'),
+        sa.Index('ix_notifications_generated_at', 'generated_at'),
+        sa.Index('ix_notifications_event_type', 'event_type', 'generated_at'),
+        sa.Index('ix_notifications_request_id', 'request_id'),
+        sa.Index('ix_notifications_global_request_id', 'global_request_id'),
+        sa.Index('ix_notifications_resource', 'resource_id', 'generated_at'),
+        sa.Index('ix_notifications_project', 'project_id', 'generated_at'),
+        sa.Index('ix_notifications_host', 'host', 'generated_at'),
+        sa.Index('ix_notifications_service', 'service', 'generated_at'),
+        {'mysql_charset': 'utf8mb4', 'mysql_engine': 'InnoDB'},
+    )
+
+    id = sa.Column(sa.BigInteger().with_variant(sa.Integer, 'sqlite'),
+                   primary_key=True, autoincrement=True)
+    message_id = sa.Column(sa.String(128), nullable=False)
+    event_type = sa.Column(sa.String(255), nullable=False)
+    priority = sa.Column(sa.String(16), nullable=False)
+    publisher_id = sa.Column(sa.String(255))
+    service = sa.Column(sa.String(64))
+    host = sa.Column(sa.String(255))
+    generated_at = sa.Column(types.DateTime, nullable=False)
+    received_at = sa.Column(types.DateTime, nullable=False)
+    request_id = sa.Column(sa.String(255))
+    global_request_id = sa.Column(sa.String(255))
+    project_id = sa.Column(sa.String(64))
+    user_id = sa.Column(sa.String(64))
+    resource_type = sa.Column(sa.String(64))
+    resource_id = sa.Column(sa.String(255))
+    vm_state = sa.Column(sa.String(32))
+    old_vm_state = sa.Column(sa.String(32))
+    task_state = sa.Column(sa.String(64))
+    old_task_state = sa.Column(sa.String(64))
+    power_state = sa.Column(sa.String(32))
+    object_name = sa.Column(sa.String(128))
+    object_version = sa.Column(sa.String(16))
+    payload = sa.Column(types.JsonText, nullable=False)
+    context = sa.Column(types.JsonText, nullable=False)
+
+
+class RejectedMessage(Base):
+    """A message that could not be stored, kept for the operator to read."""
+
+    __tablename__ = 'rejected_messages'
+    __table_args__ = (
+        sa.Index('ix_rejected_messages_received_at', 'received_at'),
+        {'mysql_charset': 'utf8mb4', 'mysql_engine': 'InnoDB'},
+    )
+
+    id = sa.Column(sa.BigInteger().with_variant(sa.Integer, 'sqlite'),
+                   primary_key=True, autoincrement=True)
+    received_at = sa.Column(types.DateTime, nullable=False)
+    source = sa.Column(sa.String(32), nullable=False)
+    reason = sa.Column(sa.String(255), nullable=False)
+    message_id = sa.Column(sa.String(128))
+    event_type = sa.Column(sa.String(255))
+    publisher_id = sa.Column(sa.String(255))
+    size = sa.Column(sa.Integer, nullable=False)
+    excerpt = sa.Column(types.LongText, nullable=False)
+
+
+class ListenerHeartbeat(Base):
+    """The liveness and counters of one listener worker process."""
+
+    __tablename__ = 'listener_heartbeats'
+    __table_args__ = (
+        {'mysql_charset': 'utf8mb4', 'mysql_engine': 'InnoDB'},
+    )
+
+    worker = sa.Column(sa.String(255), primary_key=True)
+    host = sa.Column(sa.String(255), nullable=False)
+    started_at = sa.Column(types.DateTime, nullable=False)
+    last_seen = sa.Column(types.DateTime, nullable=False)
+    stored = sa.Column(sa.BigInteger, nullable=False, default=0)
+    duplicates = sa.Column(sa.BigInteger, nullable=False, default=0)
+    rejected = sa.Column(sa.BigInteger, nullable=False, default=0)
+    requeued = sa.Column(sa.BigInteger, nullable=False, default=0)
+    batches = sa.Column(sa.BigInteger, nullable=False, default=0)

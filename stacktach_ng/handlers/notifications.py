@@ -1,0 +1,46 @@
+"""The ``notifications`` handler: store each notification once."""
+
+import sqlalchemy as sa
+
+from stacktach_ng.db import models
+from stacktach_ng.handlers import base
+
+_TABLE = models.Notification.__table__
+# Bound parameters per IN list; far below every backend's limit.
+_CHUNK = 500
+
+
+class NotificationsHandler(base.Handler):
+    """Insert the normalized records whose message_id is new.
+
+    Records already stored (a redelivery, a replayed file) are dropped from
+    the batch, so later handlers never count a notification twice. Two
+    concurrent batches carrying the same new message_id make one of them
+    fail on the unique constraint; the pipeline then retries that batch,
+    which now sees the id as stored.
+    """
+
+    def process(self, connection, records):
+        if not records:
+            return []
+        existing = set()
+        ids = [record.row['message_id'] for record in records]
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start:start + _CHUNK]
+            existing.update(connection.execute(
+                sa.select(_TABLE.c.message_id).where(
+                    _TABLE.c.message_id.in_(chunk))).scalars())
+        new = [record for record in records
+               if record.row['message_id'] not in existing]
+        if new:
+            connection.execute(_TABLE.insert(), [r.row for r in new])
+        return new
+
+    def purge(self, connection, before, batch_size):
+        ids = connection.execute(
+            sa.select(_TABLE.c.id).where(_TABLE.c.generated_at < before)
+            .order_by(_TABLE.c.id).limit(batch_size)).scalars().all()
+        if not ids:
+            return 0
+        connection.execute(_TABLE.delete().where(_TABLE.c.id.in_(ids)))
+        return len(ids)

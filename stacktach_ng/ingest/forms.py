@@ -1,0 +1,113 @@
+"""The forms a notification arrives in, brought to one envelope.
+
+The envelope is what an oslo.messaging notification endpoint receives, plus
+the priority::
+
+    {'priority': 'info', 'ctxt': {...}, 'publisher_id': 'compute.host1',
+     'event_type': 'compute.instance.update', 'payload': {...},
+     'metadata': {'message_id': '...', 'timestamp': '...'}}
+
+Forms understood (SPEC section 3), detected from their keys:
+
+* wire v2: ``{"oslo.version": "2.0", "oslo.message": "<json string>"}``
+  (the ``messagingv2`` driver);
+* wire v1: the flat body with ``_context_*`` keys, ``message_id``,
+  ``timestamp``, ``priority`` (the ``messaging`` driver);
+* nova's sample form: ``{priority, event_type, publisher_id, payload}``
+  (wire v1 without context);
+* listener-callback form: ``{ctxt, publisher_id, event_type, payload,
+  metadata}``, with the priority in ``priority`` or ``endpoint_method``.
+"""
+
+import json
+
+from stacktach_ng.ingest.rejection import Rejected
+
+PRIORITIES = ('audit', 'debug', 'info', 'warn', 'error', 'critical',
+              'sample')
+_PRIORITY_ALIASES = {'warning': 'warn', 'fatal': 'critical'}
+
+_CONTEXT_PREFIX = '_context_'
+_V2_VERSION = 'oslo.version'
+_V2_MESSAGE = 'oslo.message'
+
+
+def normalize_priority(value, default='info'):
+    if value is None or value == '':
+        return default
+    text = str(value).lower()
+    text = _PRIORITY_ALIASES.get(text, text)
+    if text not in PRIORITIES:
+        raise Rejected('unknown priority %r' % str(value)[:40])
+    return text
+
+
+def is_envelope_like(obj):
+    """Whether a dict looks like a notification in any known form."""
+    return isinstance(obj, dict) and (
+        'event_type' in obj or _V2_MESSAGE in obj)
+
+
+def from_wire(body):
+    """Envelope of a wire message body (v1, v2 or the sample form)."""
+    if not isinstance(body, dict):
+        raise Rejected('message body is not a JSON object', body)
+    if _V2_MESSAGE in body:
+        inner = body[_V2_MESSAGE]
+        if isinstance(inner, (str, bytes)):
+            try:
+                inner = json.loads(inner)
+            except ValueError as e:
+                raise Rejected('oslo.message is not valid JSON: %s' % e,
+                               body) from None
+        if not isinstance(inner, dict):
+            raise Rejected('oslo.message is not a JSON object', body)
+        body = inner
+    ctxt = {}
+    fields = {}
+    for key, value in body.items():
+        if key.startswith(_CONTEXT_PREFIX):
+            ctxt[key[len(_CONTEXT_PREFIX):]] = value
+        else:
+            fields[key] = value
+    return {
+        'priority': normalize_priority(fields.get('priority')),
+        'ctxt': ctxt,
+        'publisher_id': fields.get('publisher_id'),
+        'event_type': fields.get('event_type'),
+        'payload': fields.get('payload'),
+        'metadata': {'message_id': fields.get('message_id'),
+                     'timestamp': fields.get('timestamp')},
+    }
+
+
+def from_listener(message, priority=None):
+    """Envelope of a listener-callback message (ctxt, ..., metadata)."""
+    if not isinstance(message, dict):
+        raise Rejected('message is not a JSON object', message)
+    metadata = message.get('metadata')
+    if not isinstance(metadata, dict):
+        metadata = {}
+    ctxt = message.get('ctxt')
+    if not isinstance(ctxt, dict):
+        ctxt = {}
+    if priority is None:
+        priority = message.get('priority') or message.get('endpoint_method')
+    return {
+        'priority': normalize_priority(priority),
+        'ctxt': ctxt,
+        'publisher_id': message.get('publisher_id'),
+        'event_type': message.get('event_type'),
+        'payload': message.get('payload'),
+        'metadata': {'message_id': metadata.get('message_id'),
+                     'timestamp': metadata.get('timestamp')},
+    }
+
+
+def to_envelope(obj):
+    """Envelope of a message in any of the four forms."""
+    if not isinstance(obj, dict):
+        raise Rejected('message is not a JSON object', obj)
+    if 'ctxt' in obj or 'metadata' in obj:
+        return from_listener(obj)
+    return from_wire(obj)

@@ -1,0 +1,180 @@
+"""One normalized record per notification, whatever its form and producer.
+
+``normalize()`` takes an envelope (see ``forms``) and returns a ``Record``:
+``row`` holds the columns of the ``notifications`` table (scrubbed payload
+and context as JSON text), ``payload`` and ``context`` the scrubbed
+structures for the handlers that look inside them.
+
+What is extracted, and from where (first found wins):
+
+* service and host: ``publisher_id``, both ``compute.host1`` and
+  ``nova-compute:host1`` forms;
+* generated time: the envelope timestamp, else the context timestamp, else
+  the time of receipt; stored as naive UTC;
+* request ids, project and user: the versioned payload, the legacy payload,
+  the context;
+* the resource: see ``resources``;
+* instance states: legacy ``state``/``old_state``,
+  ``new_task_state``/``old_task_state``; versioned ``state``, ``task_state``,
+  ``power_state`` and the ``state_update`` object of ``instance.update``.
+"""
+
+import hashlib
+import json
+import uuid
+
+from stacktach_ng.ingest import resources
+from stacktach_ng.ingest import scrub
+from stacktach_ng.ingest import timestamps
+from stacktach_ng.ingest.rejection import Rejected
+
+# Namespace of the deterministic ids given to messages that have none.
+MESSAGE_ID_NAMESPACE = uuid.UUID('3d1a7f64-8f0c-5c35-9b3a-5e7c1c9e2b10')
+
+_MAX_ID = 128
+_MAX_EVENT_TYPE = 255
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(',', ':'),
+                          default=str).encode
+
+
+class Record:
+    """A normalized notification on its way through the handlers."""
+
+    __slots__ = ('row', 'payload', 'context')
+
+    def __init__(self, row, payload, context):
+        self.row = row
+        self.payload = payload
+        self.context = context
+
+    def __repr__(self):
+        return '<Record %s %s>' % (self.row['message_id'],
+                                   self.row['event_type'])
+
+
+def split_publisher(publisher_id):
+    """(service, host) of ``compute.host1`` or ``nova-compute:host1``.
+
+    The separator is whichever of ':' and '.' comes first, so that a host
+    that is a domain name stays whole. Without a separator the whole id is
+    the service.
+    """
+    if not publisher_id:
+        return None, None
+    publisher_id = str(publisher_id)
+    colon = publisher_id.find(':')
+    dot = publisher_id.find('.')
+    if colon == -1 and dot == -1:
+        return publisher_id[:64], None
+    if colon == -1 or (dot != -1 and dot < colon):
+        cut = dot
+    else:
+        cut = colon
+    return publisher_id[:cut][:64] or None, publisher_id[cut + 1:][:255] or None
+
+
+def deterministic_message_id(envelope):
+    """A stable id for a message that arrived without one.
+
+    The same content always gets the same id, so a replayed file or a
+    redelivery of an id-less message is still recognised as a duplicate.
+    """
+    canonical = json.dumps(
+        [envelope.get('event_type'), envelope.get('publisher_id'),
+         envelope['metadata'].get('timestamp'), envelope.get('priority'),
+         envelope.get('payload')],
+        sort_keys=True, separators=(',', ':'), default=str)
+    digest = hashlib.sha1(canonical.encode('utf-8'),
+                          usedforsecurity=False).hexdigest()
+    return str(uuid.uuid5(MESSAGE_ID_NAMESPACE, digest))
+
+
+def _text(value, limit):
+    if value is None or value == '':
+        return None
+    if not isinstance(value, str):
+        value = str(value)
+    return value[:limit]
+
+
+def _message_id(envelope):
+    value = envelope['metadata'].get('message_id')
+    if value is None or value == '':
+        return deterministic_message_id(envelope)
+    value = str(value)
+    if len(value) > _MAX_ID:
+        # Keep it unique and bounded rather than truncating into a clash.
+        return 'sha1:' + hashlib.sha1(value.encode('utf-8'),
+                                      usedforsecurity=False).hexdigest()
+    return value
+
+
+def normalize(envelope, received_at, max_size=None):
+    """The ``Record`` of an envelope; raises ``Rejected`` for poison."""
+    event_type = envelope.get('event_type')
+    if not event_type or not isinstance(event_type, str):
+        raise Rejected('missing or invalid event_type', envelope)
+    if len(event_type) > _MAX_EVENT_TYPE:
+        raise Rejected('event_type longer than %d characters'
+                       % _MAX_EVENT_TYPE, envelope)
+    payload = envelope.get('payload')
+    if payload is None:
+        payload = {}
+    if not isinstance(payload, dict):
+        raise Rejected('payload is not a JSON object', envelope)
+    ctxt = envelope.get('ctxt') or {}
+
+    try:
+        payload = scrub.scrub(payload)
+        ctxt = scrub.scrub(ctxt)
+        payload_text = _dumps(payload)
+        context_text = _dumps(ctxt)
+    except RecursionError:
+        raise Rejected('payload nested too deeply', envelope) from None
+    if max_size is not None and len(payload_text) > max_size:
+        raise Rejected('payload of %d bytes is larger than max_message_size '
+                       '(%d)' % (len(payload_text), max_size), envelope,
+                       size=len(payload_text))
+
+    metadata = envelope['metadata']
+    generated_at = (timestamps.parse(metadata.get('timestamp'))
+                    or timestamps.parse(ctxt.get('timestamp'))
+                    or received_at)
+    service, host = split_publisher(envelope.get('publisher_id'))
+
+    data, object_name, object_version = resources.versioned_data(payload)
+    facts = resources.extract(event_type, payload, data, object_name)
+
+    request_id = (facts.get('request_id') or ctxt.get('request_id'))
+    row = {
+        'message_id': _message_id(envelope),
+        'event_type': event_type,
+        'priority': envelope['priority'].upper(),
+        'publisher_id': _text(envelope.get('publisher_id'), 255),
+        'service': service,
+        'host': host,
+        'generated_at': generated_at,
+        'received_at': received_at,
+        'request_id': _text(request_id, 255),
+        'global_request_id': _text(ctxt.get('global_request_id'), 255),
+        'project_id': _text(facts.get('project_id')
+                            or ctxt.get('project_id')
+                            or ctxt.get('tenant_id')
+                            or ctxt.get('tenant')
+                            or ctxt.get('project'), 64),
+        'user_id': _text(facts.get('user_id') or ctxt.get('user_id')
+                         or ctxt.get('user'), 64),
+        'resource_type': _text(facts.get('resource_type'), 64),
+        'resource_id': _text(facts.get('resource_id'), 255),
+        'vm_state': _text(facts.get('vm_state'), 32),
+        'old_vm_state': _text(facts.get('old_vm_state'), 32),
+        'task_state': _text(facts.get('task_state'), 64),
+        'old_task_state': _text(facts.get('old_task_state'), 64),
+        'power_state': _text(facts.get('power_state'), 32),
+        'object_name': _text(object_name, 128),
+        'object_version': _text(object_version, 16),
+        'payload': payload_text,
+        'context': context_text,
+    }
+    return Record(row, payload, ctxt)

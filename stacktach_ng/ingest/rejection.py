@@ -1,0 +1,79 @@
+"""Messages that cannot be stored, and how they are recorded instead."""
+
+import json
+
+EXCERPT_LIMIT = 4096
+
+
+class Rejected(Exception):
+    """A message that is not a storable notification.
+
+    ``reason`` is a short, stable text (it is counted and shown to the
+    operator); the message's identifying fields are kept when known.
+    """
+
+    def __init__(self, reason, message=None, size=None):
+        super().__init__(reason)
+        self.reason = reason[:255]
+        self.message = message
+        self.size = size
+
+
+def _field(message, name):
+    if isinstance(message, dict):
+        value = message.get(name)
+        if value is None and isinstance(message.get('metadata'), dict):
+            value = message['metadata'].get(name)
+        if value is not None:
+            return str(value)[:255]
+    return None
+
+
+def excerpt_of(message, limit=EXCERPT_LIMIT):
+    """A bounded text excerpt of any message, for the operator to read."""
+    if isinstance(message, bytes):
+        text = message[:limit * 4].decode('utf-8', 'replace')
+    elif isinstance(message, str):
+        text = message[:limit * 4]
+    else:
+        try:
+            text = json.dumps(message, default=repr)[:limit * 4]
+        except (TypeError, ValueError, RecursionError):
+            text = repr(message)[:limit * 4]
+    if len(text) > limit:
+        text = text[:limit - 3] + '...'
+    return text
+
+
+def size_of(message):
+    if isinstance(message, (bytes, str)):
+        return len(message)
+    try:
+        return len(json.dumps(message, default=repr))
+    except (TypeError, ValueError, RecursionError):
+        return 0
+
+
+def rejected_row(error, received_at, source):
+    """The ``rejected_messages`` row of a ``Rejected`` error.
+
+    The excerpt is scrubbed: a rejected message is still a message.
+    """
+    from stacktach_ng.ingest import scrub
+
+    message = error.message
+    try:
+        shown = scrub.scrub(message)
+    except RecursionError:
+        shown = '<too deeply nested to show>'
+    size = error.size if error.size is not None else size_of(message)
+    return {
+        'received_at': received_at,
+        'source': source[:32],
+        'reason': error.reason,
+        'message_id': _field(message, 'message_id'),
+        'event_type': _field(message, 'event_type'),
+        'publisher_id': _field(message, 'publisher_id'),
+        'size': min(size, 2 ** 31 - 1),
+        'excerpt': excerpt_of(shown),
+    }

@@ -1,0 +1,45 @@
+"""Timestamps as OpenStack writes them, read into naive UTC datetimes.
+
+Seen in the wild: ``2016-03-07 16:23:09.259310`` (envelope, UTC, no zone),
+``2016-03-07 16:23:09`` (microseconds of 0 dropped), ``2012-10-29T13:42:11Z``,
+``2012-10-29T13:42:11.000000+00:00``, ``2012-10-29 13:42:11.000000`` and
+``""`` or None for "not set".
+"""
+
+import datetime
+
+from oslo_utils import timeutils
+
+_UTC = datetime.timezone.utc
+
+
+def parse(value):
+    """A naive UTC datetime, or None for an empty or unreadable value."""
+    if value is None or value == '':
+        return None
+    if isinstance(value, datetime.datetime):
+        moment = value
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            return datetime.datetime.fromtimestamp(value, _UTC).replace(
+                tzinfo=None)
+        except (OverflowError, OSError, ValueError):
+            return None
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            moment = datetime.datetime.fromisoformat(text)
+        except ValueError:
+            try:
+                moment = timeutils.parse_isotime(text)
+            except ValueError:
+                return None
+    else:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(_UTC).replace(tzinfo=None)
+    return moment
+
+
+def utcnow():
+    return datetime.datetime.now(_UTC).replace(tzinfo=None)
