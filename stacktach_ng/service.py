@@ -29,17 +29,20 @@ def build_conf():
 
 
 def prepare_service(argv=None, config_files=None, register_gmr=True,
-                    setup_logging=True):
+                    setup_logging=True, conf=None):
     """Parse the command line and config files, set up logging and GMR.
 
     :param argv: the command line, program name first (default sys.argv).
     :param config_files: config files to read instead of the default
         search path (``/etc/stacktach-ng/stacktach-ng.conf`` ...).
+    :param conf: a ``ConfigOpts`` from ``build_conf()`` with extra command
+        line options registered; a new one by default.
     :returns: the parsed ``ConfigOpts``.
     """
     if argv is None:
         argv = sys.argv
-    conf = build_conf()
+    if conf is None:
+        conf = build_conf()
     log.set_defaults(
         default_log_levels=log.get_default_log_levels() + _QUIET_LIBRARIES)
     conf(argv[1:], project=PROJECT, validate_default_values=True,

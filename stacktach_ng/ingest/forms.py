@@ -19,8 +19,7 @@ Forms understood (SPEC section 3), detected from their keys:
   metadata}``, with the priority in ``priority`` or ``endpoint_method``.
 """
 
-import json
-
+from stacktach_ng.common import jsonutils
 from stacktach_ng.ingest.rejection import Rejected
 
 PRIORITIES = ('audit', 'debug', 'info', 'warn', 'error', 'critical',
@@ -56,7 +55,7 @@ def from_wire(body):
         inner = body[_V2_MESSAGE]
         if isinstance(inner, (str, bytes)):
             try:
-                inner = json.loads(inner)
+                inner = jsonutils.loads(inner)
             except ValueError as e:
                 raise Rejected('oslo.message is not valid JSON: %s' % e,
                                body) from None

@@ -23,6 +23,7 @@ import hashlib
 import json
 import uuid
 
+from stacktach_ng.common import jsonutils
 from stacktach_ng.ingest import resources
 from stacktach_ng.ingest import scrub
 from stacktach_ng.ingest import timestamps
@@ -34,8 +35,6 @@ MESSAGE_ID_NAMESPACE = uuid.UUID('3d1a7f64-8f0c-5c35-9b3a-5e7c1c9e2b10')
 _MAX_ID = 128
 _MAX_EVENT_TYPE = 255
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(',', ':'),
-                          default=str).encode
 
 
 class Record:
@@ -126,11 +125,9 @@ def normalize(envelope, received_at, max_size=None):
     ctxt = envelope.get('ctxt') or {}
 
     try:
-        payload = scrub.scrub(payload)
-        ctxt = scrub.scrub(ctxt)
-        payload_text = _dumps(payload)
-        context_text = _dumps(ctxt)
-    except RecursionError:
+        payload, payload_text = scrub.scrub_serialized(payload, jsonutils.dumps)
+        ctxt, context_text = scrub.scrub_serialized(ctxt, jsonutils.dumps)
+    except (RecursionError, ValueError):
         raise Rejected('payload nested too deeply', envelope) from None
     if max_size is not None and len(payload_text) > max_size:
         raise Rejected('payload of %d bytes is larger than max_message_size '

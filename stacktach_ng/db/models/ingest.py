@@ -1,4 +1,4 @@
-"""SQLAlchemy models of the ingest core.
+"""Models of the ingest core.
 
 Column names of ``Notification`` are the keys of a normalized record (see
 ``stacktach_ng.ingest.normalize``): the notifications handler inserts records
@@ -7,13 +7,10 @@ their own migrations.
 """
 
 import sqlalchemy as sa
-from sqlalchemy import orm
 
+from stacktach_ng.db.models.base import Base
+from stacktach_ng.db.models.base import MYSQL_TABLE_ARGS
 from stacktach_ng.db import types
-
-
-class Base(orm.DeclarativeBase):
-    pass
 
 
 class Notification(Base):
@@ -30,7 +27,7 @@ class Notification(Base):
         sa.Index('ix_notifications_project', 'project_id', 'generated_at'),
         sa.Index('ix_notifications_host', 'host', 'generated_at'),
         sa.Index('ix_notifications_service', 'service', 'generated_at'),
-        {'mysql_charset': 'utf8mb4', 'mysql_engine': 'InnoDB'},
+        MYSQL_TABLE_ARGS,
     )
 
     id = sa.Column(sa.BigInteger().with_variant(sa.Integer, 'sqlite'),
@@ -66,7 +63,7 @@ class RejectedMessage(Base):
     __tablename__ = 'rejected_messages'
     __table_args__ = (
         sa.Index('ix_rejected_messages_received_at', 'received_at'),
-        {'mysql_charset': 'utf8mb4', 'mysql_engine': 'InnoDB'},
+        MYSQL_TABLE_ARGS,
     )
 
     id = sa.Column(sa.BigInteger().with_variant(sa.Integer, 'sqlite'),
@@ -86,7 +83,7 @@ class ListenerHeartbeat(Base):
 
     __tablename__ = 'listener_heartbeats'
     __table_args__ = (
-        {'mysql_charset': 'utf8mb4', 'mysql_engine': 'InnoDB'},
+        MYSQL_TABLE_ARGS,
     )
 
     worker = sa.Column(sa.String(255), primary_key=True)

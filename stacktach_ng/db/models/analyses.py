@@ -1,0 +1,1 @@
+"""Models of the analyses (lifecycles, timings, traces, errors, summary)."""
