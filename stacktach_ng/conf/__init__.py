@@ -7,6 +7,7 @@ builds a ``ConfigOpts``, registers every group on it with
 ceilometer way), so tests and the all-in-one service can hold several.
 """
 
+from stacktach_ng.conf import analysis
 from stacktach_ng.conf import api
 from stacktach_ng.conf import database
 from stacktach_ng.conf import default
@@ -14,7 +15,8 @@ from stacktach_ng.conf import listener
 from stacktach_ng.conf import retention
 from stacktach_ng.conf import verifier
 
-_MODULES = (default, database, listener, api, verifier, retention)
+_MODULES = (default, database, listener, api, verifier, retention,
+            analysis)
 
 
 def register_opts(conf):

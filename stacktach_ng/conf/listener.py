@@ -15,7 +15,8 @@ DEFAULT_EXCHANGES = [
     'openstack',
 ]
 
-DEFAULT_HANDLERS = ['notifications']
+DEFAULT_HANDLERS = ['notifications', 'lifecycle', 'timings', 'traces',
+                    'errors', 'summary', 'usage']
 
 ALL_OPTS = [
     cfg.ListOpt(
@@ -62,6 +63,7 @@ With RabbitMQ a pool is a queue of its own named after the pool.
 """),
     cfg.IntOpt(
         'batch_size',
+        mutable=True,
         default=200,
         min=1,
         help="""
@@ -74,14 +76,19 @@ Related options:
 * ``batch_timeout``: a partial batch is processed after that many seconds.
 * ``[oslo_messaging_rabbit] rabbit_qos_prefetch_count`` caps the batch size
   when it is set (0 means no cap).
+
+Changes are applied on SIGHUP (the workers restart).
 """),
     cfg.IntOpt(
         'batch_timeout',
+        mutable=True,
         default=1,
         min=1,
         help="""
 Seconds to wait for a batch to fill before processing what has arrived.
 This bounds how stale the stored data is under low traffic.
+
+Changes are applied on SIGHUP (the workers restart).
 """),
     cfg.IntOpt(
         'workers',
@@ -91,6 +98,23 @@ This bounds how stale the stored data is under low traffic.
 Number of listener worker processes. Workers share the same queues, so more
 workers drain a busy bus faster. On SQLite keep one worker: SQLite has one
 writer at a time.
+"""),
+    cfg.IntOpt(
+        'concurrent_batches',
+        mutable=True,
+        default=4,
+        min=1,
+        help="""
+Number of batches a worker processes at the same time, each in its own
+database transaction. A few concurrent batches keep the database busy while
+the next batch is read from the bus; many only add lock contention. On
+SQLite the writes are serialized whatever this value.
+
+When ``[oslo_messaging_rabbit] rabbit_qos_prefetch_count`` is left at 0
+(unlimited), the listener sets it to ``batch_size * (concurrent_batches +
+1)`` so that a long queue is not pulled into memory at once.
+
+Changes are applied on SIGHUP (the workers restart).
 """),
     cfg.ListOpt(
         'handlers',
@@ -107,15 +131,19 @@ entry point and adding its name here.
 """),
     cfg.IntOpt(
         'max_message_size',
+        mutable=True,
         default=1024 * 1024,
         min=1024,
         help="""
 Largest notification, in bytes of its JSON payload, that is stored. A larger
 one is recorded as rejected (with the reason and an excerpt) and
 acknowledged, so that an absurd message never blocks the queue.
+
+Changes are applied on SIGHUP (the workers restart).
 """),
     cfg.FloatOpt(
         'retry_backoff_max',
+        mutable=True,
         default=30.0,
         min=0.1,
         help="""
@@ -123,15 +151,20 @@ Longest pause, in seconds, after a transient database error (disconnect,
 deadlock, lock wait) before the listener takes the next batch. The pause
 doubles after each consecutive error, starting at 0.5 s, and resets after a
 success. The failed batch itself is requeued, never lost.
+
+Changes are applied on SIGHUP (the workers restart).
 """),
     cfg.IntOpt(
         'heartbeat_interval',
+        mutable=True,
         default=10,
         min=1,
         help="""
 Seconds between two heartbeats of a listener worker in the database. The
 heartbeat carries the worker's counters (stored, duplicates, rejected,
 requeued) used by ``/metrics`` and ``stacktach-ng-status upgrade check``.
+
+Changes are applied on SIGHUP (the workers restart).
 """),
 ]
 

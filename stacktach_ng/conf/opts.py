@@ -2,6 +2,7 @@
 
 import collections
 
+from stacktach_ng.conf import analysis
 from stacktach_ng.conf import api
 from stacktach_ng.conf import database
 from stacktach_ng.conf import default
@@ -9,7 +10,7 @@ from stacktach_ng.conf import listener
 from stacktach_ng.conf import retention
 from stacktach_ng.conf import verifier
 
-_MODULES = (default, listener, api, verifier, retention)
+_MODULES = (default, listener, api, verifier, retention, analysis)
 
 
 def list_opts():

@@ -31,6 +31,37 @@ Emit ``<type>.exists.verified`` and ``<type>.exists.failed`` notifications
 through oslo.messaging after each verification, for billing systems that
 consume them. They go to ``[oslo_messaging_notifications]`` topics.
 """),
+    cfg.IntOpt(
+        'claim_timeout',
+        default=600,
+        min=10,
+        help="""
+Seconds a verifier keeps its claim on a batch of exists records. A verifier
+that dies (kill -9, host loss) leaves its claims behind; once they are older
+than this, another pass takes the records over, so that nothing stays
+claimed forever. Keep it well above the time one batch takes.
+
+Related options:
+
+* ``batch_size``: the number of records claimed at once.
+"""),
+    cfg.IntOpt(
+        'batch_size',
+        default=1000,
+        min=1,
+        help="""
+Number of exists records a verifier claims, checks and commits at once.
+Several verifiers share the work batch by batch.
+"""),
+    cfg.IntOpt(
+        'reconcile_window',
+        default=86400,
+        min=0,
+        help="""
+Seconds during which a failed exists record is checked again on every
+pass. When notifications that arrived late (a launch, a delete) now make
+it consistent, it becomes ``reconciled``. 0 disables these checks.
+"""),
 ]
 
 

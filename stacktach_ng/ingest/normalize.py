@@ -11,8 +11,12 @@ What is extracted, and from where (first found wins):
   ``nova-compute:host1`` forms;
 * generated time: the envelope timestamp, else the context timestamp, else
   the time of receipt; stored as naive UTC;
-* request ids, project and user: the versioned payload, the legacy payload,
-  the context;
+* request ids: the versioned payload (nova puts request_id there), the
+  CADF initiator, the context; the global request id from the context
+  (neutron and cinder carry nova's request id there);
+* project and user: the resource owner in the payload before the caller in
+  the context (glance sends an empty context: the image owner is all there
+  is);
 * the resource: see ``resources``;
 * instance states: legacy ``state``/``old_state``,
   ``new_task_state``/``old_task_state``; versioned ``state``, ``task_state``,
@@ -34,7 +38,6 @@ MESSAGE_ID_NAMESPACE = uuid.UUID('3d1a7f64-8f0c-5c35-9b3a-5e7c1c9e2b10')
 
 _MAX_ID = 128
 _MAX_EVENT_TYPE = 255
-
 
 
 class Record:
@@ -59,9 +62,9 @@ def split_publisher(publisher_id):
     that is a domain name stays whole. Without a separator the whole id is
     the service.
     """
-    if not publisher_id:
+    if not publisher_id or type(publisher_id) in (dict, list):
         return None, None
-    publisher_id = str(publisher_id)
+    publisher_id = storable_text(str(publisher_id))
     colon = publisher_id.find(':')
     dot = publisher_id.find('.')
     if colon == -1 and dot == -1:
@@ -70,7 +73,8 @@ def split_publisher(publisher_id):
         cut = dot
     else:
         cut = colon
-    return publisher_id[:cut][:64] or None, publisher_id[cut + 1:][:255] or None
+    return (publisher_id[:cut][:64] or None,
+            publisher_id[cut + 1:][:255] or None)
 
 
 def deterministic_message_id(envelope):
@@ -89,19 +93,35 @@ def deterministic_message_id(envelope):
     return str(uuid.uuid5(MESSAGE_ID_NAMESPACE, digest))
 
 
+def storable_text(text):
+    """``text`` as every database accepts it: no NUL characters (PostgreSQL
+    refuses them) and no lone surrogates (the standard JSON parser lets
+    ``"\\ud800"`` through; it cannot be encoded as UTF-8)."""
+    if not text.isascii():
+        text = text.encode('utf-8', 'replace').decode('utf-8')
+    if '\x00' in text:
+        text = text.replace('\x00', '')
+    return text
+
+
 def _text(value, limit):
+    """A bounded text column from a scalar; None for empty or structured
+    values (a dict where an id is expected is no id)."""
     if value is None or value == '':
         return None
-    if not isinstance(value, str):
+    kind = type(value)
+    if kind is not str:
+        if kind is dict or kind is list or kind is bool:
+            return None
         value = str(value)
-    return value[:limit]
+    return storable_text(value[:limit]) or None
 
 
 def _message_id(envelope):
     value = envelope['metadata'].get('message_id')
     if value is None or value == '':
         return deterministic_message_id(envelope)
-    value = str(value)
+    value = storable_text(str(value))
     if len(value) > _MAX_ID:
         # Keep it unique and bounded rather than truncating into a clash.
         return 'sha1:' + hashlib.sha1(value.encode('utf-8'),
@@ -120,15 +140,25 @@ def normalize(envelope, received_at, max_size=None):
     payload = envelope.get('payload')
     if payload is None:
         payload = {}
-    if not isinstance(payload, dict):
-        raise Rejected('payload is not a JSON object', envelope)
-    ctxt = envelope.get('ctxt') or {}
+    ctxt = envelope.get('ctxt')
+    if not isinstance(ctxt, dict):
+        ctxt = {}
 
     try:
-        payload, payload_text = scrub.scrub_serialized(payload, jsonutils.dumps)
+        payload, payload_text = scrub.scrub_serialized(payload,
+                                                       jsonutils.dumps)
         ctxt, context_text = scrub.scrub_serialized(ctxt, jsonutils.dumps)
-    except (RecursionError, ValueError):
+    except (RecursionError, ValueError, TypeError):
         raise Rejected('payload nested too deeply', envelope) from None
+    if type(payload) is not dict:
+        # oslo.messaging sends any JSON value as a payload (ceilometer's
+        # samples are a list): it is stored as it came, and the handlers
+        # get an empty mapping to look into.
+        payload = {}
+    if not payload_text.isascii():
+        payload_text = storable_text(payload_text)
+    if not context_text.isascii():
+        context_text = storable_text(context_text)
     if max_size is not None and len(payload_text) > max_size:
         raise Rejected('payload of %d bytes is larger than max_message_size '
                        '(%d)' % (len(payload_text), max_size), envelope,
@@ -146,7 +176,7 @@ def normalize(envelope, received_at, max_size=None):
     request_id = (facts.get('request_id') or ctxt.get('request_id'))
     row = {
         'message_id': _message_id(envelope),
-        'event_type': event_type,
+        'event_type': storable_text(event_type),
         'priority': envelope['priority'].upper(),
         'publisher_id': _text(envelope.get('publisher_id'), 255),
         'service': service,

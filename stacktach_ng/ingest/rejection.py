@@ -19,14 +19,32 @@ class Rejected(Exception):
         self.size = size
 
 
-def _field(message, name):
+def _field(message, name, limit=255):
     if isinstance(message, dict):
         value = message.get(name)
         if value is None and isinstance(message.get('metadata'), dict):
             value = message['metadata'].get(name)
-        if value is not None:
-            return str(value)[:255]
+        if value is not None and not isinstance(value, (dict, list)):
+            return _storable(str(value)[:limit]) or None
     return None
+
+
+def _storable(text):
+    from stacktach_ng.ingest import normalize
+
+    return normalize.storable_text(text)
+
+
+def _scrubbed(message, limit):
+    """The message with its secrets masked, before it is cut short (a cut
+    could split a secret from the key that marks it)."""
+    from stacktach_ng.ingest import scrub
+
+    if isinstance(message, bytes):
+        message = message[:limit * 4].decode('utf-8', 'replace')
+    if isinstance(message, str):
+        return scrub.scrub_text(message[:limit * 4])
+    return scrub.scrub_embedded(message)
 
 
 def excerpt_of(message, limit=EXCERPT_LIMIT):
@@ -59,21 +77,19 @@ def rejected_row(error, received_at, source):
 
     The excerpt is scrubbed: a rejected message is still a message.
     """
-    from stacktach_ng.ingest import scrub
-
     message = error.message
     try:
-        shown = scrub.scrub(message)
+        shown = _scrubbed(message, EXCERPT_LIMIT)
     except RecursionError:
         shown = '<too deeply nested to show>'
     size = error.size if error.size is not None else size_of(message)
     return {
         'received_at': received_at,
         'source': source[:32],
-        'reason': error.reason,
-        'message_id': _field(message, 'message_id'),
+        'reason': _storable(error.reason),
+        'message_id': _field(message, 'message_id', 128),
         'event_type': _field(message, 'event_type'),
         'publisher_id': _field(message, 'publisher_id'),
         'size': min(size, 2 ** 31 - 1),
-        'excerpt': excerpt_of(shown),
+        'excerpt': _storable(excerpt_of(shown)),
     }

@@ -2,12 +2,25 @@
 
 Old producers (before oslo.messaging 14.4) put the caller's auth token and
 service catalog in the context, nova puts ``adminPass`` in some payloads,
-and exception messages can quote a password. A value under a secret-looking
-key is replaced by ``MASK``; a string value that mentions a secret is passed
-through oslo.utils' password masking.
+keystone attaches a partial password hash to failed authentications, and
+exception messages can quote a password or a database URL. What is masked:
+
+* the value under a secret-looking key (``MASK``, whatever its type);
+* the ``content`` of a ``{"name": <secret-looking>, "content": ...}``
+  attachment (CADF);
+* inside strings: ``key=value`` / ``"key": "value"`` forms (oslo.utils'
+  password masking), ``token: value`` headers, PEM private keys, and the
+  password of ``scheme://user:password@host`` URLs.
+
+``scrub_text()`` is for text that is not (or no longer) valid JSON, such as
+the excerpt of a rejected message.
 """
 
+import re
+
 from oslo_utils import strutils
+
+from stacktach_ng.common import jsonutils
 
 MASK = '***'
 
@@ -23,15 +36,41 @@ _SECRET_KEY_PARTS = (
 # Words whose presence in a text (lowercased) makes it worth a closer look.
 # Substring tests on a lowercased copy are much faster than a
 # case-insensitive regular expression with alternatives.
-_SECRET_TEXT_WORDS = ('pass', 'token', 'secret', 'credential', 'private')
+_SECRET_TEXT_WORDS = ('pass', 'token', 'secret', 'credential',
+                      'private key')
 
 # The same for a whole serialized document: if none of these occur anywhere
-# in it, neither a key nor a value can be secret and the document is stored
-# as it is, without walking it. Most notifications take this path.
+# in it (and it holds no URL with a password), neither a key nor a value
+# can be secret and the document is stored as it is, without walking it.
+# Most notifications take this path. Every key part above is covered by
+# one of these words.
 _SECRET_DOCUMENT_WORDS = tuple(sorted(set(_SECRET_TEXT_WORDS) | {
-    'catalog', 'fernet', 'sslkey', 'cephxkey', 'keystone_key', 'vnc_key',
-    'auth_key', 'access_key', 'encryption_key', 'encrypted_key',
-    'configdrive'}))
+    'catalog', 'private_key', 'privatekey', 'fernet', 'sslkey', 'cephxkey',
+    'keystone_key', 'vnc_key', 'auth_key', 'access_key', 'encryption_key',
+    'encrypted_key', 'configdrive'}))
+
+# scheme://user:password@host -> scheme://user:***@host
+_URL_CREDENTIALS = re.compile(r'(://[^/\s:@"\'\\]+:)[^/\s@"\'\\]+(@)')
+# "X-Auth-Token: gAAAA...", "token: abc" (mask_password only knows "=").
+_TOKEN_HEADER = re.compile(
+    r'(?i)(token\\?["\']?\s*:\s*\\?["\']?)[^\s"\'\\,;}]+')
+_PEM_PRIVATE_KEY = re.compile(
+    r'-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?'
+    r'(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)', re.DOTALL)
+# For text that is not JSON any more: a secret key with escaped or plain
+# quotes, then a string value.
+_QUOTED_SECRET = re.compile(
+    r'(?i)([\w.-]*(?:%s)[\w.-]*\\*["\']\s*:\s*\\*["\'])(.*?)(\\*["\'])'
+    % '|'.join(re.escape(part) for part in _SECRET_KEY_PARTS))
+# ... or a structure (a service catalog): masked to its closing bracket.
+_STRUCTURED_SECRET = re.compile(
+    r'(?i)[\w.-]*(?:%s)[\w.-]*\\*["\']?\s*[:=]\s*([\[{])'
+    % '|'.join(re.escape(part) for part in _SECRET_KEY_PARTS))
+
+# Attachments (CADF) name their content: {"name": "...password...",
+# "content": "<secret>"}.
+_ATTACHMENT_NAME = 'name'
+_ATTACHMENT_CONTENT = 'content'
 
 
 def _mentions(text, words):
@@ -47,6 +86,7 @@ _MAX_REMEMBERED_KEYS = 20000
 
 
 def is_secret_key(key):
+    """Whether the value under ``key`` is a secret (by the key's name)."""
     verdict = _key_verdicts.get(key)
     if verdict is None:
         lowered = str(key).lower()
@@ -61,9 +101,18 @@ _SHORTEST_SECRET_TEXT = 8
 
 
 def _scrub_text(text):
-    if len(text) >= _SHORTEST_SECRET_TEXT and _mentions(
-            text, _SECRET_TEXT_WORDS):
-        return strutils.mask_password(text, secret=MASK)
+    if len(text) < _SHORTEST_SECRET_TEXT:
+        return text
+    if '://' in text and '@' in text:
+        text = _URL_CREDENTIALS.sub(r'\1' + MASK + r'\2', text)
+    lowered = text.lower()
+    if 'private key' in lowered:
+        text = _PEM_PRIVATE_KEY.sub(MASK, text)
+    if 'token' in lowered:
+        text = _TOKEN_HEADER.sub(r'\1' + MASK, text)
+    for word in _SECRET_TEXT_WORDS:
+        if word in lowered:
+            return strutils.mask_password(text, secret=MASK)
     return text
 
 
@@ -89,6 +138,10 @@ def scrub(value):
                     out[key] = scrub(item)
                 else:
                     out[key] = item
+        name = out.get(_ATTACHMENT_NAME)
+        if (_ATTACHMENT_CONTENT in out and type(name) is str
+                and is_secret_key(name)):
+            out[_ATTACHMENT_CONTENT] = MASK
         return out
     if kind is list:
         return [scrub(item) if type(item) in (dict, list)
@@ -99,13 +152,80 @@ def scrub(value):
     return value
 
 
+def _needs_walk(text):
+    return _mentions(text, _SECRET_DOCUMENT_WORDS) or (
+        '@' in text and _URL_CREDENTIALS.search(text) is not None)
+
+
 def scrub_serialized(value, dumps):
     """``(scrubbed value, its JSON text)`` with one serialization in the
     common case: serialize, look for anything secret-looking in the text,
     and only walk and re-serialize the structure when something is found.
     """
     text = dumps(value)
-    if not _mentions(text, _SECRET_DOCUMENT_WORDS):
+    if not _needs_walk(text):
         return value, text
     value = scrub(value)
     return value, dumps(value)
+
+
+def _mask_structures(text):
+    """Mask the list or mapping that follows each secret key, up to its
+    closing bracket (or the end of a truncated text)."""
+    pieces = []
+    position = 0
+    while True:
+        match = _STRUCTURED_SECRET.search(text, position)
+        if match is None:
+            break
+        start = match.start(1)
+        depth = 0
+        end = len(text)
+        for index in range(start, len(text)):
+            char = text[index]
+            if char in '[{':
+                depth += 1
+            elif char in ']}':
+                depth -= 1
+                if depth == 0:
+                    end = index + 1
+                    break
+        pieces.append(text[position:start])
+        pieces.append(MASK)
+        position = end
+    pieces.append(text[position:])
+    return ''.join(pieces)
+
+
+def scrub_text(text):
+    """Mask secrets in a text that may be broken or embedded JSON.
+
+    A text that parses as JSON is scrubbed as a structure (and returned
+    re-serialized); otherwise secret keys are looked for in the text
+    itself, with plain or escaped quotes. Slower than ``scrub()``: meant
+    for rejected messages, not for the ingest path.
+    """
+    if not _needs_walk(text):
+        return text
+    try:
+        value = jsonutils.loads(text)
+    except (ValueError, RecursionError):
+        value = None
+    else:
+        if isinstance(value, (dict, list)):
+            return jsonutils.dumps(scrub_embedded(value))
+    text = _mask_structures(text)
+    text = _QUOTED_SECRET.sub(r'\1' + MASK + r'\3', text)
+    return _scrub_text(text)
+
+
+def scrub_embedded(value):
+    """``scrub()``, and also the JSON documents carried as strings inside
+    ``value`` (the ``oslo.message`` of a wire v2 body)."""
+    value = scrub(value)
+    if type(value) is dict:
+        for key, item in value.items():
+            if type(item) is str and item[:1] in ('{', '[') and (
+                    _needs_walk(item)):
+                value[key] = scrub_text(item)
+    return value

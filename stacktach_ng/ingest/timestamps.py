@@ -3,7 +3,11 @@
 Seen in the wild: ``2016-03-07 16:23:09.259310`` (envelope, UTC, no zone),
 ``2016-03-07 16:23:09`` (microseconds of 0 dropped), ``2012-10-29T13:42:11Z``,
 ``2012-10-29T13:42:11.000000+00:00``, ``2012-10-29 13:42:11.000000`` and
-``""`` or None for "not set".
+``""`` or None for "not set". Epoch seconds are accepted too.
+
+A time that no database column can hold (years before 1900 or after 9998:
+MySQL's DATETIME starts at year 1000) is treated as unreadable, so that one
+absurd value falls back to another time instead of failing a whole batch.
 """
 
 import datetime
@@ -11,6 +15,8 @@ import datetime
 from oslo_utils import timeutils
 
 _UTC = datetime.timezone.utc
+_MIN_YEAR = 1900
+_MAX_YEAR = 9998
 
 
 def parse(value):
@@ -21,10 +27,13 @@ def parse(value):
         moment = value
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         try:
-            return datetime.datetime.fromtimestamp(value, _UTC).replace(
+            moment = datetime.datetime.fromtimestamp(value, _UTC).replace(
                 tzinfo=None)
         except (OverflowError, OSError, ValueError):
             return None
+        if not _MIN_YEAR <= moment.year <= _MAX_YEAR:
+            return None
+        return moment
     elif isinstance(value, str):
         text = value.strip()
         try:
@@ -37,9 +46,15 @@ def parse(value):
     else:
         return None
     if moment.tzinfo is not None:
-        moment = moment.astimezone(_UTC).replace(tzinfo=None)
+        try:
+            moment = moment.astimezone(_UTC).replace(tzinfo=None)
+        except (OverflowError, ValueError):
+            return None
+    if not _MIN_YEAR <= moment.year <= _MAX_YEAR:
+        return None
     return moment
 
 
 def utcnow():
+    """The current time, naive UTC."""
     return datetime.datetime.now(_UTC).replace(tzinfo=None)

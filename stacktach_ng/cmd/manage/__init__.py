@@ -12,10 +12,11 @@ from oslo_config import cfg
 
 from stacktach_ng.cmd.manage import db
 from stacktach_ng.cmd.manage import ingest
+from stacktach_ng.cmd.manage import usage
 from stacktach_ng import service
 
 # Modules contributing sub-commands, in the order of the help text.
-COMMAND_MODULES = [db, ingest]
+COMMAND_MODULES = [db, ingest, usage]
 
 
 def _add_command_parsers(subparsers):

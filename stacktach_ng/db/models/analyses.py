@@ -1,1 +1,200 @@
-"""Models of the analyses (lifecycles, timings, traces, errors, summary)."""
+"""Models of the analyses (lifecycles, timings, traces, errors, summary).
+
+Every table here is derived from the stored notifications and can be
+rebuilt from them (``stacktach-ng-manage rebuild``). Times are integers,
+microseconds since the Unix epoch (UTC), in columns named ``*_us``; see
+``stacktach_ng.handlers.analysis`` for why. Key columns that may be
+unknown (a request id, a resource id) hold '' rather than NULL so that the
+unique keys the upserts rely on hold.
+"""
+
+import sqlalchemy as sa
+
+from stacktach_ng.db.models.base import Base
+from stacktach_ng.db.models.base import MYSQL_TABLE_ARGS
+from stacktach_ng.db import types
+
+_ID = sa.BigInteger().with_variant(sa.Integer, 'sqlite')
+
+
+class Resource(Base):
+    """The latest known state of a resource (lifecycle handler).
+
+    The state columns come from the state-bearing notification with the
+    greatest (``state_us``, ``state_message_id``), whatever the order of
+    arrival. The full timeline is read from ``notifications`` by resource.
+    """
+
+    __tablename__ = 'resources'
+    __table_args__ = (
+        sa.Index('ix_resources_task_state', 'task_state', 'state_us'),
+        sa.Index('ix_resources_project', 'project_id', 'last_us'),
+        sa.Index('ix_resources_last', 'last_us'),
+        MYSQL_TABLE_ARGS,
+    )
+
+    resource_id = sa.Column(sa.String(255), primary_key=True)
+    resource_type = sa.Column(sa.String(64))
+    project_id = sa.Column(sa.String(64))
+    first_us = sa.Column(sa.BigInteger, nullable=False)
+    last_us = sa.Column(sa.BigInteger, nullable=False)
+    state_us = sa.Column(sa.BigInteger)
+    state_message_id = sa.Column(sa.String(128))
+    vm_state = sa.Column(sa.String(32))
+    task_state = sa.Column(sa.String(64))
+    power_state = sa.Column(sa.String(32))
+    status = sa.Column(sa.String(64))
+    state_event_type = sa.Column(sa.String(255))
+    state_request_id = sa.Column(sa.String(255))
+    state_host = sa.Column(sa.String(255))
+
+
+class Operation(Base):
+    """An operation: ``X.start`` paired with ``X.end`` or ``X.error`` of the
+    same resource and request (timings handler).
+
+    ``start_us`` is the earliest start, ``end_us`` the latest end, and
+    ``outcome`` the outcome of that latest end (NULL while open).
+    """
+
+    __tablename__ = 'operations'
+    __table_args__ = (
+        sa.UniqueConstraint('resource_id', 'request_id', 'operation',
+                            name='uq_operations_key'),
+        sa.Index('ix_operations_operation_end', 'operation', 'end_us'),
+        sa.Index('ix_operations_end_start', 'end_us', 'start_us'),
+        sa.Index('ix_operations_start', 'start_us'),
+        sa.Index('ix_operations_request', 'request_id'),
+        sa.Index('ix_operations_resource', 'resource_id', 'start_us'),
+        sa.Index('ix_operations_project', 'project_id', 'end_us'),
+        MYSQL_TABLE_ARGS,
+    )
+
+    id = sa.Column(_ID, primary_key=True, autoincrement=True)
+    resource_id = sa.Column(sa.String(255), nullable=False)
+    request_id = sa.Column(sa.String(255), nullable=False)
+    operation = sa.Column(sa.String(128), nullable=False)
+    resource_type = sa.Column(sa.String(64))
+    project_id = sa.Column(sa.String(64))
+    service = sa.Column(sa.String(64))
+    host = sa.Column(sa.String(255))
+    end_host = sa.Column(sa.String(255))
+    start_us = sa.Column(sa.BigInteger)
+    end_us = sa.Column(sa.BigInteger)
+    outcome = sa.Column(sa.String(16))
+    start_message_id = sa.Column(sa.String(128))
+    end_message_id = sa.Column(sa.String(128))
+
+
+class Request(Base):
+    """A request id seen in notifications (traces handler)."""
+
+    __tablename__ = 'requests'
+    __table_args__ = (
+        sa.Index('ix_requests_first', 'first_us'),
+        sa.Index('ix_requests_global', 'global_request_id'),
+        sa.Index('ix_requests_project', 'project_id', 'first_us'),
+        sa.Index('ix_requests_operation', 'operation', 'first_us'),
+        MYSQL_TABLE_ARGS,
+    )
+
+    request_id = sa.Column(sa.String(255), primary_key=True)
+    global_request_id = sa.Column(sa.String(255))
+    project_id = sa.Column(sa.String(64))
+    first_us = sa.Column(sa.BigInteger, nullable=False)
+    first_message_id = sa.Column(sa.String(128), nullable=False)
+    last_us = sa.Column(sa.BigInteger, nullable=False)
+    end_us = sa.Column(sa.BigInteger)
+    service = sa.Column(sa.String(64))
+    host = sa.Column(sa.String(255))
+    first_event_type = sa.Column(sa.String(255))
+    operation = sa.Column(sa.String(128))
+    operation_us = sa.Column(sa.BigInteger)
+    failed = sa.Column(sa.Boolean, nullable=False)
+    notifications = sa.Column(sa.Integer, nullable=False)
+
+
+class ProfilerSpan(Base):
+    """One OSProfiler trace point (``<name>-start`` / ``<name>-stop``)."""
+
+    __tablename__ = 'profiler_spans'
+    __table_args__ = (
+        sa.Index('ix_profiler_spans_base', 'base_id'),
+        sa.Index('ix_profiler_spans_request', 'request_id'),
+        MYSQL_TABLE_ARGS,
+    )
+
+    trace_id = sa.Column(sa.String(255), primary_key=True)
+    base_id = sa.Column(sa.String(255))
+    parent_id = sa.Column(sa.String(255))
+    name = sa.Column(sa.String(255))
+    service = sa.Column(sa.String(64))
+    host = sa.Column(sa.String(255))
+    project_id = sa.Column(sa.String(64))
+    request_id = sa.Column(sa.String(255))
+    start_us = sa.Column(sa.BigInteger)
+    end_us = sa.Column(sa.BigInteger)
+    failed = sa.Column(sa.Boolean, nullable=False)
+
+
+class ErrorEvent(Base):
+    """One failure (errors handler), with its fingerprint.
+
+    ``dedupe_key`` identifies the event independently of the notification
+    format, so nova's legacy and versioned twins make one row (the one
+    that names the exception class wins).
+    """
+
+    __tablename__ = 'error_events'
+    __table_args__ = (
+        sa.UniqueConstraint('dedupe_key', name='uq_error_events_key'),
+        sa.Index('ix_error_events_fingerprint', 'fingerprint',
+                 'generated_us'),
+        sa.Index('ix_error_events_generated', 'generated_us'),
+        sa.Index('ix_error_events_project', 'project_id', 'generated_us'),
+        sa.Index('ix_error_events_request', 'request_id'),
+        sa.Index('ix_error_events_resource', 'resource_id'),
+        MYSQL_TABLE_ARGS,
+    )
+
+    id = sa.Column(_ID, primary_key=True, autoincrement=True)
+    dedupe_key = sa.Column(sa.String(40), nullable=False)
+    rank = sa.Column(sa.SmallInteger, nullable=False)
+    message_id = sa.Column(sa.String(128), nullable=False)
+    fingerprint = sa.Column(sa.String(16), nullable=False)
+    exception = sa.Column(sa.String(255))
+    message = sa.Column(types.LongText)
+    masked_message = sa.Column(types.LongText)
+    function_name = sa.Column(sa.String(255))
+    module_name = sa.Column(sa.String(255))
+    operation = sa.Column(sa.String(128))
+    event_type = sa.Column(sa.String(255), nullable=False)
+    priority = sa.Column(sa.String(16), nullable=False)
+    generated_us = sa.Column(sa.BigInteger, nullable=False)
+    service = sa.Column(sa.String(64))
+    host = sa.Column(sa.String(255))
+    request_id = sa.Column(sa.String(255))
+    resource_id = sa.Column(sa.String(255))
+    project_id = sa.Column(sa.String(64))
+
+
+class SummaryCount(Base):
+    """Notification and error counts per time bucket, event type, service,
+    host and project (summary handler)."""
+
+    __tablename__ = 'summary_counts'
+    __table_args__ = (
+        sa.UniqueConstraint('bucket_us', 'event_type', 'service', 'host',
+                            'project_id', name='uq_summary_counts_key'),
+        sa.Index('ix_summary_counts_project', 'project_id', 'bucket_us'),
+        MYSQL_TABLE_ARGS,
+    )
+
+    id = sa.Column(_ID, primary_key=True, autoincrement=True)
+    bucket_us = sa.Column(sa.BigInteger, nullable=False)
+    event_type = sa.Column(sa.String(255), nullable=False)
+    service = sa.Column(sa.String(64), nullable=False)
+    host = sa.Column(sa.String(255), nullable=False)
+    project_id = sa.Column(sa.String(64), nullable=False)
+    notifications = sa.Column(sa.BigInteger, nullable=False)
+    errors = sa.Column(sa.BigInteger, nullable=False)

@@ -1,0 +1,69 @@
+"""``stacktach-ng-listener``: the notification listener daemon.
+
+Runs ``[listener] workers`` worker processes with oslo.service (threading
+backend). SIGTERM stops consuming, lets the batches in flight commit and be
+acknowledged, and exits 0; SIGHUP re-reads the mutable options of the
+config files and restarts the workers with them.
+"""
+
+import logging
+import sys
+
+import sqlalchemy.exc as sa_exc
+from oslo_config import cfg
+from oslo_db import exception as db_exc
+from oslo_service import service as os_service
+
+from stacktach_ng import service
+from stacktach_ng.db import api as db_api
+from stacktach_ng.db import migration
+from stacktach_ng.ingest import listener
+
+LOG = logging.getLogger(__name__)
+
+PROG = 'stacktach-ng-listener'
+
+
+def check_schema(conf):
+    """None when the database schema is at head, else the error to print."""
+    database = db_api.Database(conf)
+    try:
+        if migration.is_at_head(database):
+            return None
+        current = migration.current_revision(database)
+    except (db_exc.DBError, sa_exc.SQLAlchemyError) as e:
+        return 'cannot read the database schema version: %s' % (
+            str(e).splitlines()[0] if str(e) else type(e).__name__)
+    finally:
+        database.dispose()
+    return ('the database schema is at revision %s but this version needs '
+            '%s: run "stacktach-ng-manage db upgrade" first'
+            % (current or '<empty>', migration.head_revision()))
+
+
+def main(argv=None):
+    argv = sys.argv if argv is None else argv
+    try:
+        conf = service.prepare_service(argv)
+    except cfg.Error as e:
+        sys.stderr.write('%s: %s\n' % (PROG, e))
+        return 2
+    error = check_schema(conf)
+    if error:
+        LOG.error('Not starting: %s', error)
+        sys.stderr.write('%s: %s\n' % (PROG, error))
+        return 1
+    if (conf.database.connection.startswith('sqlite')
+            and conf.listener.workers > 1):
+        LOG.warning('[listener] workers is %d on SQLite: SQLite has one '
+                    'writer at a time, so the workers wait for each other; '
+                    'use MySQL/MariaDB or PostgreSQL to scale out',
+                    conf.listener.workers)
+    launcher = os_service.launch(
+        conf, listener.ListenerService(conf),
+        workers=conf.listener.workers, restart_method='mutate')
+    return launcher.wait() or 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,336 @@
+"""What the analysis handlers share: event naming, times, commutative upserts.
+
+Derived data is a pure function of the SET of stored notifications: batches
+commit concurrently and out of order, and the same event may arrive twice
+(a redelivery has the same message id and is dropped by the
+``notifications`` handler; nova's ``both`` format sends a legacy and a
+versioned twin with different message ids). So every derived row is either
+
+* a fact of one notification (inserted once), or
+* an aggregate merged with ``INSERT ... ON CONFLICT DO UPDATE`` (MySQL
+  ``ON DUPLICATE KEY UPDATE``) whose update expressions are commutative:
+  MIN, MAX, "the value carried by the greatest (time, message id)", sums.
+
+Times in derived tables are integers: microseconds since the Unix epoch
+(UTC), columns named ``*_us``. Durations are then a portable subtraction and
+the merge expressions compare integers.
+"""
+
+import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite
+
+from stacktach_ng.handlers import base
+
+EPOCH = datetime.datetime(1970, 1, 1)
+_MICROSECOND = datetime.timedelta(microseconds=1)
+
+# Rows per statement: bounded, far below every backend's parameter limit.
+CHUNK = 500
+
+START = 'start'
+END = 'end'
+ERROR = 'error'
+
+ERROR_PRIORITIES = frozenset(('ERROR', 'CRITICAL'))
+
+# Legacy nova instance actions whose names differ from the versioned ones
+# (after the dots inside the action became underscores).
+_INSTANCE_ALIASES = {
+    'finish_resize': 'resize_finish',
+}
+
+# The functions nova's ``wrap_exception`` names a legacy ERROR notification
+# after, and the operation whose failure they report.
+FUNCTION_OPERATIONS = {
+    'build_and_run_instance': 'instance.create',
+    'run_instance': 'instance.create',
+    'terminate_instance': 'instance.delete',
+    'soft_delete_instance': 'instance.soft_delete',
+    'restore_instance': 'instance.restore',
+    'rebuild_instance': 'instance.rebuild',
+    'reboot_instance': 'instance.reboot',
+    'rescue_instance': 'instance.rescue',
+    'unrescue_instance': 'instance.unrescue',
+    'snapshot_instance': 'instance.snapshot',
+    'backup_instance': 'instance.snapshot',
+    'stop_instance': 'instance.power_off',
+    'start_instance': 'instance.power_on',
+    'power_off_instance': 'instance.power_off',
+    'power_on_instance': 'instance.power_on',
+    'pause_instance': 'instance.pause',
+    'unpause_instance': 'instance.unpause',
+    'suspend_instance': 'instance.suspend',
+    'resume_instance': 'instance.resume',
+    'shelve_instance': 'instance.shelve',
+    'shelve_offload_instance': 'instance.shelve_offload',
+    'unshelve_instance': 'instance.unshelve',
+    'prep_resize': 'instance.resize_prep',
+    'resize_instance': 'instance.resize',
+    'finish_resize': 'instance.resize_finish',
+    'confirm_resize': 'instance.resize_confirm',
+    'revert_resize': 'instance.resize_revert',
+    'finish_revert_resize': 'instance.resize_revert',
+    'attach_volume': 'instance.volume_attach',
+    'detach_volume': 'instance.volume_detach',
+    'swap_volume': 'instance.volume_swap',
+    'attach_interface': 'instance.interface_attach',
+    'detach_interface': 'instance.interface_detach',
+    'live_migration': 'instance.live_migration',
+    'pre_live_migration': 'instance.live_migration_pre',
+    'post_live_migration_at_destination': 'instance.live_migration_post_dest',
+    'rollback_live_migration_at_destination':
+        'instance.live_migration_rollback_dest',
+    'trigger_crash_dump': 'instance.trigger_crash_dump',
+}
+
+# Operations that are steps of a larger one, and the name of that one.
+FAMILIES = {
+    'instance.resize_prep': 'instance.resize',
+    'instance.resize': 'instance.resize',
+    'instance.resize_finish': 'instance.resize',
+    'instance.resize_confirm': 'instance.resize',
+    'instance.resize_revert': 'instance.resize',
+    'instance.live_migration_pre': 'instance.live_migration',
+    'instance.live_migration_post': 'instance.live_migration',
+    'instance.live_migration_post_dest': 'instance.live_migration',
+    'instance.live_migration_rollback': 'instance.live_migration',
+    'instance.live_migration_rollback_dest': 'instance.live_migration',
+    'instance.live_migration_abort': 'instance.live_migration',
+    'instance.live_migration_force_complete': 'instance.live_migration',
+    'instance.rebuild_scheduled': 'instance.rebuild',
+    'instance.rebuild': 'instance.rebuild',
+}
+
+# The steps that open a new multi-step operation of their family.
+FAMILY_OPENERS = frozenset((
+    'instance.resize_prep', 'instance.live_migration_pre',
+    'instance.rebuild_scheduled'))
+
+# Instance task states and the service an instance stuck in them waits on.
+TASK_STATE_SERVICES = {
+    'scheduling': 'scheduler',
+    'networking': 'neutron',
+    'block_device_mapping': 'cinder',
+    'spawning': 'hypervisor',
+    'image_snapshot': 'hypervisor',
+    'image_snapshot_pending': 'hypervisor',
+    'image_pending_upload': 'glance',
+    'image_uploading': 'glance',
+    'deleting': 'hypervisor',
+    'resize_prep': 'scheduler',
+    'resize_migrating': 'hypervisor',
+    'resize_migrated': 'hypervisor',
+    'resize_finish': 'hypervisor',
+    'rebuilding': 'hypervisor',
+    'rebuild_block_device_mapping': 'cinder',
+    'rebuild_spawning': 'hypervisor',
+    'migrating': 'hypervisor',
+    'powering-off': 'hypervisor',
+    'powering-on': 'hypervisor',
+    'rebooting': 'hypervisor',
+    'rebooting_hard': 'hypervisor',
+}
+
+_INSTANCE_UPDATES = frozenset(('compute.instance.update', 'instance.update'))
+
+
+def to_us(value):
+    """Microseconds since the epoch of a naive UTC datetime (None stays)."""
+    if value is None:
+        return None
+    return (value - EPOCH) // _MICROSECOND
+
+
+def from_us(value):
+    """The naive UTC datetime of epoch microseconds (None stays)."""
+    if value is None:
+        return None
+    return EPOCH + datetime.timedelta(microseconds=value)
+
+
+def iso(value):
+    """ISO 8601 text with a 'Z' of epoch microseconds, or None."""
+    if value is None:
+        return None
+    return from_us(value).strftime('%Y-%m-%dT%H:%M:%S.%fZ')
+
+
+def is_instance_update(event_type):
+    return event_type in _INSTANCE_UPDATES
+
+
+def _instance_action(parts):
+    action = '_'.join(part.lstrip('_') for part in parts if part)
+    return _INSTANCE_ALIASES.get(action, action)
+
+
+def operation_of(event_type):
+    """(operation, phase) of an event type; phase is start/end/error/None.
+
+    Legacy and versioned names of the same nova action give the same
+    operation (``compute.instance.resize.prep.start`` and
+    ``instance.resize_prep.start`` are both ``instance.resize_prep``), so
+    nova's ``both`` format merges into one operation.
+    """
+    parts = event_type.split('.')
+    phase = None
+    last = parts[-1]
+    if len(parts) > 1 and last in (START, END, ERROR):
+        phase = last
+        parts = parts[:-1]
+    if parts[0] == 'compute' and len(parts) > 2 and parts[1] == 'instance':
+        # compute.instance.X, and nova's old compute.instance.instance.X.
+        rest = parts[2:]
+        if rest[0] == 'instance' and len(rest) > 1:
+            rest = rest[1:]
+        return 'instance.' + _instance_action(rest), phase
+    if parts[0] == 'instance' and len(parts) > 1:
+        return 'instance.' + _instance_action(parts[1:]), phase
+    return '.'.join(parts), phase
+
+
+def error_operation(event_type, payload):
+    """The operation a failure notification without a phase reports.
+
+    A legacy ``wrap_exception`` notification is named after the failing
+    function (``snapshot_instance``); a versioned ``compute.exception``
+    carries the function's name in its payload.
+    """
+    name = event_type
+    if event_type == 'compute.exception':
+        data = payload.get('nova_object.data')
+        if isinstance(data, dict):
+            name = data.get('function_name') or event_type
+    found = FUNCTION_OPERATIONS.get(name)
+    if found is not None:
+        return found
+    return operation_of(event_type)[0]
+
+
+def is_error(row):
+    """Whether a notification row reports a failure."""
+    return (row['priority'] in ERROR_PRIORITIES
+            or row['event_type'].endswith('.error'))
+
+
+def family_of(operation):
+    return FAMILIES.get(operation, operation)
+
+
+def key_text(value):
+    """A key column's value: unique constraints treat NULLs as distinct,
+    so a missing request or resource is stored as ''."""
+    return value if value is not None else ''
+
+
+# -- commutative merge expressions -------------------------------------
+
+def least(old, new):
+    """MIN of two nullable values (NULL means "not known")."""
+    return sa.case((old.is_(None), new), (new.is_(None), old),
+                   (new < old, new), else_=old)
+
+
+def greatest(old, new):
+    """MAX of two nullable values (NULL means "not known")."""
+    return sa.case((old.is_(None), new), (new.is_(None), old),
+                   (new > old, new), else_=old)
+
+
+def newer(old_time, old_tie, new_time, new_tie):
+    """True when the incoming (time, tie-break) is greater than the stored
+    one; a NULL time never wins."""
+    return sa.and_(
+        new_time.is_not(None),
+        sa.or_(old_time.is_(None), new_time > old_time,
+               sa.and_(new_time == old_time, new_tie > old_tie)))
+
+
+def older(old_time, old_tie, new_time, new_tie):
+    """True when the incoming (time, tie-break) is smaller than the stored
+    one; a NULL time never wins."""
+    return sa.and_(
+        new_time.is_not(None),
+        sa.or_(old_time.is_(None), new_time < old_time,
+               sa.and_(new_time == old_time, new_tie < old_tie)))
+
+
+def upsert(connection, table, rows, keys, merge):
+    """Insert ``rows``, merging each with the stored row of the same key.
+
+    ``merge(stored, incoming)`` returns ``[(column name, expression)]``:
+    ``stored`` is the table's columns, ``incoming`` the proposed row's.
+    The list is applied in order on MySQL, where an assignment sees the
+    columns assigned before it, so a column that others compare with is
+    assigned last. Rows must have distinct keys (merge them first) and the
+    same columns.
+    """
+    if not rows:
+        return
+    # A stable key order keeps concurrent batches from deadlocking.
+    rows = sorted(rows, key=lambda row: tuple(row[k] for k in keys))
+    dialect = connection.dialect.name
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start:start + CHUNK]
+        if dialect == 'mysql':
+            statement = mysql.insert(table)
+            assignments = merge(table.c, statement.inserted)
+            statement = statement.on_duplicate_key_update(assignments)
+        else:
+            module = postgresql if dialect == 'postgresql' else sqlite
+            statement = module.insert(table)
+            assignments = merge(table.c, statement.excluded)
+            statement = statement.on_conflict_do_update(
+                index_elements=list(keys), set_=dict(assignments))
+        connection.execute(statement, chunk)
+
+
+def insert_ignore(connection, table, rows, keys):
+    """Insert the rows whose key is not stored yet (idempotent insert)."""
+    if not rows:
+        return
+    rows = sorted(rows, key=lambda row: tuple(row[k] for k in keys))
+    dialect = connection.dialect.name
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start:start + CHUNK]
+        if dialect == 'mysql':
+            statement = mysql.insert(table).prefix_with('IGNORE')
+        else:
+            module = postgresql if dialect == 'postgresql' else sqlite
+            statement = module.insert(table).on_conflict_do_nothing(
+                index_elements=list(keys))
+        connection.execute(statement, chunk)
+
+
+class AnalysisHandler(base.Handler):
+    """A handler whose derived tables can be emptied and rebuilt.
+
+    ``tables`` lists the tables it owns; ``purge_column`` names the
+    epoch-microsecond column by which its rows age (see ``purge``).
+    """
+
+    tables = ()
+    purge_column = None
+
+    def reset(self, connection):
+        """Delete every derived row (before ``rebuild`` replays)."""
+        for table in self.tables:
+            connection.execute(table.delete())
+
+    def purge(self, connection, before, batch_size):
+        if self.purge_column is None:
+            return 0
+        table = self.tables[0]
+        column = table.c[self.purge_column]
+        pk = list(table.primary_key.columns)[0]
+        ids = connection.execute(
+            sa.select(pk).where(column < to_us(before))
+            .order_by(pk).limit(batch_size)).scalars().all()
+        if not ids:
+            return 0
+        connection.execute(table.delete().where(pk.in_(ids)))
+        return len(ids)

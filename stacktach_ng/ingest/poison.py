@@ -1,0 +1,278 @@
+"""Poison messages that oslo.messaging would drop before any endpoint.
+
+Two kinds of bad message never reach a notification endpoint with
+oslo.messaging as it is, so they would vanish without a trace:
+
+* a body that cannot be decoded (not JSON, not a JSON object, a broken
+  ``oslo.message`` envelope): the rabbit driver fails to build its
+  ``RabbitMessage``, logs "Failed to process message ... skipping it" and
+  rejects the message without requeue (``impl_rabbit.Consumer._callback``);
+* a message whose ``priority`` is missing or unknown: the notification
+  dispatcher logs "Unknown priority" and acknowledges it; a priority that is
+  not a string even makes the dispatcher raise, which requeues the whole
+  batch forever.
+
+SPEC section 3 wants every poison message recorded in ``rejected_messages``
+and acknowledged. This module does it with two small pieces:
+
+``install_rabbit_capture()``
+    replaces the rabbit driver's ``RabbitMessage`` with a subclass that
+    turns a body it cannot decode into a marked message carrying the reason
+    and a bounded excerpt of the raw body. The marked message then travels
+    the normal path (listener, batch, dispatcher) and is acknowledged after
+    its rejected row is committed. Done by replacing a module attribute
+    because the driver offers no hook for it; the structure the replacement
+    relies on is checked first and, if a future oslo.messaging changed it,
+    the listener logs a warning and runs without the capture (those bodies
+    are then dropped by the driver, as before).
+
+``ListenerDispatcher``
+    a ``BatchNotificationDispatcher`` that sorts a batch by priority itself:
+    marked and priority-less messages become ``Rejected`` errors handed to
+    one poison callback, the others go to the endpoint of their priority.
+"""
+
+import logging
+import threading
+
+from oslo_messaging.notify import dispatcher as notify_dispatcher
+
+from stacktach_ng.common import jsonutils
+from stacktach_ng.ingest import forms
+from stacktach_ng.ingest import rejection
+
+LOG = logging.getLogger(__name__)
+
+# Key of the marker in a message the rabbit driver could not decode. Its
+# value is a PoisonBody, a type no JSON document can produce, so that a
+# producer cannot forge the marker.
+POISON_KEY = '_stacktach_ng_poison'
+
+# Raw bytes kept from an undecodable body: enough for the excerpt of the
+# rejected row (which is bounded again there), never the whole message.
+_RAW_EXCERPT_BYTES = rejection.EXCERPT_LIMIT * 4
+_REASON_DETAIL = 160
+
+_install_lock = threading.Lock()
+_installed = None
+
+
+class PoisonBody:
+    """What is known of a message body that could not be decoded."""
+
+    __slots__ = ('reason', 'excerpt', 'size')
+
+    def __init__(self, reason, raw):
+        self.reason = reason
+        if raw is None:
+            raw = b''
+        if isinstance(raw, str):
+            raw = raw.encode('utf-8', 'replace')
+        self.size = len(raw)
+        self.excerpt = bytes(raw[:_RAW_EXCERPT_BYTES]).decode('utf-8',
+                                                              'replace')
+
+    def to_rejected(self):
+        return rejection.Rejected(self.reason, self.excerpt, size=self.size)
+
+
+def decode_body(raw_message, deserialize_msg):
+    """The notification dict of a kombu message; raises ``Rejected``.
+
+    ``raw_message.payload`` decodes the body by its content type. A body
+    published without a content type arrives as text: it is parsed as JSON
+    here rather than dropped, since producers of notifications only ever
+    send JSON.
+    """
+    try:
+        body = raw_message.payload
+        if isinstance(body, (bytes, bytearray, memoryview, str)):
+            body = jsonutils.loads(bytes(body) if not isinstance(body, str)
+                                   else body)
+    except Exception as error:
+        raise rejection.Rejected('message body is not valid JSON: %s'
+                                 % _detail(error)) from None
+    if not isinstance(body, dict):
+        raise rejection.Rejected('message body is not a JSON object')
+    try:
+        body = deserialize_msg(body)
+    except Exception as error:
+        raise rejection.Rejected('undecodable oslo.message envelope: %s'
+                                 % _detail(error)) from None
+    if not isinstance(body, dict):
+        raise rejection.Rejected('oslo.message is not a JSON object')
+    return body
+
+
+def _detail(error):
+    text = str(error).strip().splitlines()
+    text = text[0] if text else type(error).__name__
+    return text[:_REASON_DETAIL]
+
+
+def _rabbit_structure_ok(impl_rabbit):
+    """Whether the rabbit driver is built the way the capture expects.
+
+    Checked, rather than pinned to a version range: ``Consumer._callback``
+    builds ``RabbitMessage(message)`` from a module global, and
+    ``RabbitMessage`` is a dict whose acknowledge/requeue use
+    ``_raw_message``. True of oslo.messaging 5.x up to 18.x at least.
+    """
+    message_cls = getattr(impl_rabbit, 'RabbitMessage', None)
+    consumer = getattr(impl_rabbit, 'Consumer', None)
+    callback = getattr(consumer, '_callback', None)
+    if message_cls is None or callback is None:
+        return False
+    if not (isinstance(message_cls, type) and issubclass(message_cls, dict)):
+        return False
+    code = getattr(callback, '__code__', None)
+    if code is None or 'RabbitMessage' not in code.co_names:
+        return False
+    for method in ('acknowledge', 'requeue'):
+        method_code = getattr(getattr(message_cls, method, None),
+                              '__code__', None)
+        if method_code is None or '_raw_message' not in method_code.co_names:
+            return False
+    return True
+
+
+def install_rabbit_capture():
+    """Make the rabbit driver deliver undecodable bodies as marked messages.
+
+    Idempotent; returns whether the capture is active. Call it in the
+    listener process only (it changes the driver for the whole process;
+    stacktach-ng's listener consumes nothing but notifications).
+    """
+    global _installed
+    with _install_lock:
+        if _installed is not None:
+            return _installed
+        try:
+            from oslo_messaging._drivers import common as rpc_common
+            from oslo_messaging._drivers import impl_rabbit
+        except ImportError as e:
+            LOG.warning('Undecodable messages cannot be captured as rejected '
+                        '(the rabbit driver did not import: %s)', e)
+            _installed = False
+            return False
+        if getattr(impl_rabbit.RabbitMessage, '_stacktach_ng_capture',
+                   False):
+            _installed = True
+            return True
+        if not _rabbit_structure_ok(impl_rabbit):
+            LOG.warning('This oslo.messaging rabbit driver is not built as '
+                        'expected: undecodable messages are dropped by the '
+                        'driver instead of being recorded as rejected')
+            _installed = False
+            return False
+        impl_rabbit.RabbitMessage = _capturing_class(
+            impl_rabbit.RabbitMessage, rpc_common.deserialize_msg)
+        _installed = True
+        return True
+
+
+def _capturing_class(base, deserialize_msg):
+    class CapturingRabbitMessage(base):
+        """``RabbitMessage`` that marks an undecodable body as poison
+        instead of raising (which would make the driver drop it)."""
+
+        _stacktach_ng_capture = True
+
+        def __init__(self, raw_message):
+            try:
+                body = decode_body(raw_message, deserialize_msg)
+            except rejection.Rejected as error:
+                LOG.warning('Undecodable message (%s): recording it as '
+                            'rejected', error.reason)
+                body = {POISON_KEY: PoisonBody(
+                    error.reason, getattr(raw_message, 'body', None))}
+            dict.__init__(self, body)
+            self._raw_message = raw_message
+
+    CapturingRabbitMessage.__name__ = base.__name__
+    CapturingRabbitMessage.__qualname__ = base.__qualname__
+    return CapturingRabbitMessage
+
+
+class ListenerDispatcher(notify_dispatcher.BatchNotificationDispatcher):
+    """Dispatch a batch by priority; poison goes to ``on_poison``.
+
+    ``on_poison(errors)`` receives a list of ``Rejected`` errors and returns
+    None (acknowledge) or ``NotificationResult.REQUEUE``, like an endpoint
+    method. The endpoints' ``filter_rule`` is not supported: the listener's
+    endpoints take everything.
+    """
+
+    def __init__(self, endpoints, on_poison, serializer=None):
+        super().__init__(endpoints, serializer)
+        self._on_poison = on_poison
+
+    def dispatch(self, incoming):
+        by_priority = {}
+        poison = []
+        for raw in incoming:
+            try:
+                priority, message = self.unpack(raw)
+            except rejection.Rejected as error:
+                poison.append((raw, error))
+            except Exception as error:
+                # Whatever a producer managed to send must not fail the
+                # whole batch (that would requeue it forever).
+                poison.append((raw, rejection.Rejected(
+                    'undecodable notification: %s' % _detail(error),
+                    _raw_view(raw))))
+            else:
+                by_priority.setdefault(priority, []).append((raw, message))
+
+        requeues = set()
+        for priority, items in by_priority.items():
+            for _screen, callback in self._callbacks_by_priority.get(
+                    priority, []):
+                result = self._exec_callback(
+                    callback, [message for _raw, message in items])
+                if result == notify_dispatcher.NotificationResult.REQUEUE:
+                    requeues.update(raw for raw, _message in items)
+                    break
+        if poison:
+            result = self._exec_callback(
+                self._on_poison, [error for _raw, error in poison])
+            if result == notify_dispatcher.NotificationResult.REQUEUE:
+                requeues.update(raw for raw, _error in poison)
+        return requeues
+
+    def unpack(self, incoming):
+        """(priority, listener-form message) of one incoming message.
+
+        Raises ``Rejected`` for a marked undecodable body and for a missing
+        or unknown priority (``warning`` and ``fatal`` are accepted as
+        ``warn`` and ``critical``).
+        """
+        body = incoming.message
+        marker = body.get(POISON_KEY)
+        if isinstance(marker, PoisonBody):
+            raise marker.to_rejected()
+        ctxt = self.serializer.deserialize_context(incoming.ctxt)
+        message = {
+            'ctxt': ctxt,
+            'publisher_id': body.get('publisher_id'),
+            'event_type': body.get('event_type'),
+            'payload': self.serializer.deserialize_entity(
+                ctxt, body.get('payload')),
+            'metadata': {'message_id': body.get('message_id'),
+                         'timestamp': body.get('timestamp')},
+        }
+        priority = body.get('priority')
+        if priority is None or priority == '':
+            raise rejection.Rejected('missing priority',
+                                     dict(message, priority=priority))
+        try:
+            priority = forms.normalize_priority(priority)
+        except rejection.Rejected as error:
+            raise rejection.Rejected(
+                error.reason, dict(message, priority=priority)) from None
+        return priority, message
+
+
+def _raw_view(incoming):
+    message = getattr(incoming, 'message', None)
+    return dict(message) if isinstance(message, dict) else repr(message)
