@@ -23,22 +23,48 @@ SUCCESS = 'success'
 ERROR = 'error'
 
 
-def endpoint_of(row, payload):
-    """(operation, phase) of a notification that starts or ends an
-    operation, else None."""
+# Failures that also end another operation of their request: nova's
+# conductor reports "no valid host" for the scheduling that failed.
+_ALSO_ENDS = {
+    'compute_task.build_instances': ('scheduler.select_destinations',),
+}
+
+
+def endpoints_of(row, payload):
+    """[(operation, phase)] of a notification that starts or ends
+    operations (phase start/end/error), else []."""
     operation, phase = analysis.operation_of(row['event_type'])
     if phase is None:
         if row['resource_id'] is None or not analysis.is_error(row):
-            return None
-        return analysis.error_operation(row['event_type'], payload), ERROR
-    return operation[:128], phase
+            return []
+        operation = analysis.error_operation(row['event_type'], payload)
+        phase = ERROR
+    found = [(operation[:128], phase)]
+    if phase == ERROR:
+        found.extend((other, ERROR) for other in _ALSO_ENDS.get(
+            operation, ()))
+    return found
+
+
+def scope_of(row, operation):
+    """The ``scope_id`` of an operation's key (see the model)."""
+    if row['request_id'] is None or operation.startswith('instance.'):
+        return analysis.key_text(row['resource_id'])
+    return ''
+
+
+# (column, smaller is better), most significant first: a legacy endpoint
+# wins over a versioned one whatever their times (see format_of), then
+# the earliest start and the latest end.
+_START_ORDER = (('start_format', True), ('start_us', True),
+                ('start_message_id', True))
+_END_ORDER = (('end_format', True), ('end_us', False),
+              ('end_message_id', False))
 
 
 def _merge(stored, incoming):
-    start_wins = analysis.older(stored.start_us, stored.start_message_id,
-                                incoming.start_us, incoming.start_message_id)
-    end_wins = analysis.newer(stored.end_us, stored.end_message_id,
-                              incoming.end_us, incoming.end_message_id)
+    start_wins = analysis.prefer(stored, incoming, _START_ORDER)
+    end_wins = analysis.prefer(stored, incoming, _END_ORDER)
     return [
         ('host', sa.case((start_wins, incoming.host), else_=stored.host)),
         ('service', sa.case((start_wins, incoming.service),
@@ -47,13 +73,13 @@ def _merge(stored, incoming):
                              else_=stored.end_host)),
         ('outcome', sa.case((end_wins, incoming.outcome),
                             else_=stored.outcome)),
-        # The columns compared above come last (MySQL assigns in order).
-        ('start_message_id', sa.case((start_wins, incoming.start_message_id),
-                                     else_=stored.start_message_id)),
-        ('end_message_id', sa.case((end_wins, incoming.end_message_id),
-                                   else_=stored.end_message_id)),
-        ('start_us', analysis.least(stored.start_us, incoming.start_us)),
-        ('end_us', analysis.greatest(stored.end_us, incoming.end_us)),
+        ('resource_id', analysis.least(stored.resource_id,
+                                       incoming.resource_id)),
+    ] + analysis.assign_compared(
+        stored, incoming, start_wins, _START_ORDER
+    ) + analysis.assign_compared(
+        stored, incoming, end_wins, _END_ORDER
+    ) + [
         ('resource_type', analysis.least(stored.resource_type,
                                          incoming.resource_type)),
         ('project_id', analysis.least(stored.project_id,
@@ -63,11 +89,13 @@ def _merge(stored, incoming):
 
 def _empty(key, row):
     return {
-        'resource_id': key[0], 'request_id': key[1], 'operation': key[2],
+        'scope_id': key[0], 'request_id': key[1], 'operation': key[2],
+        'resource_id': row['resource_id'],
         'resource_type': row['resource_type'],
         'project_id': row['project_id'],
         'service': None, 'host': None, 'end_host': None,
         'start_us': None, 'end_us': None, 'outcome': None,
+        'start_format': None, 'end_format': None,
         'start_message_id': None, 'end_message_id': None,
     }
 
@@ -85,20 +113,28 @@ def merge_endpoint(current, row, phase):
     same rules as the SQL merge."""
     at = analysis.to_us(row['generated_at'])
     message_id = row['message_id']
+    format_ = analysis.format_of(row)
     current['project_id'] = _least(current['project_id'], row['project_id'])
+    current['resource_id'] = _least(current['resource_id'],
+                                    row['resource_id'])
     current['resource_type'] = _least(current['resource_type'],
                                       row['resource_type'])
     if phase == analysis.START:
-        if (current['start_us'] is None
-                or (at, message_id) < (current['start_us'],
-                                       current['start_message_id'])):
+        if analysis.better_start(
+                format_, at, message_id,
+                None if current['start_us'] is None else (
+                    current['start_format'], current['start_us'],
+                    current['start_message_id'])):
             current.update(start_us=at, start_message_id=message_id,
+                           start_format=format_,
                            host=row['host'], service=row['service'])
-    elif (current['end_us'] is None
-          or (at, message_id) > (current['end_us'],
-                                 current['end_message_id'])):
+    elif analysis.better_end(
+            format_, at, message_id,
+            None if current['end_us'] is None else (
+                current['end_format'], current['end_us'],
+                current['end_message_id'])):
         current.update(end_us=at, end_message_id=message_id,
-                       end_host=row['host'],
+                       end_format=format_, end_host=row['host'],
                        outcome=SUCCESS if phase == analysis.END else ERROR)
 
 
@@ -112,18 +148,15 @@ class TimingsHandler(analysis.AnalysisHandler):
         merged = {}
         for record in records:
             row = record.row
-            found = endpoint_of(row, record.payload)
-            if found is None:
-                continue
-            operation, phase = found
-            key = (analysis.key_text(row['resource_id']),
-                   analysis.key_text(row['request_id']), operation)
-            current = merged.get(key)
-            if current is None:
-                current = merged[key] = _empty(key, row)
-            merge_endpoint(current, row, phase)
+            for operation, phase in endpoints_of(row, record.payload):
+                key = (scope_of(row, operation),
+                       analysis.key_text(row['request_id']), operation)
+                current = merged.get(key)
+                if current is None:
+                    current = merged[key] = _empty(key, row)
+                merge_endpoint(current, row, phase)
         analysis.upsert(connection, _TABLE, list(merged.values()),
-                        ('resource_id', 'request_id', 'operation'), _merge)
+                        ('scope_id', 'request_id', 'operation'), _merge)
         return records
 
     def purge(self, connection, before, batch_size):

@@ -16,6 +16,8 @@ or a value that is no notification, becomes a rejected message with its
 reason; it never stops the import.
 """
 
+import contextlib
+import gc
 import gzip
 import io
 import sys
@@ -37,6 +39,7 @@ _MESSAGE_KEYS = frozenset((
     'event_type', 'oslo.message', 'oslo.version', 'payload', 'publisher_id',
     'ctxt', 'metadata', 'message_id', 'priority', 'timestamp'))
 _WRAPPER_KEY = 'notification'
+_V2_MESSAGE = 'oslo.message'
 _CONTEXT_PREFIX = '_context_'
 # Containers nest a few levels at most (a mapping of lists of wrappers...).
 _MAX_NESTING = 4
@@ -154,6 +157,14 @@ def envelopes_of(stream):
     """Envelopes, or ``Rejected`` errors, of every message of a stream."""
     to_envelope = forms.to_envelope
     for value in read_documents(stream):
+        if type(value) is dict and (_V2_MESSAGE in value
+                                    or 'event_type' in value):
+            # The common case, one message a line: no shape detection.
+            try:
+                yield to_envelope(value)
+            except Rejected as error:
+                yield error
+            continue
         if isinstance(value, Rejected):
             yield value
             continue
@@ -162,6 +173,29 @@ def envelopes_of(stream):
                 yield to_envelope(message)
             except Rejected as error:
                 yield error
+
+
+# Parsed notifications are trees of dicts and lists without cycles: plain
+# reference counting frees them. With thousands of them alive per batch the
+# cyclic collector would otherwise run every few hundred allocations and
+# walk every object of the process each time (measured: about a third of
+# the reading time).
+_BULK_GC_THRESHOLD = 100000
+
+
+@contextlib.contextmanager
+def bulk_gc():
+    """Make the cyclic garbage collector run rarely during a bulk import:
+    what exists already is frozen out of its reach, and it waits for many
+    more allocations before it runs. Restored on exit."""
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(_BULK_GC_THRESHOLD, thresholds[1], thresholds[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 class Importer:

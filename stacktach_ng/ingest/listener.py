@@ -57,8 +57,9 @@ PURGE_MODULE = 'stacktach_ng.ingest.purge'
 
 # How many message ids of failed batches a worker remembers.
 _SUSPECTS = 10000
-# Message ids named in a log line.
+# Message ids named in a log line, and the length of an error's text there.
 _IDS_SHOWN = 10
+_ERROR_TEXT = 300
 
 
 def is_transient(error):
@@ -166,6 +167,15 @@ def message_id_of(item):
     return str(message_id)
 
 
+def _error_text(error):
+    """An error on one bounded line (oslo.db's carry the whole SQL)."""
+    lines = str(error).strip().splitlines()
+    text = lines[0] if lines else ''
+    if len(text) > _ERROR_TEXT:
+        text = text[:_ERROR_TEXT - 3] + '...'
+    return '%s: %s' % (type(error).__name__, text)
+
+
 def _ids_text(ids):
     shown = ', '.join(ids[:_IDS_SHOWN])
     if len(ids) > _IDS_SHOWN:
@@ -242,7 +252,7 @@ class BatchEndpoint:
             delay = self.backoff.failed()
             LOG.warning('Transient database error; batch of %d requeued '
                         '(%s), pausing %.1f s: %s', len(items),
-                        _ids_text(ids), delay, error)
+                        _ids_text(ids), delay, _error_text(error))
             return self._requeue(items)
         if not self._suspects.any_seen(ids):
             self._suspects.remember(ids)
@@ -265,7 +275,7 @@ class BatchEndpoint:
             LOG.warning('Transient database error while splitting a failed '
                         'batch of %d; requeued (%s), pausing %.1f s: %s',
                         len(items), _ids_text(ids), delay,
-                        transient.__cause__)
+                        _error_text(transient.__cause__))
             self._count(result)
             return self._requeue(items)
         if len(items) > 1 and len(culprits) == len(items):
@@ -274,16 +284,15 @@ class BatchEndpoint:
             delay = self.backoff.failed()
             LOG.error('Every message of a batch of %d fails on its own; '
                       'requeued (%s), pausing %.1f s: %s', len(items),
-                      _ids_text(ids), delay, error)
+                      _ids_text(ids), delay, _error_text(error))
             return self._requeue(items)
         rejected = []
         for item, culprit_error in culprits:
-            reason = 'processing failed: %s: %s' % (
-                type(culprit_error).__name__, culprit_error)
+            reason = 'processing failed: %s' % _error_text(culprit_error)
             LOG.error('Message %s rejected after failing twice: %s',
                       message_id_of(item), reason)
             rejected.append(rejection.Rejected(
-                reason.splitlines()[0],
+                reason,
                 item.message if isinstance(item, rejection.Rejected)
                 else item))
         try:
@@ -292,7 +301,8 @@ class BatchEndpoint:
             delay = self.backoff.failed()
             LOG.error('Could not record %d rejected messages; batch of %d '
                       'requeued (%s), pausing %.1f s: %s', len(rejected),
-                      len(items), _ids_text(ids), delay, record_error)
+                      len(items), _ids_text(ids), delay,
+                      _error_text(record_error))
             self._count(result)
             return self._requeue(items)
         self._suspects.forget(ids)
@@ -405,7 +415,8 @@ class ListenerService(service.Service):
                      ','.join(handler.name for handler in pipeline.handlers))
             self._heartbeat = heartbeat.Heartbeat(
                 self.database, self.stats, conf.listener.heartbeat_interval,
-                conf.host)
+                conf.host,
+                write_lock=getattr(pipeline, '_write_lock', None))
             self._heartbeat.start()
             if conf.retention.purge_interval > 0:
                 self._purge_thread = threading.Thread(

@@ -114,6 +114,8 @@ def _text(value, limit):
         if kind is dict or kind is list or kind is bool:
             return None
         value = str(value)
+    if len(value) <= limit and value.isascii() and '\x00' not in value:
+        return value
     return storable_text(value[:limit]) or None
 
 
@@ -170,7 +172,8 @@ def normalize(envelope, received_at, max_size=None):
                     or received_at)
     service, host = split_publisher(envelope.get('publisher_id'))
 
-    data, object_name, object_version = resources.versioned_data(payload)
+    data, object_name, object_version = resources.versioned_data(
+        payload, payload_text)
     facts = resources.extract(event_type, payload, data, object_name)
 
     request_id = (facts.get('request_id') or ctxt.get('request_id'))

@@ -34,14 +34,17 @@ _OBJECT_DATA_SUFFIX = '.data'
 _OBJECT_NAME_SUFFIX = '.name'
 _OBJECT_VERSION_SUFFIX = '.version'
 _OBJECT_MARK = '_object.'
+_OBJECT_DATA_MARK = '_object.data"'
 
 
-def versioned_data(payload):
+def versioned_data(payload, payload_text=None):
     """(data, object name, object version) of a versioned payload.
 
     Versioned payloads are ``{"<ns>_object.name", "<ns>_object.version",
     "<ns>_object.data", ...}``: nova uses ``nova_object``, ironic
     ``ironic_object``. A legacy payload returns ``(payload, None, None)``.
+    ``payload_text``, the payload's JSON text when known, saves a scan of
+    the keys of legacy payloads.
     """
     # Fast path: nova, the bulk of versioned traffic.
     data = payload.get('nova_object.data')
@@ -49,6 +52,9 @@ def versioned_data(payload):
         if isinstance(data, dict):
             return (data, payload.get('nova_object.name'),
                     payload.get('nova_object.version'))
+        return payload, None, None
+    if payload_text is not None and _OBJECT_DATA_MARK not in payload_text:
+        # Legacy: the serialized payload shows it without a key scan.
         return payload, None, None
     for key in payload:
         if key.endswith(_OBJECT_DATA_SUFFIX) and _OBJECT_MARK in key:
@@ -172,14 +178,26 @@ _INITIATOR_USER = 'action_initiator_user'
 _EMPTY = (None, '')
 
 
+_type_cache = {}
+_MAX_CACHED_TYPES = 10000
+
+
 def resource_type_of(event_type):
     """The resource type an event type names, or None."""
+    try:
+        return _type_cache[event_type]
+    except KeyError:
+        pass
+    found = None
     parts = event_type.split('.', 3)
     for length in range(min(len(parts), 3), 0, -1):
         found = _PREFIX_TYPES.get('.'.join(parts[:length]))
         if found:
-            return found
-    return None
+            break
+    # Event types are a small vocabulary; the bound keeps garbage out.
+    if len(_type_cache) < _MAX_CACHED_TYPES:
+        _type_cache[event_type] = found
+    return found
 
 
 def _first(mapping, keys):

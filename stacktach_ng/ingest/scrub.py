@@ -42,12 +42,19 @@ _SECRET_TEXT_WORDS = ('pass', 'token', 'secret', 'credential',
 # The same for a whole serialized document: if none of these occur anywhere
 # in it (and it holds no URL with a password), neither a key nor a value
 # can be secret and the document is stored as it is, without walking it.
-# Most notifications take this path. Every key part above is covered by
-# one of these words.
-_SECRET_DOCUMENT_WORDS = tuple(sorted(set(_SECRET_TEXT_WORDS) | {
-    'catalog', 'private_key', 'privatekey', 'fernet', 'sslkey', 'cephxkey',
-    'keystone_key', 'vnc_key', 'auth_key', 'access_key', 'encryption_key',
-    'encrypted_key', 'configdrive'}))
+# Most notifications take this path. Every key part and text word above is
+# covered: a word maps to the more precise words it stands for (checked
+# only when the short word is found, e.g. "private" is a common network
+# label), or to None when it is enough by itself.
+_SECRET_DOCUMENT_WORDS = {
+    'pass': None, 'token': None, 'secret': None, 'credential': None,
+    'catalog': None, 'fernet': None, 'configdrive': None, 'sslkey': None,
+    'cephxkey': None,
+    'private': ('private key', 'private_key', 'privatekey'),
+    '_key': ('keystone_key', 'vnc_key', 'auth_key', 'access_key',
+             'encryption_key', 'encrypted_key'),
+}
+
 
 # scheme://user:password@host -> scheme://user:***@host
 _URL_CREDENTIALS = re.compile(r'(://[^/\s:@"\'\\]+:)[^/\s@"\'\\]+(@)')
@@ -73,11 +80,15 @@ _ATTACHMENT_NAME = 'name'
 _ATTACHMENT_CONTENT = 'content'
 
 
-def _mentions(text, words):
+def _mentions_secret(text):
     lowered = text.lower()
-    for word in words:
+    for word, precise in _SECRET_DOCUMENT_WORDS.items():
         if word in lowered:
-            return True
+            if precise is None:
+                return True
+            for other in precise:
+                if other in lowered:
+                    return True
     return False
 
 
@@ -100,8 +111,24 @@ def is_secret_key(key):
 _SHORTEST_SECRET_TEXT = 8
 
 
+
+
+def _mentions_text_word(text):
+    # Substring tests on a lowercased copy: far faster than a
+    # case-insensitive regular expression with alternatives, which tries
+    # every alternative at every position.
+    lowered = text.lower()
+    for word in _TEXT_TRIGGER_WORDS:
+        if word in lowered:
+            return True
+    return False
+
+
+_TEXT_TRIGGER_WORDS = _SECRET_TEXT_WORDS + ('://',)
+
+
 def _scrub_text(text):
-    if len(text) < _SHORTEST_SECRET_TEXT:
+    if len(text) < _SHORTEST_SECRET_TEXT or not _mentions_text_word(text):
         return text
     if '://' in text and '@' in text:
         text = _URL_CREDENTIALS.sub(r'\1' + MASK + r'\2', text)
@@ -125,19 +152,27 @@ def scrub(value):
     kind = type(value)
     if kind is dict:
         out = {}
+        verdicts = _key_verdicts
+        trigger = _mentions_text_word
         for key, item in value.items():
             if item is None:
                 out[key] = None
-            elif is_secret_key(key):
+                continue
+            secret = verdicts.get(key)
+            if secret is None:
+                secret = is_secret_key(key)
+            if secret:
                 out[key] = MASK
+                continue
+            item_kind = type(item)
+            if item_kind is str:
+                out[key] = (_scrub_text(item)
+                            if len(item) >= _SHORTEST_SECRET_TEXT
+                            and trigger(item) else item)
+            elif item_kind is dict or item_kind is list:
+                out[key] = scrub(item)
             else:
-                item_kind = type(item)
-                if item_kind is str:
-                    out[key] = _scrub_text(item)
-                elif item_kind is dict or item_kind is list:
-                    out[key] = scrub(item)
-                else:
-                    out[key] = item
+                out[key] = item
         name = out.get(_ATTACHMENT_NAME)
         if (_ATTACHMENT_CONTENT in out and type(name) is str
                 and is_secret_key(name)):
@@ -153,7 +188,7 @@ def scrub(value):
 
 
 def _needs_walk(text):
-    return _mentions(text, _SECRET_DOCUMENT_WORDS) or (
+    return _mentions_secret(text) or (
         '@' in text and _URL_CREDENTIALS.search(text) is not None)
 
 

@@ -291,14 +291,16 @@ def wrap_exception_payload(instance, error, **args):
     """The payload of nova's ``wrap_exception`` ERROR event (named after
     the failing function): the exception and the call's arguments."""
     call = dict(args)
-    call['instance'] = nova_object('Instance', '2.8', {
+    # The Instance object goes through nova's JSON serializer, which
+    # writes its fields as a flat dict (the object is dict-compatible).
+    call['instance'] = {
         'uuid': instance.uuid, 'vm_state': instance.vm_state,
         'task_state': instance.task_state, 'host': instance.host,
         'node': instance.node, 'project_id': instance.project.id,
         'user_id': instance.user_id, 'display_name': instance.display_name,
         'instance_type_id': instance.flavor.id,
         'image_ref': instance.image.id, 'launched_on': instance.host,
-        'power_state': instance.power_state})
+        'power_state': instance.power_state}
     return {'exception': exception_kwargs(error), 'args': call}
 
 
@@ -529,7 +531,7 @@ def glance_image(image):
         'tags': [], 'deleted': image.deleted_at is not None,
         'deleted_at': isotime(image.deleted_at), 'os_hidden': False,
         'os_hash_algo': 'sha512',
-        'os_hash_value': None if image.status in ('queued', 'saving')
+        'os_hash_value': None if image.checksum is None
         else image.checksum * 4,
     }
 

@@ -44,9 +44,9 @@ class Notification:
     ``body`` is the wire v1 dict; ``service`` the producing service (and
     RabbitMQ exchange): nova, glance, cinder or neutron; ``format``
     ``legacy`` or ``versioned``; ``resource_type``/``resource_id`` the
-    resource the message names at a place a normalizer knows (None when
-    it names none there, as in legacy scheduler and wrap_exception
-    events and neutron's ``port.create.start``); ``operation`` the
+    resource the message names (None when it names none, as nova's
+    versioned ``compute.exception`` and neutron's ``port.create.start``,
+    a request for a port that has no id yet); ``operation`` the
     ``truth.Operation`` it belongs to, or None (audits).
     """
 
@@ -301,9 +301,8 @@ class Context:
         run.op.phases.append(phase)
         return phase
 
-    def phase_end(self, run, phase, outcome='success'):
-        phase.ended_at = run.t
-        phase.outcome = outcome
+    def phase_end(self, run, phase, outcome='success', ended_by=None):
+        phase.end(run.t, outcome, ended_by)
 
     def pair(self, run, host, name, versioned_name, work, **kwargs):
         """``name.start``, ``work`` seconds (low, high), ``name.end``."""
@@ -394,7 +393,7 @@ def create(ctx, run):
         'scheduler.select_destinations.start',
         lambda: F.legacy_request_spec(instance, image),
         lambda: F.request_spec(instance, image),
-        legacy_service='scheduler', legacy_resource=None)
+        legacy_service='scheduler')
     phase = ctx.phase_start(run, 'scheduler.select_destinations',
                             'scheduler.select_destinations', scheduler)
     if run.plan == 'no_valid_host':
@@ -411,7 +410,7 @@ def create(ctx, run):
                 'request_spec': F.request_spec(instance, image),
                 'state': 'error'}),
             priority='ERROR', legacy_service='compute_task')
-        phase.outcome = 'error'
+        ctx.phase_end(run, phase, 'error', 'compute_task.build_instances')
         ctx.finish(run, 'error', error, 'compute_task.build_instances')
         ctx.wait(run, 0.01, 0.2)
         yield from ctx.update(run, conductor, 'conductor', 'error', None)
@@ -422,7 +421,7 @@ def create(ctx, run):
         'scheduler.select_destinations.end',
         lambda: F.legacy_request_spec(instance, image),
         lambda: F.request_spec(instance, image),
-        legacy_service='scheduler', legacy_resource=None)
+        legacy_service='scheduler')
     ctx.phase_end(run, phase)
     host = source.choice(world.compute_hosts)
     ctx.wait(run, 0.1, 0.8)
@@ -509,10 +508,20 @@ def create(ctx, run):
         ctx.finish(run, 'stuck')
         return
     yield from _progress(ctx, run, host, 'spawning', 1, 0.3, 4.0)
+    # The port gets bound to the host (a neutron request of its own).
+    nreq = ctx.service_request(run)
     ctx.wait(run, 0.2, 2.0)
+    yield from ctx.neutron(run, nreq, 'port.update.start',
+                           {'port': {'binding:host_id': host,
+                                     'device_id': instance.uuid},
+                            'id': port.id}, port.id, network_host)
+    bind_phase = ctx.phase_start(run, 'port.update', None, network_host,
+                                 'neutron', nreq)
+    ctx.wait(run, 0.1, 1.5)
     yield from ctx.neutron(run, nreq, 'port.update.end',
                            F.neutron_port(port, instance, host, 'ACTIVE',
                                           run.t), port.id, network_host)
+    ctx.phase_end(run, bind_phase)
     yield from _progress(ctx, run, host, 'spawning', progress - 1,
                          0.3, 12.0)
 
@@ -524,8 +533,7 @@ def create(ctx, run):
                               'InstanceCreatePayload', priority='ERROR',
                               fault=error,
                               legacy_extra={'image_name': image.name})
-        create_phase.outcome = 'error'
-        create_phase.ended_at = run.t
+        ctx.phase_end(run, create_phase, 'error')
         ctx.finish(run, 'error', error, 'compute.instance.create.error')
         ctx.wait(run, 0.1, 1.0)
         instance.power_state = 0
@@ -601,6 +609,10 @@ def delete(ctx, run):
         return
     op.add_host(host)
     ctx.wait(run, 0.1, 1.5)
+    # The compute manager saves the instance again before it starts.
+    yield from ctx.update(run, host, 'compute', instance.vm_state,
+                          'deleting')
+    ctx.wait(run, 0.01, 0.4)
     yield from ctx.action(run, host, 'compute.instance.delete.start',
                           'instance.delete.start')
     op.started_at = run.t
@@ -619,6 +631,10 @@ def delete(ctx, run):
     yield from ctx.action(run, host, 'compute.instance.shutdown.end',
                           'instance.shutdown.end')
     ctx.phase_end(run, shutdown)
+    # The power state change is saved: a no-change task state update.
+    ctx.wait(run, 0.01, 0.3)
+    yield from ctx.update(run, host, 'compute', instance.vm_state,
+                          'deleting')
     yield from _delete_ports(ctx, run, source.choice(world.network_hosts))
     volume = instance.volume
     if volume is not None:
@@ -706,7 +722,7 @@ def resize(ctx, run):
         'scheduler.select_destinations.start',
         lambda: F.legacy_request_spec(instance, image),
         lambda: F.request_spec(instance, image),
-        legacy_service='scheduler', legacy_resource=None)
+        legacy_service='scheduler')
     phase = ctx.phase_start(run, 'scheduler.select_destinations',
                             'scheduler.select_destinations', scheduler)
     ctx.wait(run, 0.1, 0.9)
@@ -715,7 +731,7 @@ def resize(ctx, run):
         'scheduler.select_destinations.end',
         lambda: F.legacy_request_spec(instance, image),
         lambda: F.request_spec(instance, image),
-        legacy_service='scheduler', legacy_resource=None)
+        legacy_service='scheduler')
     ctx.phase_end(run, phase)
     ctx.wait(run, 0.1, 1.0)
     yield from ctx.exists(run, dest, 'resize')
@@ -848,6 +864,9 @@ def snapshot(ctx, run):
     yield from ctx.update(run, host, 'compute', instance.vm_state,
                           'image_snapshot')
     ctx.wait(run, 0.01, 0.3)
+    yield from ctx.update(run, host, 'compute', instance.vm_state,
+                          'image_snapshot')
+    ctx.wait(run, 0.01, 0.3)
     yield from ctx.action(run, host, 'compute.instance.snapshot.start',
                           'instance.snapshot.start',
                           'InstanceActionSnapshotPayload',
@@ -872,9 +891,8 @@ def snapshot(ctx, run):
             lambda: F.wrap_exception_payload(instance, error,
                                              image_id=image.id),
             lambda: F.versioned_exception(error),
-            priority='ERROR', legacy_resource=None,
-            versioned_resource=None)
-        phase.outcome = 'error'
+            priority='ERROR', versioned_resource=None)
+        ctx.phase_end(run, phase, 'error', 'snapshot_instance')
         ctx.finish(run, 'error', error, 'snapshot_instance')
         ctx.wait(run, 0.05, 0.5)
         yield from ctx.update(run, host, 'compute', instance.vm_state, None)
@@ -970,6 +988,9 @@ def rebuild(ctx, run):
     op.add_host(host)
     yield from ctx.update(run, api, 'api', 'active', 'rebuilding')
     ctx.begin(run)
+    for _ in range(2):
+        ctx.wait(run, 0.1, 1.5)
+        yield from ctx.update(run, host, 'compute', 'active', 'rebuilding')
     ctx.wait(run, 0.2, 2.0)
     yield from ctx.exists(run, host, 'rebuild')
     ctx.wait(run, 0.01, 0.3)

@@ -46,11 +46,16 @@ class Phase:
     * ``request_id``: that service's own request id (neutron and cinder
       have their own; their global request id is the nova request id);
     * ``started_at``/``ended_at``/``duration_us``/``outcome``: the pair's
-      times and result (``ended_at`` is None while open or stuck).
+      times and result (``ended_at`` is None while open or stuck);
+    * ``ended_by``: the event type that closed it: ``<name>.end``,
+      ``<name>.error``, or for failures nova reports otherwise the ERROR
+      event that ended it (``snapshot_instance`` for a snapshot,
+      ``compute_task.build_instances`` for a scheduling without a valid
+      host, whose ``select_destinations`` never ends); None while open.
     """
 
     __slots__ = ('name', 'versioned_name', 'service', 'host', 'request_id',
-                 'started_at', 'ended_at', 'outcome')
+                 'started_at', 'ended_at', 'outcome', 'ended_by')
 
     def __init__(self, name, versioned_name, service, host, request_id,
                  started_at):
@@ -62,10 +67,18 @@ class Phase:
         self.started_at = started_at
         self.ended_at = None
         self.outcome = 'in_progress'
+        self.ended_by = None
+
+    def end(self, moment, outcome='success', ended_by=None):
+        self.ended_at = moment
+        self.outcome = outcome
+        self.ended_by = ended_by or (self.name + (
+            '.end' if outcome == 'success' else '.error'))
 
     def to_dict(self):
         return {
             'name': self.name, 'versioned_name': self.versioned_name,
+            'ended_by': self.ended_by,
             'service': self.service, 'host': self.host,
             'request_id': self.request_id,
             'started_at': _t(self.started_at), 'ended_at': _t(self.ended_at),

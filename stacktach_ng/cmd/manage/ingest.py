@@ -85,8 +85,9 @@ def do_import(conf, args):
     try:
         job = importer.Importer(conf, database, batch_size=args.batch_size,
                                 progress=progress)
-        for path in args.files:
-            job.import_path(path)
+        with importer.bulk_gc():
+            for path in args.files:
+                job.import_path(path)
     except importer.SourceError as e:
         return _fail('import', str(e))
     except _DB_ERRORS as e:

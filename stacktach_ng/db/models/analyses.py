@@ -10,9 +10,9 @@ unique keys the upserts rely on hold.
 
 import sqlalchemy as sa
 
-from stacktach_ng.db.models.base import Base
-from stacktach_ng.db.models.base import MYSQL_TABLE_ARGS
 from stacktach_ng.db import types
+from stacktach_ng.db.models.base import MYSQL_TABLE_ARGS
+from stacktach_ng.db.models.base import Base
 
 _ID = sa.BigInteger().with_variant(sa.Integer, 'sqlite')
 
@@ -54,12 +54,22 @@ class Operation(Base):
     same resource and request (timings handler).
 
     ``start_us`` is the earliest start, ``end_us`` the latest end, and
-    ``outcome`` the outcome of that latest end (NULL while open).
+    ``outcome`` the outcome of that latest end (NULL while open). Legacy
+    notifications (format 0) are preferred to versioned ones (format 1):
+    nova's ``both`` format sends a versioned twin of each event a little
+    later, which must not stretch the duration.
+
+    The key is (``scope_id``, ``request_id``, ``operation``). ``scope_id``
+    is the instance for nova's instance operations (one request may act on
+    several instances) and the resource when there is no request id; it
+    is '' otherwise, because neutron's, cinder's and nova's scheduler
+    events do not all name their resource, and one request of theirs is
+    one operation.
     """
 
     __tablename__ = 'operations'
     __table_args__ = (
-        sa.UniqueConstraint('resource_id', 'request_id', 'operation',
+        sa.UniqueConstraint('scope_id', 'request_id', 'operation',
                             name='uq_operations_key'),
         sa.Index('ix_operations_operation_end', 'operation', 'end_us'),
         sa.Index('ix_operations_end_start', 'end_us', 'start_us'),
@@ -71,9 +81,10 @@ class Operation(Base):
     )
 
     id = sa.Column(_ID, primary_key=True, autoincrement=True)
-    resource_id = sa.Column(sa.String(255), nullable=False)
+    scope_id = sa.Column(sa.String(255), nullable=False)
     request_id = sa.Column(sa.String(255), nullable=False)
     operation = sa.Column(sa.String(128), nullable=False)
+    resource_id = sa.Column(sa.String(255))
     resource_type = sa.Column(sa.String(64))
     project_id = sa.Column(sa.String(64))
     service = sa.Column(sa.String(64))
@@ -81,6 +92,8 @@ class Operation(Base):
     end_host = sa.Column(sa.String(255))
     start_us = sa.Column(sa.BigInteger)
     end_us = sa.Column(sa.BigInteger)
+    start_format = sa.Column(sa.SmallInteger)
+    end_format = sa.Column(sa.SmallInteger)
     outcome = sa.Column(sa.String(16))
     start_message_id = sa.Column(sa.String(128))
     end_message_id = sa.Column(sa.String(128))
@@ -105,6 +118,7 @@ class Request(Base):
     first_message_id = sa.Column(sa.String(128), nullable=False)
     last_us = sa.Column(sa.BigInteger, nullable=False)
     end_us = sa.Column(sa.BigInteger)
+    end_format = sa.Column(sa.SmallInteger)
     service = sa.Column(sa.String(64))
     host = sa.Column(sa.String(255))
     first_event_type = sa.Column(sa.String(255))
@@ -138,16 +152,17 @@ class ProfilerSpan(Base):
 
 
 class ErrorEvent(Base):
-    """One failure (errors handler), with its fingerprint.
+    """One failure notification (errors handler), with its fingerprint.
 
-    ``dedupe_key`` identifies the event independently of the notification
-    format, so nova's legacy and versioned twins make one row (the one
-    that names the exception class wins).
+    ``twin_key`` names the failed operation of a resource and request
+    independently of the format: a versioned row and a legacy row with
+    the same key a moment apart are nova's ``both`` twins of one failure,
+    counted once by the queries.
     """
 
     __tablename__ = 'error_events'
     __table_args__ = (
-        sa.UniqueConstraint('dedupe_key', name='uq_error_events_key'),
+        sa.UniqueConstraint('message_id', name='uq_error_events_message'),
         sa.Index('ix_error_events_fingerprint', 'fingerprint',
                  'generated_us'),
         sa.Index('ix_error_events_generated', 'generated_us'),
@@ -158,9 +173,9 @@ class ErrorEvent(Base):
     )
 
     id = sa.Column(_ID, primary_key=True, autoincrement=True)
-    dedupe_key = sa.Column(sa.String(40), nullable=False)
-    rank = sa.Column(sa.SmallInteger, nullable=False)
     message_id = sa.Column(sa.String(128), nullable=False)
+    twin_key = sa.Column(sa.String(40), nullable=False)
+    versioned = sa.Column(sa.Boolean, nullable=False)
     fingerprint = sa.Column(sa.String(16), nullable=False)
     exception = sa.Column(sa.String(255))
     message = sa.Column(types.LongText)

@@ -15,8 +15,8 @@ import time
 import uuid
 
 import kombu
-from oslo_config import cfg
 import oslo_messaging
+from oslo_config import cfg
 
 PRIORITIES = ('audit', 'debug', 'info', 'warn', 'error', 'critical',
               'sample')

@@ -5,8 +5,8 @@ Revises: 0001
 Create Date: 2026-11-22
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from stacktach_ng.db import types
 
@@ -54,9 +54,10 @@ def upgrade():
     op.create_table(
         'operations',
         _id(),
-        sa.Column('resource_id', sa.String(255), nullable=False),
+        sa.Column('scope_id', sa.String(255), nullable=False),
         sa.Column('request_id', sa.String(255), nullable=False),
         sa.Column('operation', sa.String(128), nullable=False),
+        sa.Column('resource_id', sa.String(255)),
         sa.Column('resource_type', sa.String(64)),
         sa.Column('project_id', sa.String(64)),
         sa.Column('service', sa.String(64)),
@@ -64,10 +65,12 @@ def upgrade():
         sa.Column('end_host', sa.String(255)),
         sa.Column('start_us', sa.BigInteger),
         sa.Column('end_us', sa.BigInteger),
+        sa.Column('start_format', sa.SmallInteger),
+        sa.Column('end_format', sa.SmallInteger),
         sa.Column('outcome', sa.String(16)),
         sa.Column('start_message_id', sa.String(128)),
         sa.Column('end_message_id', sa.String(128)),
-        sa.UniqueConstraint('resource_id', 'request_id', 'operation',
+        sa.UniqueConstraint('scope_id', 'request_id', 'operation',
                             name='uq_operations_key'),
         **_MYSQL)
     _indexes('operations', (
@@ -87,6 +90,7 @@ def upgrade():
         sa.Column('first_message_id', sa.String(128), nullable=False),
         sa.Column('last_us', sa.BigInteger, nullable=False),
         sa.Column('end_us', sa.BigInteger),
+        sa.Column('end_format', sa.SmallInteger),
         sa.Column('service', sa.String(64)),
         sa.Column('host', sa.String(255)),
         sa.Column('first_event_type', sa.String(255)),
@@ -122,9 +126,9 @@ def upgrade():
     op.create_table(
         'error_events',
         _id(),
-        sa.Column('dedupe_key', sa.String(40), nullable=False),
-        sa.Column('rank', sa.SmallInteger, nullable=False),
         sa.Column('message_id', sa.String(128), nullable=False),
+        sa.Column('twin_key', sa.String(40), nullable=False),
+        sa.Column('versioned', sa.Boolean, nullable=False),
         sa.Column('fingerprint', sa.String(16), nullable=False),
         sa.Column('exception', sa.String(255)),
         sa.Column('message', types.LongText),
@@ -140,7 +144,7 @@ def upgrade():
         sa.Column('request_id', sa.String(255)),
         sa.Column('resource_id', sa.String(255)),
         sa.Column('project_id', sa.String(64)),
-        sa.UniqueConstraint('dedupe_key', name='uq_error_events_key'),
+        sa.UniqueConstraint('message_id', name='uq_error_events_message'),
         **_MYSQL)
     _indexes('error_events', (
         ('ix_error_events_fingerprint', ['fingerprint', 'generated_us']),

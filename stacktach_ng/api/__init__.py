@@ -1,0 +1,1 @@
+"""The REST API: a Pecan application (see ``stacktach_ng.api.app``)."""

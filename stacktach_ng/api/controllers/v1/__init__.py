@@ -1,0 +1,48 @@
+"""Version 1 of the API: ``/v1/...``."""
+
+import pecan
+import webob
+
+from stacktach_ng.api.controllers.v1 import counts
+from stacktach_ng.api.controllers.v1 import notifications
+from stacktach_ng.api import openapi
+from stacktach_ng.api.schemas import parameters
+from stacktach_ng.api import validation
+
+# The collections listed by GET /v1/ (name -> path under /v1/).
+RESOURCES = ('notifications', 'event_types', 'hosts', 'services')
+
+
+class OpenAPIController:
+
+    @pecan.expose()
+    def index(self, **_query):
+        validation.validate(pecan.request, parameters.NONE)
+        return webob.Response(body=openapi.rendered(),
+                              content_type='application/json',
+                              charset=None)
+
+
+class Controller:
+    """The root of ``/v1``."""
+
+    notifications = notifications.NotificationsController()
+    event_types = counts.event_types()
+    hosts = counts.hosts()
+    services = counts.services()
+
+    @pecan.expose('json')
+    def index(self, **_query):
+        request = pecan.request
+        validation.validate(request, parameters.NONE)
+        base = request.application_url + '/v1/'
+        return {
+            'id': 'v1',
+            'links': [{'rel': 'self', 'href': base},
+                      {'rel': 'describedby', 'href': base + 'openapi.json'}],
+            'resources': {name: {'rel': 'collection', 'href': base + name}
+                          for name in RESOURCES},
+        }
+
+
+pecan.route(Controller, 'openapi.json', OpenAPIController())

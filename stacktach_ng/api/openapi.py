@@ -1,0 +1,148 @@
+"""The OpenAPI 3.1 document of the API, served at ``/v1/openapi.json``.
+
+It is built from the same parameter declarations the controllers validate
+with (``schemas.parameters``) and from the response schemas
+(``schemas.responses``) that the functional tests check real responses
+against; a new endpoint is a new row of ``ENDPOINTS``.
+"""
+
+import copy
+import functools
+
+from stacktach_ng.api.schemas import parameters
+from stacktach_ng.api.schemas import responses
+from stacktach_ng import version
+
+JSON = 'application/json'
+
+
+class Endpoint:
+    """A GET endpoint of the API as the document describes it."""
+
+    def __init__(self, path, operation_id, summary, params, body,
+                 public=False, not_found=False, content_type=JSON):
+        self.path = path
+        self.operation_id = operation_id
+        self.summary = summary
+        self.params = params
+        self.body = body
+        self.public = public
+        self.not_found = not_found
+        self.content_type = content_type
+
+
+def _path_params(path):
+    names = [part[1:-1] for part in path.split('/')
+             if part.startswith('{') and part.endswith('}')]
+    return [{'name': name, 'in': 'path', 'required': True,
+             'schema': {'type': 'string', 'minLength': 1}}
+            for name in names]
+
+
+ENDPOINTS = [
+    Endpoint('/', 'listVersions', 'The API versions.', parameters.NONE,
+             responses.VERSIONS, public=True),
+    Endpoint('/v1/', 'showV1', 'The resources of version 1.',
+             parameters.NONE, responses.V1_INDEX, public=True),
+    Endpoint('/v1/openapi.json', 'showOpenAPI', 'This document.',
+             parameters.NONE, {'type': 'object'}, public=True),
+    Endpoint('/v1/notifications', 'listNotifications',
+             'Notifications matching filters, newest first, paged.',
+             parameters.NOTIFICATION_LIST, responses.NOTIFICATION_LIST),
+    Endpoint('/v1/notifications/{message_id}', 'showNotification',
+             'One notification with its payload and context.',
+             parameters.NONE, responses.NOTIFICATION, not_found=True),
+    Endpoint('/v1/event_types', 'listEventTypes',
+             'Event types seen, with counts.', parameters.COUNTS,
+             responses.count_list('event_types', 'event_type')),
+    Endpoint('/v1/hosts', 'listHosts', 'Publishing hosts seen, with counts.',
+             parameters.COUNTS, responses.count_list('hosts', 'host')),
+    Endpoint('/v1/services', 'listServices',
+             'Publishing services seen, with counts.', parameters.COUNTS,
+             responses.count_list('services', 'service')),
+    Endpoint('/metrics', 'showMetrics',
+             'Ingestion metrics in the Prometheus text format.',
+             parameters.NONE, {'type': 'string'},
+             content_type='text/plain'),
+]
+
+
+def _error(description):
+    return {'description': description,
+            'content': {JSON: {'schema': responses.ERROR}}}
+
+
+def _operation(endpoint):
+    operation = {
+        'operationId': endpoint.operation_id,
+        'summary': endpoint.summary,
+        'parameters': _path_params(endpoint.path) + list(endpoint.params),
+        'responses': {
+            '200': {'description': 'OK', 'content': {
+                endpoint.content_type: {'schema': endpoint.body}}},
+            '400': _error('A query parameter is unknown, repeated or '
+                          'invalid; ``error.parameter`` names it.'),
+        },
+    }
+    if endpoint.public:
+        operation['security'] = []
+    else:
+        operation['responses']['401'] = _error(
+            'No token, or a token that is not valid.')
+        operation['responses']['403'] = _error('The policy does not allow '
+                                               'it.')
+    if endpoint.not_found:
+        operation['responses']['404'] = _error('No such item in the '
+                                               'caller\'s projects.')
+    return operation
+
+
+@functools.lru_cache(maxsize=1)
+def _document():
+    paths = {endpoint.path: {'get': _operation(endpoint)}
+             for endpoint in ENDPOINTS}
+    paths['/healthcheck'] = {'get': {
+        'operationId': 'healthcheck',
+        'summary': 'Whether the API process is up (oslo.middleware '
+                   'healthcheck).',
+        'security': [],
+        'responses': {
+            '200': {'description': 'Healthy.',
+                    'content': {'text/plain': {'schema': {
+                        'type': 'string'}}}},
+            '503': {'description': 'Disabled or unhealthy.',
+                    'content': {'text/plain': {'schema': {
+                        'type': 'string'}}}},
+        },
+    }}
+    return {
+        'openapi': '3.1.0',
+        'info': {
+            'title': 'stacktach-ng',
+            'version': version.version_info.version_string(),
+            'description': (
+                'OpenStack notifications turned into answers. '
+                'Authenticate with a Keystone token in X-Auth-Token '
+                '(unless the deployment runs with auth_strategy = noauth). '
+                'Errors are JSON: {"error": {"code", "title", "message", '
+                '"parameter"}}. Lists are paged: follow "next" until it is '
+                'null. Times are ISO 8601 UTC.'),
+        },
+        'components': {'securitySchemes': {'keystone': {
+            'type': 'apiKey', 'in': 'header', 'name': 'X-Auth-Token',
+            'description': 'A Keystone token.'}}},
+        'security': [{'keystone': []}],
+        'paths': paths,
+    }
+
+
+def document():
+    """The OpenAPI document (a fresh copy the caller may change)."""
+    return copy.deepcopy(_document())
+
+
+@functools.lru_cache(maxsize=1)
+def rendered():
+    """The document as JSON bytes (built once per process)."""
+    from stacktach_ng.api import render
+    return render.dumps(_document())

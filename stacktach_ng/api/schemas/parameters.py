@@ -1,0 +1,77 @@
+"""Query parameters of the endpoints, as OpenAPI parameter objects.
+
+Each endpoint accepts exactly the parameters listed for it; anything else
+is a 400 naming the parameter. ``schema`` is the JSON schema of the value
+once read from the query string (``integer`` and ``boolean`` values are
+converted first; ``format: date-time`` values are ISO 8601 times).
+"""
+
+from stacktach_ng.queries import notifications as notification_queries
+
+# Strings are bounded and printable: the widest indexed column holds 255
+# characters, and a NUL byte is refused by PostgreSQL.
+_TEXT = {'type': 'string', 'minLength': 1, 'maxLength': 255,
+         'pattern': '^[^\\x00-\\x1f]+$'}
+
+
+def param(name, schema, description, required=False):
+    """An OpenAPI query parameter object."""
+    return {'name': name, 'in': 'query', 'required': required,
+            'description': description, 'schema': schema}
+
+
+def text(**extra):
+    return dict(_TEXT, **extra)
+
+
+LIMIT = param(
+    'limit', {'type': 'integer', 'minimum': 1, 'default': 100},
+    'Number of items per page, 100 by default. Values above the '
+    '``[api] max_limit`` option (1000 by default) are lowered to it.')
+MARKER = param(
+    'marker', text(),
+    'Continue after this item: the key of the last item of the previous '
+    'page. The ``next`` link of a page carries it.')
+SINCE = param(
+    'since', {'type': 'string', 'format': 'date-time'},
+    'Only what was generated at or after this ISO 8601 time (UTC when '
+    'it has no zone).')
+UNTIL = param(
+    'until', {'type': 'string', 'format': 'date-time'},
+    'Only what was generated before this ISO 8601 time (UTC when it has '
+    'no zone).')
+SORT_DIR = param(
+    'sort_dir', {'type': 'string', 'enum': ['desc', 'asc'],
+                 'default': 'desc'},
+    'Order by generation time: ``desc`` (newest first, the default) or '
+    '``asc``.')
+ALL_PROJECTS = param(
+    'all_projects', {'type': 'boolean', 'default': False},
+    'Every project instead of the project of the token (needs the '
+    '``stacktach:all_projects`` policy, admins by default).')
+PROJECT_ID = param(
+    'project_id', text(),
+    'Only this project. A project other than the token\'s needs the '
+    '``stacktach:all_projects`` policy.')
+
+SCOPE = [ALL_PROJECTS, PROJECT_ID]
+PAGING = [LIMIT, MARKER]
+TIME_RANGE = [SINCE, UNTIL]
+
+NOTIFICATION_FILTERS = [
+    param(name, text(), 'Only notifications whose ``%s`` is exactly this.'
+          % name)
+    for name in notification_queries.FILTER_COLUMNS]
+
+NOTIFICATION_LIST = SCOPE + PAGING + TIME_RANGE + [
+    SORT_DIR,
+    param('event_type', text(),
+          'An event type, or a glob: ``*`` matches any characters, ``?`` '
+          'one character (``compute.instance.*``, ``*.error``).'),
+    param('details', {'type': 'boolean', 'default': False},
+          'Include the payload and context of every notification.'),
+] + NOTIFICATION_FILTERS
+
+COUNTS = SCOPE + PAGING + TIME_RANGE
+
+NONE = []

@@ -1,0 +1,1 @@
+"""The ``openstack stacktach ...`` commands (an OpenStackClient plugin)."""

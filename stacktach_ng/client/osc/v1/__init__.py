@@ -1,0 +1,1 @@
+"""Commands of ``openstack stacktach``, one module per resource."""

@@ -1,0 +1,167 @@
+"""``stacktach-ng-status upgrade check``: is this deployment ready to run?
+
+Run it after an upgrade (or a first install) and before restarting the
+services. The exit code is oslo.upgradecheck's: 0 success, 1 warning, 2
+failure, 255 an unexpected error. The checks:
+
+* the database is reachable and its schema is at the head revision of the
+  installed code;
+* a listener worker wrote a heartbeat recently;
+* the notification transport (RabbitMQ) accepts a connection.
+"""
+
+import datetime
+import sys
+
+import oslo_messaging
+import sqlalchemy as sa
+from oslo_config import cfg
+from oslo_db import exception as db_exc
+from oslo_messaging._drivers import common as messaging_common
+from oslo_upgradecheck import upgradecheck
+
+from stacktach_ng.cmd import listener as listener_cmd
+from stacktach_ng.db import api as db_api
+from stacktach_ng.db import models
+from stacktach_ng.ingest import timestamps
+from stacktach_ng import service
+
+PROG = 'stacktach-ng-status'
+
+# A worker that missed this many heartbeats in a row is considered gone.
+MISSED_HEARTBEATS = 3
+
+# Workers named in a warning about stale heartbeats, most recent first.
+_LISTED_WORKERS = 5
+
+_HEARTBEATS = models.ListenerHeartbeat.__table__
+
+Code = upgradecheck.Code
+Result = upgradecheck.Result
+
+
+def _first_line(error):
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def redacted_transport_url(url):
+    """A ``TransportURL`` as text, with every password shown as ``***``."""
+    netlocs = []
+    for host in url.hosts:
+        credentials = host.username or ''
+        if host.password:
+            credentials += ':***'
+        netloc = credentials + '@' if credentials else ''
+        netloc += host.hostname or ''
+        if host.port is not None:
+            netloc += ':%d' % host.port
+        netlocs.append(netloc)
+    return '%s://%s/%s' % (url.transport, ','.join(netlocs),
+                           url.virtual_host or '')
+
+
+class Checks(upgradecheck.UpgradeCommands):
+    """The checks of ``stacktach-ng-status upgrade check``."""
+
+    def __init__(self, conf):
+        self.conf = conf
+
+    def _check_database_schema(self):
+        error = listener_cmd.check_schema(self.conf)
+        if error:
+            return Result(Code.FAILURE, error[0].upper() + error[1:] + '.')
+        return Result(Code.SUCCESS)
+
+    def _check_listener_heartbeat(self):
+        interval = self.conf.listener.heartbeat_interval
+        horizon = datetime.timedelta(seconds=MISSED_HEARTBEATS * interval)
+        database = db_api.Database(self.conf)
+        try:
+            with database.reader() as connection:
+                rows = connection.execute(
+                    sa.select(_HEARTBEATS.c.worker, _HEARTBEATS.c.last_seen)
+                    .order_by(_HEARTBEATS.c.last_seen.desc())
+                    .limit(_LISTED_WORKERS)).all()
+        except (db_exc.DBError, sa.exc.SQLAlchemyError) as e:
+            return Result(
+                Code.WARNING,
+                'Cannot read the listener heartbeats (see the database '
+                'schema check): %s' % _first_line(e))
+        finally:
+            database.dispose()
+        if not rows:
+            return Result(
+                Code.WARNING,
+                'No listener worker has written a heartbeat yet: start '
+                'stacktach-ng-listener, or nothing is ingested.')
+        now = timestamps.utcnow()
+        fresh = [row.worker for row in rows if now - row.last_seen <= horizon]
+        if fresh:
+            return Result(
+                Code.SUCCESS,
+                'Listener workers alive: %s.' % ', '.join(fresh))
+        seen = ', '.join('%s (%ds ago)' % (
+            row.worker, (now - row.last_seen).total_seconds())
+            for row in rows)
+        return Result(
+            Code.WARNING,
+            'No listener worker wrote a heartbeat in the last %d seconds '
+            '(%d x [listener] heartbeat_interval); last seen: %s. Is '
+            'stacktach-ng-listener running and able to reach the database?'
+            % (horizon.total_seconds(), MISSED_HEARTBEATS, seen))
+
+    def _check_notification_transport(self):
+        try:
+            transport = oslo_messaging.get_notification_transport(self.conf)
+        except (oslo_messaging.InvalidTransportURL,
+                oslo_messaging.DriverLoadFailure) as e:
+            return Result(Code.FAILURE,
+                          'Invalid notification transport: %s'
+                          % _first_line(e))
+        try:
+            url = redacted_transport_url(transport._driver._url)
+            connect = getattr(transport._driver, '_get_connection', None)
+            if connect is None:
+                # Drivers without a broker connection to try (the
+                # in-process fake one, Kafka) cannot be checked here.
+                return Result(Code.SUCCESS,
+                              'Transport %s not checked: not an AMQP '
+                              'broker.' % url)
+            try:
+                # One attempt, no retry: a status check reports, it does
+                # not wait for the broker to come back.
+                with connect(messaging_common.PURPOSE_LISTEN, retry=0):
+                    pass
+            except Exception as e:
+                return Result(
+                    Code.FAILURE,
+                    'Cannot connect to the notification transport %s: %s'
+                    % (url, _first_line(e)))
+            return Result(Code.SUCCESS, 'Connected to %s.' % url)
+        finally:
+            transport.cleanup()
+
+    _upgrade_checks = (
+        ('Database schema', _check_database_schema),
+        ('Listener heartbeat', _check_listener_heartbeat),
+        ('Notification transport', _check_notification_transport),
+    )
+
+
+def main(argv=None):
+    argv = sys.argv if argv is None else argv
+    conf = service.build_conf()
+    checks = Checks(conf)
+    upgradecheck.register_cli_options(conf, checks)
+    try:
+        service.prepare_service(argv, conf=conf, register_gmr=False)
+    except cfg.Error as e:
+        sys.stderr.write('%s: %s\n' % (PROG, e))
+        return 2
+    # A status check must answer quickly: no connection retries with
+    # sleeps in between when the database is down.
+    conf.set_override('max_retries', 0, group='database')
+    # oslo.upgradecheck reads ``--json`` from its module-level conf.
+    upgradecheck.CONF = conf
+    return upgradecheck.run(conf)

@@ -1,0 +1,299 @@
+"""Read queries of resource lifecycles (``/v1/resources``).
+
+Times are returned as naive UTC ``datetime`` objects, durations as integer
+microseconds.
+
+The timeline of a resource is computed from its notifications, read in
+generated-time order through the ``(resource_id, generated_at)`` index:
+states are the NEW values each notification reports (nova's
+``old_task_state`` cannot be trusted), and a transition is a change of a
+value from the previous notification's. When a resource has instance
+update notifications (``compute.instance.update`` / ``instance.update``),
+only they are read for states: the start/end events repeat states nova
+had already reported, sometimes stale ones. Nova's ``both`` format sends
+each update twice a moment apart with the same states: the copy changes
+nothing.
+"""
+
+import sqlalchemy as sa
+
+from stacktach_ng import queries
+from stacktach_ng.common import jsonutils
+from stacktach_ng.db import models
+from stacktach_ng.handlers import analysis
+from stacktach_ng.handlers import lifecycle
+from stacktach_ng.ingest import timestamps
+from stacktach_ng.queries import errors as error_queries
+from stacktach_ng.queries import timings
+
+NOTIFICATIONS = models.Notification.__table__
+RESOURCES = models.analyses.Resource.__table__
+OPERATIONS = models.analyses.Operation.__table__
+
+STATE_FIELDS = ('vm_state', 'task_state', 'power_state', 'status')
+
+# Bound on the notifications read for one resource.
+MAX_NOTIFICATIONS = 20000
+
+_ROW_COLUMNS = [NOTIFICATIONS.c[name] for name in (
+    'message_id', 'event_type', 'generated_at', 'request_id', 'service',
+    'host', 'resource_type', 'vm_state', 'task_state', 'power_state')]
+
+
+def _notification_states(connection, resource_id, project_id,
+                         limit=MAX_NOTIFICATIONS):
+    """The state-bearing facts of a resource's notifications, in time
+    order (dicts with the keys of ``timeline``)."""
+    query = sa.select(*_ROW_COLUMNS, NOTIFICATIONS.c.payload).where(
+        NOTIFICATIONS.c.resource_id == resource_id)
+    if project_id is not None:
+        query = query.where(NOTIFICATIONS.c.project_id == project_id)
+    query = query.order_by(NOTIFICATIONS.c.generated_at,
+                           NOTIFICATIONS.c.message_id).limit(limit)
+    out = []
+    for row in connection.execute(query):
+        item = dict(row._mapping)
+        payload = item.pop('payload')
+        item['status'] = None
+        if item['resource_type'] in lifecycle.STATUS_TYPES:
+            try:
+                document = jsonutils.loads(payload)
+            except ValueError:
+                document = {}
+            if isinstance(document, dict):
+                item['status'] = lifecycle.status_of(item, document)
+        out.append(item)
+    return out
+
+
+def timeline(rows):
+    """Transitions and task-state intervals of time-ordered state rows.
+
+    ``rows``: dicts with ``generated_at``, ``message_id``, ``event_type``,
+    ``request_id``, ``service``, ``host`` and the ``STATE_FIELDS``.
+
+    :returns: ``(transitions, task_states)``: transitions are ``{"at",
+        "field", "from", "to", "event_type", "request_id", "service",
+        "host", "message_id"}`` (the first value of a field has ``from``
+        None); task states are ``{"task_state", "entered_at", "left_at",
+        "duration_us", "request_id", "service", "host"}``, the last one
+        with ``left_at`` and ``duration_us`` None.
+    """
+    updates = [r for r in rows if analysis.is_instance_update(
+        r['event_type'])]
+    source = updates or [r for r in rows if any(
+        r[name] is not None for name in STATE_FIELDS)]
+    is_instance = bool(updates) or any(
+        r['vm_state'] is not None for r in source)
+    current = {}
+    transitions = []
+    task_states = []
+    for row in source:
+        for name in STATE_FIELDS:
+            value = row[name]
+            # An instance without a task has task_state None: that is a
+            # value. Other missing fields are simply not reported.
+            if value is None and not (name == 'task_state' and is_instance
+                                      and row['vm_state'] is not None):
+                continue
+            if name in current and current[name] == value:
+                continue
+            transitions.append({
+                'at': row['generated_at'], 'field': name,
+                'from': current.get(name), 'to': value,
+                'event_type': row['event_type'],
+                'request_id': row['request_id'],
+                'service': row['service'], 'host': row['host'],
+                'message_id': row['message_id'],
+            })
+            current[name] = value
+            if name == 'task_state':
+                if task_states:
+                    _close(task_states[-1], row['generated_at'])
+                task_states.append({
+                    'task_state': value, 'entered_at': row['generated_at'],
+                    'left_at': None, 'duration_us': None,
+                    'request_id': row['request_id'],
+                    'service': row['service'], 'host': row['host'],
+                })
+    return transitions, task_states
+
+
+def _close(interval, at):
+    interval['left_at'] = at
+    interval['duration_us'] = (analysis.to_us(at)
+                               - analysis.to_us(interval['entered_at']))
+
+
+def time_in_task_states(task_states):
+    """Total microseconds spent in each (named) task state."""
+    totals = {}
+    for interval in task_states:
+        if interval['task_state'] is None or interval['duration_us'] is None:
+            continue
+        totals[interval['task_state']] = (
+            totals.get(interval['task_state'], 0) + interval['duration_us'])
+    return totals
+
+
+def _resource_item(row):
+    return {
+        'resource_id': row.resource_id,
+        'resource_type': row.resource_type,
+        'project_id': row.project_id,
+        'first_seen': analysis.from_us(row.first_us),
+        'last_seen': analysis.from_us(row.last_us),
+        'vm_state': row.vm_state,
+        'task_state': row.task_state,
+        'power_state': row.power_state,
+        'status': row.status,
+        'state_at': analysis.from_us(row.state_us),
+        'state_event_type': row.state_event_type,
+        'state_request_id': row.state_request_id,
+        'state_host': row.state_host,
+    }
+
+
+def _scoped(query, table, project_id):
+    if project_id is not None:
+        query = query.where(table.c.project_id == project_id)
+    return query
+
+
+def get_resource(connection, resource_id, project_id=None, now=None):
+    """The lifecycle of one resource, or None when unknown in the scope.
+
+    :returns: ``{"resource_id", "resource_type", "project_id",
+        "first_seen", "last_seen", "vm_state", "task_state", "power_state",
+        "status", "state_at", "state_event_type", "state_request_id",
+        "state_host", "transitions": [...], "task_states": [...],
+        "time_in_task_state": {name: us}, "operations": [...],
+        "faults": [...]}``: transitions and task states as in
+        ``timeline``; operations as in ``timings`` (multi-step ones
+        grouped with their ``steps``, see ``timings.group_steps``);
+        faults as in ``errors.error_events``.
+    """
+    row = connection.execute(_scoped(
+        sa.select(RESOURCES).where(RESOURCES.c.resource_id == resource_id),
+        RESOURCES, project_id)).first()
+    if row is None:
+        return None
+    item = _resource_item(row)
+    rows = _notification_states(connection, resource_id, project_id)
+    transitions, task_states = timeline(rows)
+    item['transitions'] = transitions
+    item['task_states'] = task_states
+    item['time_in_task_state'] = time_in_task_states(task_states)
+    item['operations'] = timings.group_steps(timings.operations_of(
+        connection, project_id, resource_id=resource_id, now=now))
+    item['faults'] = error_queries.error_events(
+        connection, project_id, resource_id=resource_id)
+    return item
+
+
+def list_resources(connection, project_id=None, resource_type=None,
+                   marker=None, limit=100):
+    """One page of resources, most recently seen first.
+
+    :param marker: the ``resource_id`` of the last item of the previous
+        page.
+    :returns: ``(resources, more)``; a resource is the dict of
+        ``get_resource`` without the lists.
+    :raises queries.MarkerNotFound: the marker names no resource in the
+        scope.
+    """
+    table = RESOURCES
+    query = _scoped(sa.select(table), table, project_id)
+    if resource_type is not None:
+        query = query.where(table.c.resource_type == resource_type)
+    if marker is not None:
+        key = connection.execute(_scoped(
+            sa.select(table.c.last_us).where(table.c.resource_id == marker),
+            table, project_id)).scalar()
+        if key is None:
+            raise queries.MarkerNotFound(marker)
+        query = query.where(sa.or_(table.c.last_us < key, sa.and_(
+            table.c.last_us == key, table.c.resource_id < marker)))
+    query = query.order_by(table.c.last_us.desc(),
+                           table.c.resource_id.desc()).limit(limit + 1)
+    rows, more = queries.page(connection.execute(query), limit)
+    return [_resource_item(row) for row in rows], more
+
+
+def waiting_on(task_state, host):
+    """The service a resource in a task state waits on: ``{"service",
+    "host"}`` (the hypervisor of the compute host for spawning ...)."""
+    service = analysis.TASK_STATE_SERVICES.get(task_state)
+    if service is None:
+        return None
+    return {'service': service,
+            'host': host if service == 'hypervisor' else None}
+
+
+def list_stuck(connection, project_id=None, older_than=600, now=None,
+               marker=None, limit=100):
+    """Resources stuck in an operation, longest stuck first.
+
+    A resource is stuck when it has an open operation (started, never
+    ended) that started more than ``older_than`` seconds before ``now``
+    and its task state has not changed for that long either.
+
+    :param now: naive UTC datetime (default: the current time).
+    :param marker: the ``resource_id`` of the last item of the previous
+        page.
+    :returns: ``(items, more)``: items are the resource dicts of
+        ``list_resources`` plus ``"since"`` (when the current task state
+        was entered), ``"stuck_for_us"``, ``"operation"`` (the open
+        operation dict, see ``timings``), ``"last_step"`` (``{"at",
+        "event_type", "service", "host", "message_id"}`` of the last
+        notification) and ``"waiting_on"`` (see ``waiting_on``).
+    :raises queries.MarkerNotFound: the marker is not a stuck resource.
+    """
+    now = now or timestamps.utcnow()
+    now_us = analysis.to_us(now)
+    cutoff = now_us - int(older_than * 1000000)
+    ops = OPERATIONS
+    query = _scoped(sa.select(*timings._COLUMNS).where(
+        ops.c.end_us.is_(None), ops.c.start_us < cutoff,
+        ops.c.resource_id.is_not(None)), ops, project_id)
+    open_ops = {}
+    for row in connection.execute(query):
+        item = timings.operation_item(row, now_us)
+        found = open_ops.get(row.resource_id)
+        # The most recent open operation is the one the resource is in.
+        if found is None or item['started_at'] > found['started_at']:
+            open_ops[row.resource_id] = item
+    items = []
+    for resource_id, operation in open_ops.items():
+        row = connection.execute(_scoped(
+            sa.select(RESOURCES).where(
+                RESOURCES.c.resource_id == resource_id),
+            RESOURCES, project_id)).first()
+        if row is None:
+            continue
+        states = _notification_states(connection, resource_id, project_id)
+        _transitions, task_states = timeline(states)
+        since = (task_states[-1]['entered_at'] if task_states
+                 else operation['started_at'])
+        if analysis.to_us(since) >= cutoff:
+            continue
+        last = states[-1] if states else None
+        item = _resource_item(row)
+        item.update(
+            since=since, stuck_for_us=now_us - analysis.to_us(since),
+            operation=operation,
+            last_step=({'at': last['generated_at'],
+                        'event_type': last['event_type'],
+                        'service': last['service'], 'host': last['host'],
+                        'message_id': last['message_id']}
+                       if last else None),
+            waiting_on=waiting_on(row.task_state,
+                                  row.state_host or operation['host']))
+        items.append(item)
+    items.sort(key=lambda i: (-i['stuck_for_us'], i['resource_id']))
+    if marker is not None:
+        ids = [i['resource_id'] for i in items]
+        if marker not in ids:
+            raise queries.MarkerNotFound(marker)
+        items = items[ids.index(marker) + 1:]
+    return items[:limit], len(items) > limit

@@ -1,0 +1,300 @@
+"""Read queries of operations (``/v1/timings``, ``/v1/timings/summary``).
+
+Times are returned as naive UTC ``datetime`` objects, durations as integer
+microseconds. An operation dict::
+
+    {"id", "operation", "family", "resource_id", "resource_type",
+     "request_id", "project_id", "service", "host", "end_host",
+     "started_at", "ended_at", "duration_us", "outcome", "age_us"}
+
+``outcome`` is ``success``, ``error`` or ``open`` (started, not ended);
+``age_us`` is set for open operations (``now - started_at``). An
+operation known only by its failure (no start seen) has ``started_at``
+and ``duration_us`` None.
+
+Percentiles are nearest-rank: the p-th percentile of n sorted durations
+is the value at rank ceil(p/100 * n).
+"""
+
+import math
+
+import sqlalchemy as sa
+
+from stacktach_ng import queries
+from stacktach_ng.db import models
+from stacktach_ng.handlers import analysis
+from stacktach_ng.ingest import timestamps
+
+OPERATIONS = models.analyses.Operation.__table__
+
+OPEN = 'open'
+OUTCOMES = ('success', 'error', OPEN)
+GROUP_BY = ('operation', 'host', 'service')
+
+# Steps of a multi-step operation that a later request performs (the
+# user confirms or reverts a resize).
+_LATER_REQUEST_STEPS = frozenset(('instance.resize_confirm',
+                                  'instance.resize_revert'))
+
+_COLUMNS = [OPERATIONS.c[name] for name in (
+    'id', 'operation', 'resource_id', 'resource_type', 'request_id',
+    'project_id', 'service', 'host', 'end_host', 'start_us', 'end_us',
+    'outcome')]
+
+
+def percentile(sorted_values, percent):
+    """Nearest-rank percentile of an ascending list (None if empty)."""
+    if not sorted_values:
+        return None
+    rank = max(1, math.ceil(percent / 100.0 * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+def statistics(durations, errors=0, count=None):
+    """{count, errors, min_us, p50_us, p95_us, p99_us, max_us} of a list
+    of durations (``count`` defaults to its length)."""
+    values = sorted(durations)
+    return {
+        'count': len(values) if count is None else count,
+        'errors': errors,
+        'min_us': values[0] if values else None,
+        'p50_us': percentile(values, 50),
+        'p95_us': percentile(values, 95),
+        'p99_us': percentile(values, 99),
+        'max_us': values[-1] if values else None,
+    }
+
+
+def operation_item(row, now_us=None):
+    """The dict of an ``operations`` row (see module doc)."""
+    start_us, end_us = row.start_us, row.end_us
+    duration = (end_us - start_us
+                if start_us is not None and end_us is not None else None)
+    outcome = row.outcome or OPEN
+    return {
+        'id': row.id,
+        'operation': row.operation,
+        'family': analysis.family_of(row.operation),
+        'resource_id': row.resource_id or None,
+        'resource_type': row.resource_type,
+        'request_id': row.request_id or None,
+        'project_id': row.project_id,
+        'service': row.service,
+        'host': row.host or row.end_host,
+        'end_host': row.end_host,
+        'started_at': analysis.from_us(start_us),
+        'ended_at': analysis.from_us(end_us),
+        'duration_us': duration,
+        'outcome': outcome,
+        'age_us': (now_us - start_us
+                   if outcome == OPEN and now_us is not None
+                   and start_us is not None else None),
+    }
+
+
+def _scoped(query, project_id):
+    if project_id is not None:
+        query = query.where(OPERATIONS.c.project_id == project_id)
+    return query
+
+
+def list_operations(connection, project_id=None, operation=None, host=None,
+                    resource_id=None, request_id=None, outcome=None,
+                    since=None, until=None, marker=None, limit=100,
+                    now=None):
+    """One page of operations, latest start first.
+
+    :param operation: an operation name (``instance.create``) or a glob.
+    :param outcome: ``success``, ``error`` or ``open``.
+    :param since/until: naive UTC datetimes bounding the start time
+        (inclusive / exclusive).
+    :param marker: the ``id`` of the last operation of the previous page.
+    :param now: naive UTC datetime for the age of open operations
+        (default: the current time).
+    :returns: ``(operations, more)``: operation dicts (module doc) and
+        whether a next page exists.
+    :raises queries.MarkerNotFound: the marker names no operation in the
+        scope.
+    :raises ValueError: an unknown outcome.
+    """
+    table = OPERATIONS
+    query = _scoped(sa.select(*_COLUMNS), project_id)
+    if operation is not None:
+        if queries.is_glob(operation):
+            query = query.where(table.c.operation.like(
+                queries.glob_to_like(operation), escape='\\'))
+        else:
+            query = query.where(table.c.operation == operation)
+    if host is not None:
+        query = query.where(sa.or_(table.c.host == host,
+                                   table.c.end_host == host))
+    if resource_id is not None:
+        query = query.where(table.c.resource_id == resource_id)
+    if request_id is not None:
+        query = query.where(table.c.request_id == request_id)
+    if outcome is not None:
+        if outcome not in OUTCOMES:
+            raise ValueError('unknown outcome %r (one of %s)'
+                             % (outcome, ', '.join(OUTCOMES)))
+        query = query.where(table.c.outcome.is_(None) if outcome == OPEN
+                            else table.c.outcome == outcome)
+    if since is not None:
+        query = query.where(table.c.start_us >= analysis.to_us(since))
+    if until is not None:
+        query = query.where(table.c.start_us < analysis.to_us(until))
+    # Operations with no start sort as the oldest.
+    start = sa.func.coalesce(table.c.start_us, -1)
+    if marker is not None:
+        key = connection.execute(_scoped(
+            sa.select(start, table.c.id).where(table.c.id == marker),
+            project_id)).first()
+        if key is None:
+            raise queries.MarkerNotFound(marker)
+        query = query.where(sa.or_(
+            start < key[0], sa.and_(start == key[0], table.c.id < key[1])))
+    query = query.order_by(start.desc(), table.c.id.desc()).limit(limit + 1)
+    rows, more = queries.page(connection.execute(query), limit)
+    now_us = analysis.to_us(now or timestamps.utcnow())
+    return [operation_item(row, now_us) for row in rows], more
+
+
+def operations_of(connection, project_id=None, resource_id=None,
+                  request_ids=None, now=None, limit=10000):
+    """Every operation of a resource or of some requests, by start time.
+
+    :returns: a list of operation dicts (module doc).
+    """
+    query = _scoped(sa.select(*_COLUMNS), project_id)
+    if resource_id is not None:
+        query = query.where(OPERATIONS.c.resource_id == resource_id)
+    if request_ids is not None:
+        query = query.where(OPERATIONS.c.request_id.in_(list(request_ids)))
+    query = query.order_by(sa.func.coalesce(OPERATIONS.c.start_us,
+                                            OPERATIONS.c.end_us),
+                           OPERATIONS.c.id).limit(limit)
+    now_us = analysis.to_us(now or timestamps.utcnow())
+    return [operation_item(row, now_us)
+            for row in connection.execute(query)]
+
+
+def group_steps(operations):
+    """Operations with the steps of multi-step ones nested.
+
+    Resize (prep, resize, finish, then confirm or revert), live migration
+    and rebuild steps of one resource are gathered under one item of
+    their family, opened by the family's first step
+    (``analysis.FAMILY_OPENERS``) or by a step of another request than
+    the group's (except confirm and revert, which close the group). Other
+    operations pass as they are. Input and output are in start order; a
+    grouped item is ``{"operation": family, "steps": [...], "started_at",
+    "ended_at", "duration_us", "outcome", ...}``.
+    """
+    out = []
+    open_groups = {}
+    for item in operations:
+        family = item['family']
+        if family == item['operation'] and family not in (
+                'instance.resize', 'instance.live_migration',
+                'instance.rebuild'):
+            out.append(item)
+            continue
+        key = (item['resource_id'], family)
+        group = open_groups.get(key)
+        if (group is None or item['operation'] in analysis.FAMILY_OPENERS
+                or (item['request_id'] != group['request_id']
+                    and item['operation'] not in _LATER_REQUEST_STEPS)):
+            group = {
+                'operation': family, 'family': family, 'steps': [],
+                'resource_id': item['resource_id'],
+                'resource_type': item['resource_type'],
+                'request_id': item['request_id'],
+                'project_id': item['project_id'],
+                'host': item['host'],
+            }
+            open_groups[key] = group
+            out.append(group)
+        group['steps'].append(item)
+        _summarize_group(group)
+        if item['operation'] in _LATER_REQUEST_STEPS:
+            del open_groups[key]
+    return out
+
+
+def _summarize_group(group):
+    steps = group['steps']
+    starts = [s['started_at'] for s in steps if s['started_at'] is not None]
+    ends = [s['ended_at'] for s in steps if s['ended_at'] is not None]
+    started = min(starts) if starts else None
+    ended = max(ends) if ends else None
+    outcomes = [s['outcome'] for s in steps]
+    if 'error' in outcomes:
+        outcome = 'error'
+    elif OPEN in outcomes:
+        outcome = OPEN
+    else:
+        outcome = 'success'
+    group.update(
+        started_at=started, ended_at=ended if outcome != OPEN else None,
+        duration_us=(analysis.to_us(ended) - analysis.to_us(started)
+                     if started and ended and outcome != OPEN else None),
+        outcome=outcome)
+
+
+def summary(connection, project_id=None, since=None, until=None,
+            operation=None, group_by=('operation',), bucket=None):
+    """Duration statistics of the operations that ended in a period.
+
+    :param since/until: naive UTC datetimes bounding the end time
+        (inclusive / exclusive); both required.
+    :param group_by: a subset of ``GROUP_BY`` (``operation``, ``host``,
+        ``service``).
+    :param bucket: seconds; also group by time bucket of the end time.
+    :returns: a list of ``{"operation"?, "host"?, "service"?, "bucket"?,
+        "count", "errors", "min_us", "p50_us", "p95_us", "p99_us",
+        "max_us"}`` sorted by the group keys; ``count`` counts ended
+        operations, ``errors`` those that failed; the duration statistics
+        cover the ones with a known start.
+    :raises ValueError: a bad ``group_by`` or ``bucket``.
+    """
+    group_by = tuple(group_by)
+    for name in group_by:
+        if name not in GROUP_BY:
+            raise ValueError('cannot group timings by %r (one of %s)'
+                             % (name, ', '.join(GROUP_BY)))
+    if bucket is not None and bucket <= 0:
+        raise ValueError('bucket must be a positive number of seconds')
+    table = OPERATIONS
+    host = sa.func.coalesce(table.c.host, table.c.end_host)
+    columns = {'operation': table.c.operation, 'host': host,
+               'service': table.c.service}
+    query = _scoped(sa.select(
+        table.c.end_us, table.c.start_us, table.c.outcome,
+        *[columns[name] for name in group_by]), project_id)
+    query = query.where(table.c.end_us >= analysis.to_us(since),
+                        table.c.end_us < analysis.to_us(until))
+    if operation is not None:
+        query = query.where(table.c.operation == operation)
+    width = int(bucket * 1000000) if bucket else None
+    groups = {}
+    for row in connection.execute(query):
+        key = tuple(row[3:])
+        if width:
+            key += (row[0] - row[0] % width,)
+        found = groups.get(key)
+        if found is None:
+            found = groups[key] = [[], 0, 0]
+        found[1] += 1
+        if row[2] == 'error':
+            found[2] += 1
+        if row[1] is not None:
+            found[0].append(row[0] - row[1])
+    out = []
+    for key in sorted(groups, key=lambda k: tuple(
+            '' if v is None else v for v in k)):
+        durations, count, errors = groups[key]
+        item = dict(zip(group_by, key, strict=False))
+        if width:
+            item['bucket'] = analysis.from_us(key[-1])
+        item.update(statistics(durations, errors, count))
+        out.append(item)
+    return out

@@ -1,0 +1,386 @@
+"""Read queries of requests and traces (``/v1/requests``,
+``/v1/requests/{request_id}``).
+
+Times are returned as naive UTC ``datetime`` objects, durations as integer
+microseconds.
+
+A trace gathers every request of one global request: the request asked
+for, the request whose id is its global request id, and every request
+(neutron's, cinder's ...) that names that id as its global request id.
+Its spans:
+
+* ``request``: one per request id, from its first to its last
+  notification;
+* ``operation``: one per operation (``timings``), nested in the smallest
+  operation of the same request that contains it in time, else in its
+  request;
+* ``profiler``: OSProfiler trace points, nested by their parent id, under
+  the request they name (or the root);
+* a request other than the root nests in the smallest operation span of
+  another request that contains its start (the service hop), else under
+  the root.
+
+A span dict::
+
+    {"id", "parent_id", "kind", "request_id", "service", "host",
+     "operation", "resource_id", "started_at", "ended_at", "duration_us",
+     "outcome", "notifications": [{"message_id", "event_type",
+     "priority", "generated_at", "host"}], "children": [span, ...]}
+
+Each notification of the trace sits in the innermost span of its request
+that contains its time. The critical path follows, from the root, the
+child that ends last, down to a leaf.
+"""
+
+import sqlalchemy as sa
+
+from stacktach_ng import queries
+from stacktach_ng.db import models
+from stacktach_ng.handlers import analysis
+from stacktach_ng.ingest import timestamps
+from stacktach_ng.queries import timings
+
+NOTIFICATIONS = models.Notification.__table__
+REQUESTS = models.analyses.Request.__table__
+SPANS = models.analyses.ProfilerSpan.__table__
+
+# Bounds on what one trace reads.
+MAX_REQUESTS = 1000
+MAX_NOTIFICATIONS = 20000
+MAX_SPANS = 20000
+
+OUTCOME_OPEN = 'open'
+
+
+def _scoped(query, table, project_id):
+    if project_id is not None:
+        query = query.where(table.c.project_id == project_id)
+    return query
+
+
+def request_item(row):
+    """The dict of a ``requests`` row."""
+    if row.failed:
+        outcome = 'error'
+    elif row.end_us is not None:
+        outcome = 'success'
+    else:
+        outcome = OUTCOME_OPEN
+    return {
+        'request_id': row.request_id,
+        'global_request_id': row.global_request_id,
+        'project_id': row.project_id,
+        'operation': row.operation,
+        'first_event_type': row.first_event_type,
+        'service': row.service,
+        'host': row.host,
+        'started_at': analysis.from_us(row.first_us),
+        'ended_at': analysis.from_us(row.end_us),
+        'last_at': analysis.from_us(row.last_us),
+        'duration_us': (row.end_us - row.first_us
+                        if row.end_us is not None else None),
+        'outcome': outcome,
+        'notifications': row.notifications,
+    }
+
+
+def list_requests(connection, project_id=None, since=None, until=None,
+                  operation=None, outcome=None, marker=None, limit=100):
+    """One page of requests, most recent first.
+
+    :param since/until: naive UTC datetimes bounding the first
+        notification (inclusive / exclusive).
+    :param operation: the request's operation (``instance.create``).
+    :param outcome: ``error`` (something failed), ``success`` (ended, no
+        failure) or ``open`` (no end yet).
+    :param marker: the request id of the last item of the previous page.
+    :returns: ``(requests, more)``: dicts ``{"request_id",
+        "global_request_id", "project_id", "operation",
+        "first_event_type", "service", "host", "started_at", "ended_at",
+        "last_at", "duration_us", "outcome", "notifications"}``;
+        ``duration_us`` runs from the first notification to the last
+        ``.end`` / ``.error``.
+    :raises queries.MarkerNotFound: the marker names no request in scope.
+    :raises ValueError: an unknown outcome.
+    """
+    table = REQUESTS
+    query = _scoped(sa.select(table), table, project_id)
+    if since is not None:
+        query = query.where(table.c.first_us >= analysis.to_us(since))
+    if until is not None:
+        query = query.where(table.c.first_us < analysis.to_us(until))
+    if operation is not None:
+        query = query.where(table.c.operation == operation)
+    if outcome is not None:
+        if outcome == 'error':
+            query = query.where(table.c.failed.is_(True))
+        elif outcome == 'success':
+            query = query.where(table.c.failed.is_(False),
+                                table.c.end_us.is_not(None))
+        elif outcome == OUTCOME_OPEN:
+            query = query.where(table.c.failed.is_(False),
+                                table.c.end_us.is_(None))
+        else:
+            raise ValueError('unknown outcome %r' % outcome)
+    if marker is not None:
+        key = connection.execute(_scoped(
+            sa.select(table.c.first_us).where(table.c.request_id == marker),
+            table, project_id)).scalar()
+        if key is None:
+            raise queries.MarkerNotFound(marker)
+        query = query.where(sa.or_(table.c.first_us < key, sa.and_(
+            table.c.first_us == key, table.c.request_id < marker)))
+    query = query.order_by(table.c.first_us.desc(),
+                           table.c.request_id.desc()).limit(limit + 1)
+    rows, more = queries.page(connection.execute(query), limit)
+    return [request_item(row) for row in rows], more
+
+
+def _span(span_id, kind, request_id, service, host, operation, resource_id,
+          start_us, end_us, outcome):
+    return {
+        'id': span_id, 'parent_id': None, 'kind': kind,
+        'request_id': request_id, 'service': service, 'host': host,
+        'operation': operation, 'resource_id': resource_id,
+        'start_us': start_us, 'end_us': end_us, 'outcome': outcome,
+        'notifications': [], 'children': [],
+    }
+
+
+def _contains(outer, inner):
+    if outer['start_us'] is None or inner['start_us'] is None:
+        return False
+    outer_end = outer['end_us'] if outer['end_us'] is not None else \
+        outer['last_us']
+    inner_end = inner['end_us'] if inner['end_us'] is not None else \
+        inner['start_us']
+    return outer['start_us'] <= inner['start_us'] and inner_end <= outer_end
+
+
+def _length(span):
+    end = span['end_us'] if span['end_us'] is not None else span['last_us']
+    return end - span['start_us']
+
+
+def _encloses(outer, inner):
+    """Whether ``outer`` may be ``inner``'s parent: it contains it in
+    time and is longer, or as long with a smaller id (so that two spans
+    with the same times never parent each other)."""
+    if outer is inner or not _contains(outer, inner):
+        return False
+    outer_length, inner_length = _length(outer), _length(inner)
+    return outer_length > inner_length or (
+        outer_length == inner_length and outer['id'] < inner['id'])
+
+
+def _smallest_containing(candidates, inner):
+    best = None
+    for outer in candidates:
+        if not _encloses(outer, inner):
+            continue
+        if best is None or _length(outer) < _length(best):
+            best = outer
+    return best
+
+
+def get_trace(connection, request_id, project_id=None, now=None):
+    """The trace of a request (or of a global request id, or of an
+    OSProfiler base id), or None when nothing of it is in the scope.
+
+    :returns: ``{"request_id", "global_request_id", "requests": [request
+        dicts of list_requests], "started_at", "ended_at", "duration_us",
+        "outcome", "root": span tree, "critical_path": [span ids],
+        "span_count"}``.
+    """
+    row = connection.execute(_scoped(
+        sa.select(REQUESTS).where(REQUESTS.c.request_id == request_id),
+        REQUESTS, project_id)).first()
+    root_id = request_id
+    if row is not None and row.global_request_id:
+        root_id = row.global_request_id
+    request_rows = list(connection.execute(_scoped(
+        sa.select(REQUESTS).where(sa.or_(
+            REQUESTS.c.request_id == root_id,
+            REQUESTS.c.global_request_id == root_id,
+            REQUESTS.c.request_id == request_id)),
+        REQUESTS, project_id).order_by(REQUESTS.c.first_us)
+        .limit(MAX_REQUESTS)))
+    request_ids = [r.request_id for r in request_rows]
+    profiler_rows = list(connection.execute(_scoped(
+        sa.select(SPANS).where(sa.or_(
+            SPANS.c.base_id == request_id,
+            SPANS.c.request_id.in_(request_ids or [request_id]))),
+        SPANS, project_id).limit(MAX_SPANS)))
+    if not request_rows and not profiler_rows:
+        return None
+    now_us = analysis.to_us(now or timestamps.utcnow())
+
+    spans = []
+    request_spans = {}
+    for r in request_rows:
+        item = request_item(r)
+        span = _span('request:%s' % r.request_id, 'request', r.request_id,
+                     r.service, r.host, r.operation or r.first_event_type,
+                     None, r.first_us, r.last_us, item['outcome'])
+        span['last_us'] = r.last_us
+        request_spans[r.request_id] = span
+        spans.append(span)
+
+    operation_spans = {}
+    for op in timings.operations_of(connection, project_id,
+                                    request_ids=request_ids, now=now):
+        start_us = analysis.to_us(op['started_at'] or op['ended_at'])
+        end_us = analysis.to_us(op['ended_at'])
+        span = _span('operation:%s' % op['id'], 'operation',
+                     op['request_id'], op['service'], op['host'],
+                     op['operation'], op['resource_id'], start_us, end_us,
+                     op['outcome'])
+        parent_request = request_spans.get(op['request_id'])
+        span['last_us'] = parent_request['last_us'] if parent_request \
+            else now_us
+        operation_spans.setdefault(op['request_id'], []).append(span)
+        spans.append(span)
+
+    # Operations nest in the smallest operation of their request around
+    # them, else in their request.
+    for rid, ops in operation_spans.items():
+        for span in ops:
+            parent = (_smallest_containing(ops, span)
+                      or request_spans.get(rid))
+            span['parent_id'] = parent['id'] if parent else None
+
+    # Requests other than the root: the service hop.
+    root = request_spans.get(root_id)
+    if root is None:
+        root = request_spans.get(request_id)
+    all_operations = [s for ops in operation_spans.values() for s in ops]
+    for rid, span in request_spans.items():
+        if span is root:
+            continue
+        others = [s for s in all_operations if s['request_id'] != rid]
+        parent = _smallest_containing(others, span) or root
+        span['parent_id'] = parent['id'] if parent else None
+
+    by_trace = {}
+    for p in profiler_rows:
+        span = _span('profiler:%s' % p.trace_id, 'profiler', p.request_id,
+                     p.service, p.host, p.name, None,
+                     p.start_us if p.start_us is not None else p.end_us,
+                     p.end_us,
+                     'error' if p.failed else (
+                         'success' if p.end_us is not None
+                         else OUTCOME_OPEN))
+        span['last_us'] = now_us
+        span['_parent_trace'] = p.parent_id
+        by_trace[p.trace_id] = span
+        spans.append(span)
+    for span in by_trace.values():
+        parent = by_trace.get(span.pop('_parent_trace'))
+        if parent is None:
+            parent = request_spans.get(span['request_id']) or root
+        span['parent_id'] = parent['id'] if parent else None
+
+    if root is None:
+        # Only profiler data: a synthetic root over its spans.
+        starts = [s['start_us'] for s in spans if s['start_us'] is not None]
+        ends = [s['end_us'] for s in spans if s['end_us'] is not None]
+        root = _span('trace:%s' % request_id, 'trace', None, None, None,
+                     None, None, min(starts) if starts else None,
+                     max(ends) if ends else None,
+                     'error' if any(s['outcome'] == 'error' for s in spans)
+                     else 'success')
+        root['last_us'] = root['end_us']
+        for span in spans:
+            if span['parent_id'] is None:
+                span['parent_id'] = root['id']
+        spans.append(root)
+
+    _place_notifications(connection, project_id, request_ids,
+                         request_spans, operation_spans)
+    by_id = {span['id']: span for span in spans}
+    for span in spans:
+        if span is not root and span['parent_id'] in by_id:
+            by_id[span['parent_id']]['children'].append(span)
+    for span in spans:
+        span['children'].sort(key=lambda s: (
+            s['start_us'] if s['start_us'] is not None else 0, s['id']))
+    critical = _critical_path(root)
+    tree = _finish(root)
+    return {
+        'request_id': request_id,
+        'global_request_id': root_id if root_id != request_id else None,
+        'requests': [request_item(r) for r in request_rows],
+        'started_at': tree['started_at'],
+        'ended_at': tree['ended_at'],
+        'duration_us': tree['duration_us'],
+        'outcome': tree['outcome'],
+        'root': tree,
+        'critical_path': critical,
+        'span_count': len(spans),
+    }
+
+
+def _place_notifications(connection, project_id, request_ids, request_spans,
+                         operation_spans):
+    if not request_ids:
+        return
+    columns = [NOTIFICATIONS.c[name] for name in (
+        'message_id', 'event_type', 'priority', 'generated_at', 'host',
+        'request_id')]
+    for start in range(0, len(request_ids), analysis.CHUNK):
+        chunk = request_ids[start:start + analysis.CHUNK]
+        query = _scoped(sa.select(*columns).where(
+            NOTIFICATIONS.c.request_id.in_(chunk)), NOTIFICATIONS,
+            project_id).order_by(NOTIFICATIONS.c.generated_at,
+                                 NOTIFICATIONS.c.message_id).limit(
+            MAX_NOTIFICATIONS)
+        for row in connection.execute(query):
+            at = analysis.to_us(row.generated_at)
+            point = {'id': '~', 'start_us': at, 'end_us': at}
+            target = _smallest_containing(
+                operation_spans.get(row.request_id, ()), point)
+            if target is None:
+                target = request_spans.get(row.request_id)
+            if target is None:
+                continue
+            target['notifications'].append({
+                'message_id': row.message_id,
+                'event_type': row.event_type,
+                'priority': row.priority,
+                'generated_at': row.generated_at,
+                'host': row.host,
+            })
+
+
+def _critical_path(root):
+    path = []
+    span = root
+    while span is not None:
+        path.append(span['id'])
+        children = span['children']
+        if not children:
+            break
+        span = max(children, key=lambda s: (
+            s['end_us'] if s['end_us'] is not None else s['last_us'] or 0,
+            s['id']))
+    return path
+
+
+def _finish(span):
+    """The public form of a span tree (datetimes, no internal keys)."""
+    start_us, end_us = span['start_us'], span['end_us']
+    return {
+        'id': span['id'], 'parent_id': span['parent_id'],
+        'kind': span['kind'], 'request_id': span['request_id'] or None,
+        'service': span['service'], 'host': span['host'],
+        'operation': span['operation'],
+        'resource_id': span['resource_id'] or None,
+        'started_at': analysis.from_us(start_us),
+        'ended_at': analysis.from_us(end_us),
+        'duration_us': (end_us - start_us
+                        if start_us is not None and end_us is not None
+                        else None),
+        'outcome': span['outcome'],
+        'notifications': span['notifications'],
+        'children': [_finish(child) for child in span['children']],
+    }
