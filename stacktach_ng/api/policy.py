@@ -6,11 +6,14 @@ functions enforce it in SQL, so a policy mistake in a controller cannot
 leak rows of another project through a filter.
 """
 
+import sys
+
 from oslo_policy import policy
 
 from stacktach_ng.api import errors
 from stacktach_ng import policies
 from stacktach_ng.policies import base
+from stacktach_ng import service
 
 # The scope "every project" (queries take project_id=None for it).
 ALL_PROJECTS = None
@@ -35,6 +38,30 @@ class Enforcer:
         if not self.allowed(rule, context, target):
             raise errors.Forbidden(
                 'Policy does not allow %s on this project.' % rule)
+
+
+def get_enforcer():
+    """The ``oslo.policy.enforcer`` entry point, for the oslopolicy tools
+    (``oslopolicy-policy-generator``, ``oslopolicy-list-redundant``...).
+
+    The tools call it without arguments; the configuration options they
+    were given (``--config-file``, ``--config-dir``) are read from the
+    command line, their own options are skipped.
+    """
+    conf_args = []
+    args = sys.argv[1:]
+    index = 0
+    while index < len(args):
+        if args[index].strip('-') in ('namespace', 'output-file', 'format'):
+            index += 2
+            continue
+        conf_args.append(args[index])
+        index += 1
+    conf = service.build_conf()
+    conf(conf_args, project=service.PROJECT)
+    enforcer = Enforcer(conf)
+    enforcer._enforcer.load_rules()
+    return enforcer._enforcer
 
 
 def _own_project(context):

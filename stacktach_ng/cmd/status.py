@@ -11,6 +11,7 @@ failure, 255 an unexpected error. The checks:
 """
 
 import datetime
+import logging
 import sys
 
 import oslo_messaging
@@ -20,11 +21,11 @@ from oslo_db import exception as db_exc
 from oslo_messaging._drivers import common as messaging_common
 from oslo_upgradecheck import upgradecheck
 
+from stacktach_ng import service
 from stacktach_ng.cmd import listener as listener_cmd
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import models
 from stacktach_ng.ingest import timestamps
-from stacktach_ng import service
 
 PROG = 'stacktach-ng-status'
 
@@ -130,8 +131,9 @@ class Checks(upgradecheck.UpgradeCommands):
                               'broker.' % url)
             try:
                 # One attempt, no retry: a status check reports, it does
-                # not wait for the broker to come back.
-                with connect(messaging_common.PURPOSE_LISTEN, retry=0):
+                # not wait for the broker to come back. (Only pooled
+                # sending connections honour ``retry``.)
+                with connect(messaging_common.PURPOSE_SEND, retry=0):
                     pass
             except Exception as e:
                 return Result(
@@ -155,10 +157,21 @@ def main(argv=None):
     checks = Checks(conf)
     upgradecheck.register_cli_options(conf, checks)
     try:
-        service.prepare_service(argv, conf=conf, register_gmr=False)
+        service.prepare_service(argv, conf=conf, register_gmr=False,
+                                setup_logging=False)
+        # oslo.config checks a value from a file when it is first read:
+        # read the ones the checks use now, so that a bad value is a
+        # one-line error rather than a traceback in the middle of a check.
+        conf.listener.heartbeat_interval  # noqa: B018
+        db_api.Database(conf)
     except cfg.Error as e:
         sys.stderr.write('%s: %s\n' % (PROG, e))
         return 2
+    # The results table (or JSON) is the output; the libraries' own logs
+    # of the same failures only with --debug, on stderr.
+    logging.basicConfig(
+        stream=sys.stderr, format='%(levelname)s %(name)s: %(message)s',
+        level=logging.DEBUG if conf.debug else logging.CRITICAL)
     # A status check must answer quickly: no connection retries with
     # sleeps in between when the database is down.
     conf.set_override('max_retries', 0, group='database')

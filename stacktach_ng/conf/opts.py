@@ -22,5 +22,12 @@ def list_opts():
 
 
 def set_defaults():
-    from stacktach_ng import conf
-    database.set_defaults(conf.CONF)
+    """Our defaults of library options, for oslo-config-generator.
+
+    There is no global configuration object: this changes the library's
+    option objects, as the generator and the documentation read them.
+    """
+    from oslo_config import cfg
+    from oslo_db import options as db_options
+    cfg.set_defaults(db_options.database_opts,
+                     connection=database.default_connection('$state_path'))

@@ -17,6 +17,7 @@ the merge expressions compare integers.
 """
 
 import datetime
+import functools
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
@@ -168,6 +169,8 @@ def _instance_action(parts):
     return _INSTANCE_ALIASES.get(action, action)
 
 
+# Event types are few: their parsing is cached.
+@functools.lru_cache(maxsize=4096)
 def operation_of(event_type):
     """(operation, phase) of an event type; phase is start/end/error/None.
 
@@ -330,20 +333,51 @@ def upsert(connection, table, rows, keys, merge):
         return
     # A stable key order keeps concurrent batches from deadlocking.
     rows = sorted(rows, key=lambda row: tuple(row[k] for k in keys))
-    dialect = connection.dialect.name
+    sql, names, positional = _compiled_upsert(
+        connection.dialect, table, tuple(rows[0]), tuple(keys), merge)
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start:start + CHUNK]
-        if dialect == 'mysql':
-            statement = mysql.insert(table)
-            assignments = merge(table.c, statement.inserted)
-            statement = statement.on_duplicate_key_update(assignments)
+        if positional:
+            params = [tuple(row[name] for name in names) for row in chunk]
         else:
-            module = postgresql if dialect == 'postgresql' else sqlite
-            statement = module.insert(table)
-            assignments = merge(table.c, statement.excluded)
-            statement = statement.on_conflict_do_update(
-                index_elements=list(keys), set_=dict(assignments))
-        connection.execute(statement, chunk)
+            params = chunk
+        # The statement is compiled once per process: executing it through
+        # the driver skips SQLAlchemy's per-row parameter processing, which
+        # costs more than the statement itself for these narrow rows.
+        connection.exec_driver_sql(sql, params)
+
+
+_COMPILED = {}
+
+
+def _compiled_upsert(dialect, table, columns, keys, merge):
+    """(SQL text, bind names in order, positional?) of an upsert."""
+    cache_key = (dialect.name, dialect.paramstyle, table.name, columns,
+                 keys, merge)
+    found = _COMPILED.get(cache_key)
+    if found is not None:
+        return found
+    if dialect.name == 'mysql':
+        statement = mysql.insert(table).values(
+            {name: sa.bindparam(name) for name in columns})
+        statement = statement.on_duplicate_key_update(
+            merge(table.c, statement.inserted))
+    else:
+        module = postgresql if dialect.name == 'postgresql' else sqlite
+        statement = module.insert(table).values(
+            {name: sa.bindparam(name) for name in columns})
+        statement = statement.on_conflict_do_update(
+            index_elements=list(keys),
+            set_=dict(merge(table.c, statement.excluded)))
+    compiled = statement.compile(dialect=dialect)
+    positional = bool(compiled.positional)
+    names = tuple(compiled.positiontup) if positional else columns
+    if not positional:
+        extra = set(compiled.binds) - set(columns)
+        if extra:
+            raise ValueError('upsert of %s binds %s' % (table.name, extra))
+    found = _COMPILED[cache_key] = (compiled.string, names, positional)
+    return found
 
 
 def insert_ignore(connection, table, rows, keys):

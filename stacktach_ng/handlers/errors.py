@@ -17,7 +17,8 @@ host names and numbers masked, so that the same failure on other
 instances, hosts or sizes groups together.
 
 One row per failure notification. ``twin_key`` names the failed
-operation of a resource and request whatever the format, so that the
+operation of a request (of a resource without a request) whatever the
+format, so that the
 queries count nova's ``both`` twins (a legacy and a versioned row with
 the same key a moment apart) once, under the richer versioned
 fingerprint.
@@ -122,9 +123,12 @@ def error_row(row, payload):
         operation = analysis.error_operation(row['event_type'], payload)
     operation = operation[:128]
     masked = mask(failure['message'], row['host'])[:_MAX_MESSAGE]
+    # The request identifies the operation; not every failure notification
+    # names the resource (``compute.exception`` does not).
+    subject = (row['request_id'] if row['request_id'] is not None
+               else row['resource_id'] or '')
     twin_key = hashlib.sha1(
-        '\n'.join((operation, row['resource_id'] or '',
-                   row['request_id'] or '')).encode('utf-8'),
+        '\n'.join((operation, subject)).encode('utf-8'),
         usedforsecurity=False).hexdigest()
     return {
         'message_id': row['message_id'],

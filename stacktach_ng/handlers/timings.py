@@ -35,7 +35,8 @@ def endpoints_of(row, payload):
     operations (phase start/end/error), else []."""
     operation, phase = analysis.operation_of(row['event_type'])
     if phase is None:
-        if row['resource_id'] is None or not analysis.is_error(row):
+        if not analysis.is_error(row) or (row['resource_id'] is None
+                                          and row['request_id'] is None):
             return []
         operation = analysis.error_operation(row['event_type'], payload)
         phase = ERROR
@@ -46,9 +47,9 @@ def endpoints_of(row, payload):
     return found
 
 
-def scope_of(row, operation):
+def scope_of(row):
     """The ``scope_id`` of an operation's key (see the model)."""
-    if row['request_id'] is None or operation.startswith('instance.'):
+    if row['request_id'] is None:
         return analysis.key_text(row['resource_id'])
     return ''
 
@@ -149,7 +150,7 @@ class TimingsHandler(analysis.AnalysisHandler):
         for record in records:
             row = record.row
             for operation, phase in endpoints_of(row, record.payload):
-                key = (scope_of(row, operation),
+                key = (scope_of(row),
                        analysis.key_text(row['request_id']), operation)
                 current = merged.get(key)
                 if current is None:

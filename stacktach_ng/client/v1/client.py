@@ -28,7 +28,6 @@ import urllib.parse
 
 from keystoneauth1 import adapter
 from keystoneauth1 import exceptions as ksa_exc
-from keystoneauth1 import noauth
 from keystoneauth1 import session as ksa_session
 from keystoneauth1 import token_endpoint
 
@@ -100,10 +99,9 @@ class Client:
                 raise exceptions.EndpointNotFound(
                     'an endpoint is needed when no keystoneauth session '
                     'is given')
-            if token:
-                auth = token_endpoint.Token(endpoint, token)
-            else:
-                auth = noauth.NoAuth(endpoint=endpoint)
+            # Without a token no auth plugin at all: keystoneauth's noauth
+            # plugin would send a dummy X-Auth-Token.
+            auth = token_endpoint.Token(endpoint, token) if token else None
             session = ksa_session.Session(auth=auth, verify=verify,
                                           timeout=timeout)
         # The version is part of every path rather than of the endpoint:

@@ -43,8 +43,8 @@ def _start(text):
 
 
 def _open_sink(conf, args):
-    if args.transport_url:
-        return sinks.TransportSink(args.transport_url, args.topic,
+    if args.bus_url:
+        return sinks.TransportSink(args.bus_url, args.topic,
                                    conf=conf)
     try:
         return sinks.FileSink(args.output or '-', args.form)
@@ -89,7 +89,7 @@ def do_simulate(conf, args):
             raise UsageError('--count must not be negative')
         if args.rate < 0:
             raise UsageError('--rate must not be negative')
-        if args.output and args.transport_url:
+        if args.output and args.bus_url:
             raise UsageError('give --output or --transport-url, not both')
         duration = parse_duration(args.duration) if args.duration else None
         count = args.count
@@ -110,7 +110,7 @@ def do_simulate(conf, args):
         return 2
 
     # Keep standard output clean for the messages when they go there.
-    report = sys.stderr if (not args.transport_url and
+    report = sys.stderr if (not args.bus_url and
                             (args.output or '-') == '-') else sys.stdout
     bucket = sinks.TokenBucket(args.rate)
     began = timestamps.utcnow()
@@ -198,7 +198,9 @@ def add_parsers(subparsers):
     parser.add_argument('--form', default='wire-v2', choices=sinks.FORMS,
                         help='Form of the written messages: wire-v2 '
                              '(default), wire-v1 or listener.')
-    parser.add_argument('--transport-url', default=None,
+    # Not "transport_url": the parsed arguments live in the configuration
+    # object, where oslo.messaging registers an option of that name.
+    parser.add_argument('--transport-url', dest='bus_url', default=None,
                         help='Publish through oslo.messaging to this '
                              'transport URL instead of writing a file.')
     parser.add_argument('--topic', default='stacktach',

@@ -59,12 +59,12 @@ class Operation(Base):
     nova's ``both`` format sends a versioned twin of each event a little
     later, which must not stretch the duration.
 
-    The key is (``scope_id``, ``request_id``, ``operation``). ``scope_id``
-    is the instance for nova's instance operations (one request may act on
-    several instances) and the resource when there is no request id; it
-    is '' otherwise, because neutron's, cinder's and nova's scheduler
-    events do not all name their resource, and one request of theirs is
-    one operation.
+    The key is (``scope_id``, ``request_id``, ``operation``): an operation
+    is identified by its request, because not every event of it names the
+    resource (nova's legacy scheduler events, ``compute.exception``,
+    neutron's ``port.create.start``). ``scope_id`` is '' then, and the
+    resource id when there is no request id (glance). The instances of
+    one multi-create request therefore share their operations.
     """
 
     __tablename__ = 'operations'

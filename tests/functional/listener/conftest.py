@@ -162,11 +162,12 @@ class ListenerProcess:
                               'stacktach-ng-listener')
         command = ([script] if os.path.exists(script) else
                    [sys.executable, '-m', 'stacktach_ng.cmd.listener'])
-        # A session of its own, so that kill -9 reaches the workers too.
+        # A process group of its own, so that kill -9 reaches the workers
+        # too.
         self.process = subprocess.Popen(
             command + ['--config-file', config_path],
             stdout=self._log, stderr=subprocess.STDOUT,
-            start_new_session=True)
+            preexec_fn=os.setpgrp)
 
     def signal(self, signum):
         os.kill(self.process.pid, signum)

@@ -127,3 +127,34 @@ def test_sigterm_exits_0_and_everything_acked_is_stored(
         assert bus.wait_stored(len(items), timeout=60) == len(items)
         time.sleep(1)
     _assert_exactly(bus, items)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('database_url', ['sqlite'], indirect=True)
+def test_sighup_applies_new_batch_size(bus, listener_processes):
+    items = traffic.messages(200, seed=7)
+    config = bus.write_config(batch_size=40)
+    process = listener_processes(config)
+    bus.publisher.send_all(items[:100])
+    assert bus.wait_stored(100, timeout=30) == 100, process.log()
+    with open(config) as config_file:
+        text = config_file.read()
+    with open(config, 'w') as config_file:
+        config_file.write(text.replace('batch_size = 40', 'batch_size = 7'))
+    process.signal(signal.SIGHUP)
+    # The worker restarts with the new value; wait for its heartbeat.
+    deadline = time.monotonic() + 30
+    while len(bus.heartbeats()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    bus.publisher.send_all(items[100:])
+    assert bus.wait_stored(200, timeout=30) == 200, process.log()
+    process.signal(signal.SIGTERM)
+    assert process.wait(30) == 0
+    log = process.log()
+    assert 'Option listener.batch_size changed from [40] to [7]' in log
+    beats = sorted(bus.heartbeats(), key=lambda beat: beat['started_at'])
+    assert len(beats) == 2, beats
+    assert [beat['stored'] for beat in beats] == [100, 100]
+    # 100 messages in batches of at most 7.
+    assert beats[1]['batches'] >= 15
+    _assert_exactly(bus, items)

@@ -172,3 +172,19 @@ def test_duplicate_delivery_arrives_twice(rabbit_url, topic):
     assert len(ids) == 21
     assert ids.count(twice) == 2
     assert len(set(ids)) == 20
+
+
+def test_command_publishes(rabbit_url, topic, capsys):
+    from stacktach_ng.cmd import manage
+
+    counts = {}
+    for body in engine.sample_messages(150, seed=42):
+        exchange = sinks.exchange_of(body)
+        counts[exchange] = counts.get(exchange, 0) + 1
+    with Consumer(rabbit_url, topic, counts) as consumer:
+        assert manage.main(['stacktach-ng-manage', 'simulate', '--count',
+                            '150', '--seed', '42', '--transport-url',
+                            rabbit_url, '--topic', topic]) == 0
+        received = consumer.wait()
+    assert len(received) == 150
+    assert '150 messages' in capsys.readouterr().out

@@ -1,0 +1,34 @@
+# Sphinx configuration of the stacktach-ng documentation.
+
+# The configuration reference is generated from the options themselves
+# (oslo_config.sphinxext), and a sample configuration file is written to
+# _static/ at build time (oslo_config.sphinxconfiggen), so both are always
+# those of the code being documented.
+
+extensions = [
+    'openstackdocstheme',
+    'oslo_config.sphinxext',
+    'oslo_config.sphinxconfiggen',
+]
+
+# oslo_config.sphinxconfiggen: writes _static/stacktach-ng.conf.sample.
+config_generator_config_file = (
+    '../../etc/stacktach-ng/stacktach-ng-config-generator.conf')
+sample_config_basename = '_static/stacktach-ng'
+
+# openstackdocstheme
+openstackdocs_repo_name = 'openstack/stacktach-ng'
+openstackdocs_bug_project = 'stacktach-ng'
+openstackdocs_bug_tag = 'doc'
+openstackdocs_auto_name = False
+
+project = 'stacktach-ng'
+copyright = 'stacktach-ng developers'
+
+source_suffix = '.rst'
+master_doc = 'index'
+exclude_patterns = ['_build']
+pygments_style = 'native'
+
+html_theme = 'openstackdocs'
+html_static_path = ['_static']

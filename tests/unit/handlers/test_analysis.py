@@ -1,0 +1,147 @@
+"""Event naming, fingerprints and merge rules of the analysis handlers."""
+
+import datetime
+
+import pytest
+
+from stacktach_ng.handlers import analysis
+from stacktach_ng.handlers import errors
+from stacktach_ng.handlers import timings
+
+
+@pytest.mark.parametrize('legacy, versioned, operation, phase', [
+    ('compute.instance.create.start', 'instance.create.start',
+     'instance.create', 'start'),
+    ('compute.instance.resize.prep.end', 'instance.resize_prep.end',
+     'instance.resize_prep', 'end'),
+    ('compute.instance.finish_resize.start', 'instance.resize_finish.start',
+     'instance.resize_finish', 'start'),
+    ('compute.instance.resize.confirm.end', 'instance.resize_confirm.end',
+     'instance.resize_confirm', 'end'),
+    ('compute.instance.live_migration._post.start',
+     'instance.live_migration_post.start', 'instance.live_migration_post',
+     'start'),
+    ('compute.instance.live_migration.post.dest.end',
+     'instance.live_migration_post_dest.end',
+     'instance.live_migration_post_dest', 'end'),
+    ('compute.instance.volume.attach.error',
+     'instance.volume_attach.error', 'instance.volume_attach', 'error'),
+    ('compute.instance.instance.create.error', 'instance.create.error',
+     'instance.create', 'error'),
+])
+def test_legacy_and_versioned_names_meet(legacy, versioned, operation,
+                                         phase):
+    assert analysis.operation_of(legacy) == (operation, phase)
+    assert analysis.operation_of(versioned) == (operation, phase)
+
+
+def test_other_services_keep_their_names():
+    assert analysis.operation_of('volume.attach.start') == (
+        'volume.attach', 'start')
+    assert analysis.operation_of('scheduler.run_instance.scheduled') == (
+        'scheduler.run_instance.scheduled', None)
+    assert analysis.operation_of('compute.instance.exists') == (
+        'instance.exists', None)
+
+
+def test_wrap_exception_names_the_failed_operation():
+    assert analysis.error_operation('snapshot_instance', {}) == (
+        'instance.snapshot')
+    payload = {'nova_object.data': {'function_name': 'terminate_instance'}}
+    assert analysis.error_operation('compute.exception', payload) == (
+        'instance.delete')
+    assert analysis.error_operation('scheduler.run_instance', {}) == (
+        'scheduler.run_instance')
+
+
+def test_epoch_microseconds_round_trip():
+    moment = datetime.datetime(2015, 1, 22, 20, 44, 52, 363064)
+    assert analysis.from_us(analysis.to_us(moment)) == moment
+    assert analysis.to_us(moment) - analysis.to_us(
+        moment - datetime.timedelta(seconds=1)) == 1000000
+    assert analysis.iso(analysis.to_us(moment)) == (
+        '2015-01-22T20:44:52.363064Z')
+
+
+def test_mask_hides_what_varies():
+    one = errors.mask('Build of instance 0026ae8b-b286-4e2f-b442-0d35a565b245'
+                      ' on cmp-r01-018.cloud.example.org failed: 3 GB at '
+                      '10.0.0.12', 'cmp-r01-018')
+    two = errors.mask('Build of instance 9f8e7d6c-b286-4e2f-b442-0d35a565b245'
+                      ' on cmp-r02-007.cloud.example.org failed: 40 GB at '
+                      '10.0.3.7', 'cmp-r02-007')
+    assert one == two
+    assert '<uuid>' in one and '<ip>' in one and '<host>' in one
+    assert errors.fingerprint('NoValidHost', one) == errors.fingerprint(
+        'NoValidHost', two)
+    assert errors.fingerprint('NoValidHost', one) != errors.fingerprint(
+        'Timeout', one)
+
+
+def _row(**values):
+    row = {'event_type': 'instance.create.error', 'priority': 'ERROR',
+           'message_id': 'm1', 'resource_id': 'r1', 'request_id': 'q1',
+           'project_id': 'p1', 'resource_type': 'instance', 'host': 'h1',
+           'service': 'nova-compute', 'object_name': None,
+           'generated_at': datetime.datetime(2026, 1, 1)}
+    row.update(values)
+    return row
+
+
+def test_versioned_and_legacy_failures_share_a_twin_key():
+    versioned = errors.error_row(_row(object_name='InstanceActionPayload'), {
+        'nova_object.data': {'fault': {'nova_object.data': {
+            'exception': 'FlavorDiskTooSmall',
+            'exception_message': 'Disk too small: 20 GB',
+            'function_name': '_build_resources',
+            'module_name': 'nova.compute.manager'}}}})
+    legacy = errors.error_row(_row(
+        event_type='compute.instance.create.error', message_id='m2',
+        generated_at=datetime.datetime(2026, 1, 1, 0, 0, 0, 350)),
+        {'message': 'Disk too small: 20 GB', 'code': 500, 'exception': {}})
+    assert versioned['exception'] == 'FlavorDiskTooSmall'
+    assert legacy['exception'] is None
+    assert legacy['message'] == 'Disk too small: 20 GB'
+    assert versioned['twin_key'] == legacy['twin_key']
+    assert versioned['versioned'] and not legacy['versioned']
+
+
+def test_failure_without_phase_ends_an_operation():
+    row = _row(event_type='snapshot_instance', priority='ERROR')
+    assert timings.endpoints_of(row, {}) == [('instance.snapshot', 'error')]
+    info = _row(event_type='compute.instance.update', priority='INFO')
+    assert timings.endpoints_of(info, {}) == []
+    no_valid_host = _row(event_type='compute_task.build_instances.error')
+    assert timings.endpoints_of(no_valid_host, {}) == [
+        ('compute_task.build_instances', 'error'),
+        ('scheduler.select_destinations', 'error')]
+
+
+def _fold(events):
+    current = None
+    for event_type, seconds, message_id, versioned in events:
+        row = _row(event_type=event_type, priority='INFO',
+                   message_id=message_id,
+                   object_name='X' if versioned else None,
+                   generated_at=datetime.datetime(2026, 1, 1)
+                   + datetime.timedelta(seconds=seconds))
+        operation, phase = timings.endpoints_of(row, {})[0]
+        if current is None:
+            current = timings._empty(('', 'q1', operation), row)
+        timings.merge_endpoint(current, row, phase)
+    return current
+
+
+def test_operation_merge_is_order_independent():
+    events = [('compute.instance.create.start', 1, 'a', False),
+              ('instance.create.start', 1.00035, 'b', True),
+              ('compute.instance.create.error', 5, 'c', False),
+              ('compute.instance.create.start', 6, 'd', False),
+              ('compute.instance.create.end', 9, 'e', False),
+              ('instance.create.end', 9.00035, 'f', True)]
+    first = _fold(events)
+    assert _fold(list(reversed(events))) == first
+    assert _fold(events[3:] + events[:3]) == first
+    assert first['outcome'] == 'success'
+    # Legacy times win over the versioned twins' later ones.
+    assert first['end_us'] - first['start_us'] == 8000000
