@@ -5,6 +5,11 @@
 # _static/ at build time (oslo_config.sphinxconfiggen), so both are always
 # those of the code being documented.
 
+# Select oslo.service's threading backend (stacktach_ng does it on import)
+# before the option listing imports oslo.messaging, which would select the
+# eventlet one.
+import stacktach_ng  # noqa: F401,E402
+
 extensions = [
     'openstackdocstheme',
     'oslo_config.sphinxext',

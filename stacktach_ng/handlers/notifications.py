@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 
+from stacktach_ng.db import bulk
 from stacktach_ng.db import models
 from stacktach_ng.handlers import base
 
@@ -33,7 +34,7 @@ class NotificationsHandler(base.Handler):
         new = [record for record in records
                if record.row['message_id'] not in existing]
         if new:
-            connection.execute(_TABLE.insert(), [r.row for r in new])
+            bulk.insert_rows(connection, _TABLE, [r.row for r in new])
         return new
 
     def purge(self, connection, before, batch_size):

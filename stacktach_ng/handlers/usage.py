@@ -44,6 +44,11 @@ class UsageHandler(base.Handler):
             elif meaning == extract.EXISTS:
                 for row in extract.exists_rows(record):
                     exists.append(row)
+                    if row['resource_type'] == 'instance':
+                        launch = extract.launch_row(record,
+                                                    extract.EXISTS_KIND)
+                        if launch is not None:
+                            launches.append(launch)
                     if row['resource_type'] == 'instance' and (
                             extract.is_regular_period(
                                 row['audit_period_beginning'],

@@ -7,11 +7,12 @@
 
 import itertools
 
+from stacktach_ng.policies import analyses
 from stacktach_ng.policies import base
 from stacktach_ng.policies import metrics
 from stacktach_ng.policies import notification
 
-_MODULES = (base, notification, metrics)
+_MODULES = (base, notification, analyses, metrics)
 
 
 def list_rules():

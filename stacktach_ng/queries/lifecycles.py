@@ -44,7 +44,11 @@ def _notification_states(connection, resource_id, project_id,
                          limit=MAX_NOTIFICATIONS):
     """The state-bearing facts of a resource's notifications, in time
     order (dicts with the keys of ``timeline``)."""
-    query = sa.select(*_ROW_COLUMNS, NOTIFICATIONS.c.payload).where(
+    # Only images and volumes need their payload (their status).
+    payload_column = sa.case(
+        (NOTIFICATIONS.c.resource_type.in_(sorted(lifecycle.STATUS_TYPES)),
+         NOTIFICATIONS.c.payload), else_=sa.null()).label('payload')
+    query = sa.select(*_ROW_COLUMNS, payload_column).where(
         NOTIFICATIONS.c.resource_id == resource_id)
     if project_id is not None:
         query = query.where(NOTIFICATIONS.c.project_id == project_id)
@@ -55,7 +59,7 @@ def _notification_states(connection, resource_id, project_id,
         item = dict(row._mapping)
         payload = item.pop('payload')
         item['status'] = None
-        if item['resource_type'] in lifecycle.STATUS_TYPES:
+        if payload is not None:
             try:
                 document = jsonutils.loads(payload)
             except ValueError:

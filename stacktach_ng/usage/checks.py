@@ -6,13 +6,17 @@ delete)`` returns ``(reason, detail)`` for a failure or ``(None, None)``
 when the record is consistent. Times are compared to the second: only the
 notifications of the launching request carry microseconds.
 
+The image is not checked: nova changes an instance's image when a rebuild
+starts but its launched_at only when the rebuild ends, so after a failed
+or stuck rebuild a correct exists names another image than its launch.
+
 Reason codes (``reason`` of a failed exists, part of the API):
 
 * ``no_launched_at``: the exists carries no launched_at (creation time);
 * ``no_launch_known``: no launch (upload, creation) of the resource known;
 * ``launched_at_mismatch``: launches are known, none at that second;
-* ``flavor_mismatch``, ``project_mismatch``, ``image_mismatch``,
-  ``size_mismatch``: the exists disagrees with the matching launch;
+* ``flavor_mismatch``, ``project_mismatch``, ``size_mismatch``: the
+  exists disagrees with the matching launch (or creation);
 * ``deleted_at_mismatch``: the exists and the tracked deletion disagree
   (one of them is missing, or they differ);
 * ``exists_after_deletion``: the resource was deleted before the audit
@@ -28,13 +32,12 @@ NO_LAUNCH_KNOWN = 'no_launch_known'
 LAUNCHED_AT_MISMATCH = 'launched_at_mismatch'
 FLAVOR_MISMATCH = 'flavor_mismatch'
 PROJECT_MISMATCH = 'project_mismatch'
-IMAGE_MISMATCH = 'image_mismatch'
 SIZE_MISMATCH = 'size_mismatch'
 DELETED_AT_MISMATCH = 'deleted_at_mismatch'
 EXISTS_AFTER_DELETION = 'exists_after_deletion'
 
 REASONS = (NO_LAUNCHED_AT, NO_LAUNCH_KNOWN, LAUNCHED_AT_MISMATCH,
-           FLAVOR_MISMATCH, PROJECT_MISMATCH, IMAGE_MISMATCH, SIZE_MISMATCH,
+           FLAVOR_MISMATCH, PROJECT_MISMATCH, SIZE_MISMATCH,
            DELETED_AT_MISMATCH, EXISTS_AFTER_DELETION)
 
 # A flavor change takes effect at the second nova notified it; an exists
@@ -116,6 +119,10 @@ def check_instance(exists, launches, delete):
     by effective_at) and its deletion (or None)."""
     if exists.launched_at is None:
         return NO_LAUNCHED_AT, 'the exists carries no launched_at'
+    # What exists records report is what is being verified: only other
+    # notifications count as evidence of a launch.
+    launches = [launch for launch in launches
+                if launch.evidence < extract.EVIDENCE_EXISTS]
     if not launches:
         return NO_LAUNCH_KNOWN, 'no launch of instance %s known' % (
             exists.resource_id)
@@ -135,9 +142,6 @@ def check_instance(exists, launches, delete):
     if flavor_differs(exists, launch):
         return FLAVOR_MISMATCH, 'flavor %s, launched with %s' % (
             _flavor_text(exists), _flavor_text(launch))
-    if _differ(exists.image_id, launch.image_id):
-        return IMAGE_MISMATCH, 'image %s, launched with %s' % (
-            exists.image_id, launch.image_id)
     return _check_delete(exists, delete)
 
 

@@ -63,6 +63,11 @@ STORAGE_DELETE = 'storage_delete'
 
 EVIDENCE_EVENT = 0
 EVIDENCE_OBSERVED = 1
+# The launch an exists itself reports: it bills an instance that sent
+# nothing else (one launched before tracking began, idle since), but it
+# never verifies an exists.
+EVIDENCE_EXISTS = 2
+EXISTS_KIND = 'exists'
 
 
 def classify(event_type):
@@ -192,6 +197,8 @@ def _instance_facts(record):
     return facts
 
 
+_EVIDENCE = {OBSERVED: EVIDENCE_OBSERVED, EXISTS_KIND: EVIDENCE_EXISTS}
+
 _LAUNCH_COLUMNS = ('project_id', 'user_id', 'flavor_id', 'flavor_name',
                    'instance_type_id', 'vcpus', 'memory_mb', 'root_gb',
                    'ephemeral_gb', 'image_id')
@@ -200,8 +207,9 @@ _LAUNCH_COLUMNS = ('project_id', 'user_id', 'flavor_id', 'flavor_name',
 def launch_row(record, kind):
     """The ``usage_launches`` row of an instance notification, or None.
 
-    ``kind`` is a ``LAUNCH_EVENTS`` value, or ``OBSERVED`` for the launch
-    another instance notification reports.
+    ``kind`` is a ``LAUNCH_EVENTS`` value, ``OBSERVED`` for the launch
+    another instance notification reports, or ``EXISTS_KIND`` for the
+    launch an exists reports.
     """
     facts = _instance_facts(record)
     launched_at = to_second(facts['launched_at'])
@@ -223,8 +231,7 @@ def launch_row(record, kind):
         'launched_at': launched_at,
         'effective_at': effective_at,
         'kind': kind,
-        'evidence': (EVIDENCE_OBSERVED if kind == OBSERVED
-                     else EVIDENCE_EVENT),
+        'evidence': _EVIDENCE.get(kind, EVIDENCE_EVENT),
         'message_id': record.row['message_id'],
         'generated_at': generated_at,
     })

@@ -75,3 +75,66 @@ NOTIFICATION_LIST = SCOPE + PAGING + TIME_RANGE + [
 COUNTS = SCOPE + PAGING + TIME_RANGE
 
 NONE = []
+
+# -- analyses -----------------------------------------------------------
+
+OUTCOME = param(
+    'outcome', {'type': 'string', 'enum': ['success', 'error', 'open']},
+    '``success`` (ended without failure), ``error`` (something failed) or '
+    '``open`` (not ended yet).')
+OPERATION = param(
+    'operation', text(),
+    'An operation name such as ``instance.create``.')
+ID_MARKER = param(
+    'marker', {'type': 'integer', 'minimum': 1},
+    'Continue after this item: the id of the last item of the previous '
+    'page. The ``next`` link of a page carries it.')
+MAX_BUCKETS = 10000
+BUCKET = param(
+    'bucket', {'type': 'integer', 'minimum': 1, 'maximum': 31 * 86400},
+    'Also group by time buckets of this many seconds (at most %d buckets '
+    'in the period).' % MAX_BUCKETS)
+
+REQUEST_LIST = SCOPE + PAGING + TIME_RANGE + [OPERATION, OUTCOME]
+
+RESOURCE_LIST = SCOPE + PAGING + [
+    param('resource_type', text(),
+          'Only resources of this type (``instance``, ``volume``...).'),
+    param('stuck', {'type': 'boolean', 'default': False},
+          'Only resources stuck in an operation: an operation open for '
+          'longer than ``older_than`` seconds with no task state change '
+          'for as long, longest stuck first.'),
+    param('older_than', {'type': 'integer', 'minimum': 1,
+                         'maximum': 365 * 86400, 'default': 600},
+          'With ``stuck=true``: seconds without progress (600 by '
+          'default).'),
+]
+
+TIMING_LIST = SCOPE + [LIMIT, ID_MARKER] + TIME_RANGE + [
+    param('operation', text(),
+          'An operation name, or a glob with ``*`` and ``?``.'),
+    param('host', text(), 'Only operations that started or ended on this '
+                          'host.'),
+    param('resource_id', text(), 'Only operations on this resource.'),
+    param('request_id', text(), 'Only operations of this request.'),
+    OUTCOME,
+]
+
+TIMING_SUMMARY = SCOPE + TIME_RANGE + [
+    OPERATION,
+    param('group_by', {'type': 'string', 'default': 'operation',
+                       'pattern': '^(operation|host|service)'
+                                  '(,(operation|host|service))*$'},
+          'Comma-separated keys to group by: ``operation`` (default), '
+          '``host``, ``service``.'),
+    BUCKET,
+]
+
+ERROR_LIST = SCOPE + PAGING + TIME_RANGE + [
+    OPERATION, param('host', text(), 'Only errors raised on this host.')]
+
+ERROR_SHOW = TIME_RANGE + [
+    param('limit', {'type': 'integer', 'minimum': 1, 'default': 100},
+          'Number of latest events of the group to return.')]
+
+SUMMARY = SCOPE + TIME_RANGE + [BUCKET]

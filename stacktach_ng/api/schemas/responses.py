@@ -140,3 +140,108 @@ def count_list(key, column):
             'next': NEXT,
         },
     }
+
+
+# -- analyses -----------------------------------------------------------
+# Items describe the keys the query modules document
+# (``stacktach_ng.queries.*``); more keys may be added in later versions.
+
+def _object(required, **properties):
+    return {'type': 'object', 'required': list(required),
+            'properties': properties}
+
+
+def _list(key, item):
+    return {
+        'type': 'object',
+        'required': [key, 'next'],
+        'additionalProperties': False,
+        'properties': {key: {'type': 'array', 'items': item}, 'next': NEXT},
+    }
+
+
+_DURATION = {'type': ['integer', 'null'], 'description': 'Microseconds.'}
+_OUTCOME = {'type': 'string', 'enum': ['success', 'error', 'open']}
+
+REQUEST = _object(
+    ['request_id', 'global_request_id', 'project_id', 'operation',
+     'service', 'host', 'started_at', 'ended_at', 'duration_us', 'outcome',
+     'notifications'],
+    request_id=STRING, global_request_id=nullable(STRING),
+    project_id=nullable(STRING), operation=nullable(STRING),
+    started_at=nullable(TIME), ended_at=nullable(TIME),
+    duration_us=_DURATION, outcome=_OUTCOME,
+    notifications={'type': 'integer'})
+REQUEST_LIST = _list('requests', REQUEST)
+
+SPAN = _object(['id', 'kind', 'children'], id=STRING,
+               parent_id=nullable(STRING), kind=STRING,
+               children={'type': 'array', 'items': {'type': 'object'}})
+TRACE = _object(
+    ['request_id', 'requests', 'started_at', 'ended_at', 'duration_us',
+     'outcome', 'root', 'critical_path', 'span_count'],
+    request_id=STRING, requests={'type': 'array', 'items': REQUEST},
+    started_at=nullable(TIME), ended_at=nullable(TIME),
+    duration_us=_DURATION, root=SPAN,
+    critical_path={'type': 'array', 'items': STRING},
+    span_count={'type': 'integer'})
+
+_RESOURCE_KEYS = ['resource_id', 'resource_type', 'project_id',
+                  'first_seen', 'last_seen', 'vm_state', 'task_state',
+                  'power_state', 'status']
+RESOURCE = _object(_RESOURCE_KEYS, resource_id=STRING,
+                   resource_type=nullable(STRING),
+                   project_id=nullable(STRING), first_seen=nullable(TIME),
+                   last_seen=nullable(TIME))
+RESOURCE_LIST = _list('resources', RESOURCE)
+LIFECYCLE = _object(
+    _RESOURCE_KEYS + ['transitions', 'task_states', 'time_in_task_state',
+                      'operations', 'faults'],
+    resource_id=STRING,
+    transitions={'type': 'array', 'items': {'type': 'object'}},
+    task_states={'type': 'array', 'items': {'type': 'object'}},
+    time_in_task_state={'type': 'object',
+                        'additionalProperties': {'type': 'integer'}},
+    operations={'type': 'array', 'items': {'type': 'object'}},
+    faults={'type': 'array', 'items': {'type': 'object'}})
+
+OPERATION = _object(
+    ['id', 'operation', 'resource_id', 'request_id', 'project_id',
+     'started_at', 'ended_at', 'duration_us', 'outcome'],
+    id={'type': 'integer'}, operation=STRING,
+    started_at=nullable(TIME), ended_at=nullable(TIME),
+    duration_us=_DURATION, outcome=_OUTCOME)
+TIMING_LIST = _list('timings', OPERATION)
+
+_STATISTICS = _object(
+    ['count', 'errors', 'min_us', 'p50_us', 'p95_us', 'p99_us', 'max_us'],
+    count={'type': 'integer'}, errors={'type': 'integer'},
+    min_us=_DURATION, p50_us=_DURATION, p95_us=_DURATION,
+    p99_us=_DURATION, max_us=_DURATION)
+TIMING_SUMMARY = _object(
+    ['since', 'until', 'group_by', 'summary'], since=TIME, until=TIME,
+    group_by={'type': 'array', 'items': STRING},
+    summary={'type': 'array', 'items': _STATISTICS})
+
+ERROR_GROUP = _object(
+    ['fingerprint', 'exception', 'message', 'count', 'first_seen',
+     'last_seen', 'hosts', 'sample_requests'],
+    fingerprint=STRING, count={'type': 'integer'},
+    first_seen=nullable(TIME), last_seen=nullable(TIME),
+    hosts={'type': 'array'}, sample_requests={'type': 'array'})
+ERROR_LIST = _list('errors', ERROR_GROUP)
+ERROR_DETAIL = dict(ERROR_GROUP, required=ERROR_GROUP['required']
+                    + ['events'], properties=dict(
+                        ERROR_GROUP['properties'],
+                        events={'type': 'array',
+                                'items': {'type': 'object'}}))
+
+SUMMARY = _object(
+    ['since', 'until', 'notifications', 'errors', 'error_rate',
+     'by_event_type', 'by_service', 'by_host', 'buckets',
+     'request_latency'],
+    since=TIME, until=TIME, notifications={'type': 'integer'},
+    errors={'type': 'integer'}, error_rate={'type': ['number', 'null']},
+    by_event_type={'type': 'array'}, by_service={'type': 'array'},
+    by_host={'type': 'array'}, buckets={'type': 'array'},
+    request_latency={'type': 'array'})

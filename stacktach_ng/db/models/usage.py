@@ -32,7 +32,8 @@ class UsageLaunch(Base):
 
     ``evidence`` 0 is a launch notification (``*.create.end`` ...), 1 a
     launch seen in another notification of the instance (an update, the
-    start of a rebuild); the lower evidence, then the earlier notification,
+    start of a rebuild), 2 a launch an exists reports (it bills, it never
+    verifies); the lower evidence, then the earlier notification,
     wins when two notifications describe the same key.
     """
 

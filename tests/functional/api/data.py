@@ -9,7 +9,6 @@ ranges are predictable.
 import datetime
 import uuid
 
-from stacktach_ng.handlers import notifications as notifications_handler
 from stacktach_ng.ingest import pipeline
 
 BASE_TIME = datetime.datetime(2026, 3, 1, 12, 0, 0)
@@ -109,9 +108,8 @@ def standard(project_a='project-a', project_b='project-b'):
 
 
 def store(conf, database, data):
-    """Store the dataset with the notifications handler, as ingest does."""
-    handler = notifications_handler.NotificationsHandler(conf)
-    result = pipeline.Pipeline(conf, database, handlers=[handler],
+    """Store the dataset with every default handler, as ingest does."""
+    result = pipeline.Pipeline(conf, database,
                                source='import').process(data.envelopes)
     assert result.stored == len(data.envelopes), result
     return result

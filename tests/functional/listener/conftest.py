@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
+import warnings
 
 import pytest
 import sqlalchemy as sa
@@ -163,11 +164,14 @@ class ListenerProcess:
         command = ([script] if os.path.exists(script) else
                    [sys.executable, '-m', 'stacktach_ng.cmd.listener'])
         # A process group of its own, so that kill -9 reaches the workers
-        # too.
-        self.process = subprocess.Popen(
-            command + ['--config-file', config_path],
-            stdout=self._log, stderr=subprocess.STDOUT,
-            preexec_fn=os.setpgrp)
+        # too. (eventlet, imported here by a dependency, warns about any
+        # fork; the child execs at once.)
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', DeprecationWarning)
+            self.process = subprocess.Popen(
+                command + ['--config-file', config_path],
+                stdout=self._log, stderr=subprocess.STDOUT,
+                preexec_fn=os.setpgrp)
 
     def signal(self, signum):
         os.kill(self.process.pid, signum)

@@ -4,13 +4,19 @@ import pecan
 import webob
 
 from stacktach_ng.api.controllers.v1 import counts
+from stacktach_ng.api.controllers.v1 import errors
 from stacktach_ng.api.controllers.v1 import notifications
+from stacktach_ng.api.controllers.v1 import requests
+from stacktach_ng.api.controllers.v1 import resources
+from stacktach_ng.api.controllers.v1 import summary
+from stacktach_ng.api.controllers.v1 import timings
 from stacktach_ng.api import openapi
 from stacktach_ng.api.schemas import parameters
 from stacktach_ng.api import validation
 
 # The collections listed by GET /v1/ (name -> path under /v1/).
-RESOURCES = ('notifications', 'event_types', 'hosts', 'services')
+RESOURCES = ('notifications', 'event_types', 'hosts', 'services',
+             'requests', 'resources', 'timings', 'errors', 'summary')
 
 
 class OpenAPIController:
@@ -30,6 +36,11 @@ class Controller:
     event_types = counts.event_types()
     hosts = counts.hosts()
     services = counts.services()
+    requests = requests.RequestsController()
+    resources = resources.ResourcesController()
+    timings = timings.TimingsController()
+    errors = errors.ErrorsController()
+    summary = summary.SummaryController()
 
     @pecan.expose('json')
     def index(self, **_query):

@@ -12,8 +12,9 @@ from cliff import columns
 
 
 def format_duration(seconds):
-    """``0.0005`` -> ``500us``, ``0.042`` -> ``42ms``, ``3.5`` -> ``3.50s``, ``125`` -> ``2m05s``,
-    ``7384`` -> ``2h03m``; None -> ``''`` (still open)."""
+    """``0.0005`` -> ``500us``, ``0.042`` -> ``42ms``, ``3.5`` ->
+    ``3.50s``, ``125`` -> ``2m05s``, ``7384`` -> ``2h03m``; None -> ``''``
+    (still open)."""
     if seconds is None or seconds == '':
         return ''
     seconds = float(seconds)

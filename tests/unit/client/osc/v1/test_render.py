@@ -6,8 +6,8 @@ from stacktach_ng.client.osc.v1 import render
 
 
 @pytest.mark.parametrize('seconds, text', [
-    (None, ''), (0.0005, '500us'), (0.042, '42ms'), (3.5, '3.50s'), (125, '2m05s'),
-    (7384, '2h03m'), (200000, '2d07h')])
+    (None, ''), (0.0005, '500us'), (0.042, '42ms'), (3.5, '3.50s'),
+    (125, '2m05s'), (7384, '2h03m'), (200000, '2d07h')])
 def test_format_duration(seconds, text):
     assert render.format_duration(seconds) == text
 

@@ -4,7 +4,6 @@ import pytest
 import requests
 
 from stacktach_ng.client import exceptions
-
 from stacktach_ng.client.osc.v1 import watch
 from tests.unit.client.conftest import query
 from tests.unit.client.conftest import url
