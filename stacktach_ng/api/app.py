@@ -19,20 +19,20 @@ configuration file (``[keystone_authtoken]``, ``[cors]``,
 
 import os
 
+import pecan
 from keystonemiddleware import auth_token
 from oslo_middleware import cors
 from oslo_middleware import healthcheck
 from oslo_middleware import http_proxy_to_wsgi
 from oslo_middleware import request_id
-import pecan
 
-from stacktach_ng.api.controllers import root
+from stacktach_ng import service
 from stacktach_ng.api import errors
 from stacktach_ng.api import hooks
 from stacktach_ng.api import policy
 from stacktach_ng.api import render
+from stacktach_ng.api.controllers import root
 from stacktach_ng.db import api as db_api
-from stacktach_ng import service
 
 # Paths answered without a token: the versions document and the API
 # description carry no data.

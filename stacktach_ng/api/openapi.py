@@ -9,9 +9,9 @@ against; a new endpoint is a new row of ``ENDPOINTS``.
 import copy
 import functools
 
+from stacktach_ng import version
 from stacktach_ng.api.schemas import parameters
 from stacktach_ng.api.schemas import responses
-from stacktach_ng import version
 
 JSON = 'application/json'
 

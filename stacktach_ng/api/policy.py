@@ -10,10 +10,10 @@ import sys
 
 from oslo_policy import policy
 
-from stacktach_ng.api import errors
 from stacktach_ng import policies
-from stacktach_ng.policies import base
 from stacktach_ng import service
+from stacktach_ng.api import errors
+from stacktach_ng.policies import base
 
 # The scope "every project" (queries take project_id=None for it).
 ALL_PROJECTS = None

@@ -13,8 +13,8 @@ from wsgiref import simple_server
 
 from oslo_config import cfg
 
-from stacktach_ng.api import app as api_app
 from stacktach_ng import service
+from stacktach_ng.api import app as api_app
 
 LOG = logging.getLogger(__name__)
 

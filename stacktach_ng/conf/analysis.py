@@ -1,5 +1,7 @@
 from oslo_config import cfg
 
+from stacktach_ng.conf import groups
+
 analysis_group = cfg.OptGroup(
     'analysis',
     title='Analysis options',
@@ -40,8 +42,7 @@ rebuild --handler summary`` to recount the stored ones.
 
 
 def register_opts(conf):
-    conf.register_group(analysis_group)
-    conf.register_opts(ALL_OPTS, group=analysis_group)
+    groups.register_group_opts(conf, analysis_group, ALL_OPTS)
 
 
 def list_opts():

@@ -1,5 +1,7 @@
 from oslo_config import cfg
 
+from stacktach_ng.conf import groups
+
 api_group = cfg.OptGroup(
     'api',
     title='REST API options',
@@ -43,8 +45,7 @@ clamped to this one; the default page size is 100.
 
 
 def register_opts(conf):
-    conf.register_group(api_group)
-    conf.register_opts(ALL_OPTS, group=api_group)
+    groups.register_group_opts(conf, api_group, ALL_OPTS)
 
 
 def list_opts():

@@ -1,5 +1,7 @@
 from oslo_config import cfg
 
+from stacktach_ng.conf import groups
+
 listener_group = cfg.OptGroup(
     'listener',
     title='Notification listener options',
@@ -170,8 +172,7 @@ Changes are applied on SIGHUP (the workers restart).
 
 
 def register_opts(conf):
-    conf.register_group(listener_group)
-    conf.register_opts(ALL_OPTS, group=listener_group)
+    groups.register_group_opts(conf, listener_group, ALL_OPTS)
 
 
 def list_opts():

@@ -1,5 +1,7 @@
 from oslo_config import cfg
 
+from stacktach_ng.conf import groups
+
 retention_group = cfg.OptGroup(
     'retention',
     title='Data retention options',
@@ -39,8 +41,7 @@ short on a busy database.
 
 
 def register_opts(conf):
-    conf.register_group(retention_group)
-    conf.register_opts(ALL_OPTS, group=retention_group)
+    groups.register_group_opts(conf, retention_group, ALL_OPTS)
 
 
 def list_opts():

@@ -1,5 +1,7 @@
 from oslo_config import cfg
 
+from stacktach_ng.conf import groups
+
 verifier_group = cfg.OptGroup(
     'verifier',
     title='Usage verifier options',
@@ -66,8 +68,7 @@ it consistent, it becomes ``reconciled``. 0 disables these checks.
 
 
 def register_opts(conf):
-    conf.register_group(verifier_group)
-    conf.register_opts(ALL_OPTS, group=verifier_group)
+    groups.register_group_opts(conf, verifier_group, ALL_OPTS)
 
 
 def list_opts():

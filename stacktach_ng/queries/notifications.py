@@ -15,9 +15,9 @@ parsing and re-serializing them.
 import orjson
 import sqlalchemy as sa
 
+from stacktach_ng import queries
 from stacktach_ng.db import models
 from stacktach_ng.ingest import timestamps
-from stacktach_ng import queries
 
 NOTIFICATIONS = models.Notification.__table__
 HEARTBEATS = models.ListenerHeartbeat.__table__

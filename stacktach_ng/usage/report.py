@@ -100,6 +100,16 @@ def _grouped(connection, query, key):
         yield current, rows
 
 
+def _best_evidence(rows):
+    """The launches to bill: those reported by exists records only when
+    no other notification told of a launch of the instance (an exists
+    with a wrong launched_at must not bill a second life)."""
+    if any(row.evidence < extract.EVIDENCE_EXISTS for row in rows):
+        return [row for row in rows
+                if row.evidence < extract.EVIDENCE_EXISTS]
+    return rows
+
+
 def _segments(rows, moment, start, end):
     """(row, hours) of consecutive segments, each until the next one or
     the deletion, clipped to [start, end)."""
@@ -137,6 +147,7 @@ def compute(connection, start, end, project_id=None):
 
     for instance_id, rows in _instance_groups(connection, start, end,
                                               project_id):
+        rows = _best_evidence(rows)
         for launch, hours in _segments(rows, lambda r: r.effective_at,
                                        start, end):
             project(launch.project_id).add_instance_segment(

@@ -33,6 +33,7 @@ import sqlalchemy as sa
 
 from stacktach_ng.ingest import timestamps
 from stacktach_ng.usage import checks
+from stacktach_ng.usage import extract
 from stacktach_ng.usage import store
 
 LOG = logging.getLogger(__name__)
@@ -262,12 +263,21 @@ class Verifier:
             DELETES.c.resource_type == 'instance',
             DELETES.c.resource_id == LAUNCHES.c.instance_id,
             DELETES.c.deleted_at <= beginning))
+        # Launches reported by exists records alone count only for the
+        # instances that sent nothing else (as in the usage report).
+        other = LAUNCHES.alias('other')
+        better_known = sa.exists().where(sa.and_(
+            other.c.instance_id == LAUNCHES.c.instance_id,
+            other.c.evidence < extract.EVIDENCE_EXISTS))
+        trusted = sa.or_(LAUNCHES.c.evidence < extract.EVIDENCE_EXISTS,
+                         ~better_known)
         alive = connection.execute(
             sa.select(LAUNCHES.c.instance_id,
                       sa.func.max(LAUNCHES.c.project_id).label('project_id'),
                       sa.func.max(LAUNCHES.c.launched_at).label(
                           'launched_at'))
             .where(LAUNCHES.c.effective_at < ending)
+            .where(trusted)
             .where(~deleted_before)
             .where(~covered)
             .group_by(LAUNCHES.c.instance_id)).all()

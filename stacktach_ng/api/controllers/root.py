@@ -6,10 +6,10 @@ answers it before authentication (see ``stacktach_ng.api.app``).
 
 import pecan
 
+from stacktach_ng.api import validation
 from stacktach_ng.api.controllers import metrics
 from stacktach_ng.api.controllers import v1
 from stacktach_ng.api.schemas import parameters
-from stacktach_ng.api import validation
 
 
 def version_v1(request):

@@ -5,9 +5,9 @@ from stacktach_ng.api import policy
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import migration
 from tests import base
+from tests.functional import services
 from tests.functional.api import client as api_client
 from tests.functional.api import data as api_data
-from tests.functional import services
 
 
 @pytest.fixture

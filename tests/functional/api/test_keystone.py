@@ -9,19 +9,19 @@ loopback port, registered in Keystone's catalog as service type
 import threading
 import urllib.parse
 
-from keystoneauth1 import session as ks_session
-from keystoneauth1.identity import v3
 import pytest
 import requests
+from keystoneauth1 import session as ks_session
+from keystoneauth1.identity import v3
 
 from stacktach_ng.api import app as api_app
 from stacktach_ng.cmd import api as api_cmd
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import migration
 from tests import base
-from tests.functional.api import data as api_data
 from tests.functional import keystone_fixture
 from tests.functional import services
+from tests.functional.api import data as api_data
 
 PASSWORD = 'secret-of-the-tests'
 

@@ -26,9 +26,40 @@ def _validate(response, path):
                             format_checker=jsonschema.FormatChecker())
 
 
-def _requests(dataset):
-    message_id = dataset.envelopes[0]['metadata']['message_id']
-    return [
+def _path_ids(client, dataset):
+    fingerprint = client.get_json('/v1/errors', {
+        'since': '2026-03-01T00:00:00Z'})['errors'][0]['fingerprint']
+    return {'{message_id}': dataset.envelopes[0]['metadata']['message_id'],
+            '{request_id}': dataset.request_a,
+            '{resource_id}': dataset.instance_a,
+            '{fingerprint}': fingerprint}
+
+
+def _concrete(path, ids):
+    for name, value in ids.items():
+        path = path.replace(name, value)
+    return path
+
+
+def _requests(client, dataset):
+    ids = _path_ids(client, dataset)
+    message_id = ids['{message_id}']
+    day = {'since': '2026-03-01T00:00:00Z', 'until': '2026-03-02T00:00:00Z'}
+    analyses = [(path, _concrete(path, ids), day if path.endswith(
+        ('summary', 'errors', '{fingerprint}')) else {})
+        for path in DOCUMENT['paths'] if path.startswith(
+            ('/v1/requests', '/v1/resources', '/v1/timings', '/v1/errors',
+             '/v1/summary'))]
+    analyses += [
+        ('/v1/resources', '/v1/resources', {'stuck': 'true',
+                                            'older_than': '1'}),
+        ('/v1/timings/summary', '/v1/timings/summary',
+         dict(day, group_by='host,service', bucket='3600')),
+        ('/v1/summary', '/v1/summary', dict(day, bucket='600')),
+        ('/v1/requests/{request_id}', '/v1/requests/nope', {}),
+        ('/v1/timings', '/v1/timings', {'marker': '999999'}),
+    ]
+    return analyses + [
         ('/', '/', {}),
         ('/v1/', '/v1/', {}),
         ('/v1/openapi.json', '/v1/openapi.json', {}),
@@ -52,7 +83,7 @@ def _requests(dataset):
 def test_real_responses_match_the_document(noauth):
     client, dataset = noauth
     statuses = set()
-    for documented, path, params in _requests(dataset):
+    for documented, path, params in _requests(client, dataset):
         response = client.get(path, params)
         _validate(response, documented)
         statuses.add(response.status)
@@ -61,9 +92,9 @@ def test_real_responses_match_the_document(noauth):
 
 def test_every_documented_path_is_served(noauth):
     client, dataset = noauth
-    message_id = dataset.envelopes[0]['metadata']['message_id']
+    ids = _path_ids(client, dataset)
     for path in DOCUMENT['paths']:
-        response = client.get(path.replace('{message_id}', message_id))
+        response = client.get(_concrete(path, ids))
         assert response.status == 200, (path, response)
 
 

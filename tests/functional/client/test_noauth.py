@@ -178,12 +178,17 @@ def test_watch_follows_new_notifications_across_an_api_restart(
     api, dataset = noauth_api
     openstack = server.OpenStack(OS_AUTH_TYPE='none',
                                  OS_STACKTACH_URL=api.url)
+    seed = _later(dataset, 1, 1, 'host-w')
+    api.manage('import', server.write_jsonl(tmp_path / 'seed.jsonl', seed))
     process = openstack.popen('stacktach', 'watch', '-f', 'json',
-                              '--history', '2', '--interval', '0.3',
+                              '--history', '1', '--interval', '0.3',
                               '--host', 'host-w')
     try:
         out, err = _Lines(process.stdout), _Lines(process.stderr)
-        first = _later(dataset, 1, 3, 'host-w')
+        # The history line: the watch is following from here on.
+        assert [json.loads(line)['message_id']
+                for line in out.wait_for(1)] == _ids_of(seed)
+        first = _later(dataset, 2, 3, 'host-w')
         api.manage('import', server.write_jsonl(tmp_path / 'a.jsonl',
                                                 first))
         seen = [json.loads(line) for line in out.wait_for(3)]
@@ -192,8 +197,8 @@ def test_watch_follows_new_notifications_across_an_api_restart(
         api.stop()
         warning = err.wait_for(1, timeout=30)
         assert warning and warning[0].startswith('warning: cannot reach')
-        noise = _later(dataset, 2, 2, 'host-other')
-        second = _later(dataset, 3, 4, 'host-w')
+        noise = _later(dataset, 3, 2, 'host-other')
+        second = _later(dataset, 4, 4, 'host-w')
         api.manage('import', server.write_jsonl(
             tmp_path / 'b.jsonl', noise + second))
         api.start()

@@ -13,6 +13,15 @@ from tests.functional.listener import proxy as tcp_proxy
 from tests.functional.listener import traffic
 
 
+def _wait_heartbeats(bus, count, timeout=60):
+    deadline = time.monotonic() + timeout
+    while len(bus.heartbeats()) < count:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
 def _assert_exactly(bus, items):
     ids = bus.stored_ids()
     assert len(ids) == len(set(ids)), 'a notification was stored twice'
@@ -78,8 +87,11 @@ def test_kill_9_mid_stream(bus, listener_processes):
                                             rate=400)
     config = bus.write_config(batch_size=20)
     try:
-        publisher.start()
         first = listener_processes(config)
+        # Publish once the worker consumes (its first heartbeat), so that
+        # a slow start on a busy machine cannot eat the whole stream.
+        assert _wait_heartbeats(bus, 1), first.log()
+        publisher.start()
         assert bus.wait_stored(300, timeout=30) >= 300, first.log()
         assert publisher.is_alive(), 'the kill was not mid-stream'
         first.kill_all()
@@ -143,9 +155,7 @@ def test_sighup_applies_new_batch_size(bus, listener_processes):
         config_file.write(text.replace('batch_size = 40', 'batch_size = 7'))
     process.signal(signal.SIGHUP)
     # The worker restarts with the new value; wait for its heartbeat.
-    deadline = time.monotonic() + 30
-    while len(bus.heartbeats()) < 2 and time.monotonic() < deadline:
-        time.sleep(0.1)
+    assert _wait_heartbeats(bus, 2), process.log()
     bus.publisher.send_all(items[100:])
     assert bus.wait_stored(200, timeout=30) == 200, process.log()
     process.signal(signal.SIGTERM)

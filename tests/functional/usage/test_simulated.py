@@ -77,8 +77,8 @@ def _inject(sim, bodies):
             expected[body['message_id']] = 'no_launch_known'
 
     # Its exists for day 1 is lost.
-    bodies = [b for b in bodies if b not in _audit_exists(
-        bodies, no_exists, day1)]
+    lost = {b['message_id'] for b in _audit_exists(bodies, no_exists, day1)}
+    bodies = [b for b in bodies if b['message_id'] not in lost]
     missing.add((no_exists, day1))
 
     # An exists for day 2 of an instance deleted on day 1.

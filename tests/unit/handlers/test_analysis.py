@@ -145,3 +145,27 @@ def test_operation_merge_is_order_independent():
     assert first['outcome'] == 'success'
     # Legacy times win over the versioned twins' later ones.
     assert first['end_us'] - first['start_us'] == 8000000
+
+
+def test_osprofiler_points_become_spans():
+    from stacktach_ng.handlers import traces
+    row = _row(event_type='profiler.nova', priority='INFO',
+               request_id=None, host=None, service='profiler')
+    start = traces.profiler_point(row, {
+        'name': 'wsgi-start', 'base_id': 'b1', 'trace_id': 't1',
+        'parent_id': 'b1', 'timestamp': '2026-01-01T00:00:01.000001',
+        'info': {'host': 'api-1', 'request_id': 'req-9'},
+        'service': 'osapi_compute'})
+    stop = traces.profiler_point(row, {
+        'name': 'wsgi-stop', 'base_id': 'b1', 'trace_id': 't1',
+        'parent_id': 'b1', 'timestamp': '2026-01-01T00:00:01.500001',
+        'info': {'host': 'api-1'}})
+    assert start[0] == stop[0] == 't1'
+    span = dict(start[1])
+    traces._fold_span(span, stop[1])
+    assert span['name'] == 'wsgi'
+    assert span['request_id'] == 'req-9'
+    assert span['end_us'] - span['start_us'] == 500000
+    assert not span['failed']
+    assert traces.profiler_point(_row(event_type='profiler.nova'),
+                                 {'name': 'x', 'trace_id': 't'}) is None

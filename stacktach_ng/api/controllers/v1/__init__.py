@@ -3,6 +3,8 @@
 import pecan
 import webob
 
+from stacktach_ng.api import openapi
+from stacktach_ng.api import validation
 from stacktach_ng.api.controllers.v1 import counts
 from stacktach_ng.api.controllers.v1 import errors
 from stacktach_ng.api.controllers.v1 import notifications
@@ -10,9 +12,7 @@ from stacktach_ng.api.controllers.v1 import requests
 from stacktach_ng.api.controllers.v1 import resources
 from stacktach_ng.api.controllers.v1 import summary
 from stacktach_ng.api.controllers.v1 import timings
-from stacktach_ng.api import openapi
 from stacktach_ng.api.schemas import parameters
-from stacktach_ng.api import validation
 
 # The collections listed by GET /v1/ (name -> path under /v1/).
 RESOURCES = ('notifications', 'event_types', 'hosts', 'services',

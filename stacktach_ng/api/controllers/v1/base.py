@@ -6,11 +6,11 @@ import datetime
 
 import pecan
 
+from stacktach_ng import queries
 from stacktach_ng.api import errors
 from stacktach_ng.api import paging
 from stacktach_ng.api import policy
 from stacktach_ng.api import validation
-from stacktach_ng import queries
 
 
 def check_time_range(params):

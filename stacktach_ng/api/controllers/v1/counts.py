@@ -4,11 +4,11 @@ values of a notification column, with counts and first/last times."""
 import pecan
 from pecan import rest
 
-from stacktach_ng.api.controllers.v1 import notifications
 from stacktach_ng.api import paging
 from stacktach_ng.api import policy
-from stacktach_ng.api.schemas import parameters
 from stacktach_ng.api import validation
+from stacktach_ng.api.controllers.v1 import base
+from stacktach_ng.api.schemas import parameters
 from stacktach_ng.queries import notifications as notification_queries
 
 
@@ -25,7 +25,7 @@ class CountsController(rest.RestController):
     def get_all(self, **_query):
         request = pecan.request
         params = validation.validate(request, parameters.COUNTS)
-        notifications.check_time_range(params)
+        base.check_time_range(params)
         scope = policy.list_scope(
             request.enforcer, request.context, self.rule,
             all_projects=params['all_projects'],

@@ -3,20 +3,14 @@
 import pecan
 from pecan import rest
 
+from stacktach_ng import queries
 from stacktach_ng.api import errors
 from stacktach_ng.api import paging
 from stacktach_ng.api import policy
-from stacktach_ng.api.schemas import parameters
 from stacktach_ng.api import validation
-from stacktach_ng import queries
+from stacktach_ng.api.controllers.v1 import base
+from stacktach_ng.api.schemas import parameters
 from stacktach_ng.queries import notifications as notification_queries
-
-
-def check_time_range(params):
-    """A 400 when ``until`` is not after ``since``."""
-    since, until = params.get('since'), params.get('until')
-    if since is not None and until is not None and until <= since:
-        raise errors.InvalidParameter('until', 'must be later than since')
 
 
 class NotificationsController(rest.RestController):
@@ -27,7 +21,7 @@ class NotificationsController(rest.RestController):
         request = pecan.request
         params = validation.validate(request,
                                      parameters.NOTIFICATION_LIST)
-        check_time_range(params)
+        base.check_time_range(params)
         scope = policy.list_scope(
             request.enforcer, request.context, 'stacktach:notification:list',
             all_projects=params['all_projects'],

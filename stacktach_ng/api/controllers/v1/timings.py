@@ -4,8 +4,8 @@
 import pecan
 from pecan import rest
 
-from stacktach_ng.api.controllers.v1 import base
 from stacktach_ng.api import errors
+from stacktach_ng.api.controllers.v1 import base
 from stacktach_ng.api.schemas import parameters
 from stacktach_ng.queries import timings
 

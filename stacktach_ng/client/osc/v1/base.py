@@ -190,21 +190,26 @@ class ShowCommand(ClientMixin, command.ShowOne):
     through the ``formatters`` of the subclass)."""
 
     formatters = {}
-    #: Fields shown first, in this order; the others follow sorted.
+    #: Fields shown first, in this order; the others follow sorted...
     leading = ()
+    #: ... except these, shown last in this order (the long ones).
+    trailing = ()
 
     def fetch(self, parsed_args):
         raise NotImplementedError
 
     def take_action(self, parsed_args):
         item = self.fetch(parsed_args)
-        return show_item(item, self.leading, self.formatters)
+        return show_item(item, self.leading, self.formatters, self.trailing)
 
 
-def show_item(item, leading=(), formatters=None):
+def show_item(item, leading=(), formatters=None, trailing=()):
     """ShowOne's ``(columns, data)`` for a dict."""
     columns = [name for name in leading if name in item]
-    columns += sorted(name for name in item if name not in columns)
+    last = [name for name in trailing if name in item]
+    columns += sorted(name for name in item
+                      if name not in columns and name not in last)
+    columns += last
     formatters = dict(formatters or {})
     for name in columns:
         if name not in formatters and isinstance(item[name], (dict, list)):

@@ -64,9 +64,14 @@ class ShowError(base.ShowCommand):
         parser.add_argument('fingerprint', metavar='<fingerprint>',
                             help='Fingerprint of the error group (from '
                                  '"error list")')
+        parser.add_argument(
+            '--events', metavar='<n>', type=base.positive_int,
+            help='Show the <n> latest occurrences (default: the API\'s, '
+                 '100)')
         base.add_time_range(parser)
         return parser
 
     def fetch(self, parsed_args):
         return self.client.error(parsed_args.fingerprint,
+                                 limit=parsed_args.events,
                                  **base.time_filters(parsed_args))

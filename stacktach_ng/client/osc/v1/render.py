@@ -65,8 +65,12 @@ OPEN_OUTCOME = 'open'
 
 
 def _label(span):
-    name = span.get('operation') or span.get('request_id') or span.get(
-        'kind') or '?'
+    if span.get('kind') == 'request':
+        # A request span stands for a whole service's request: its id is
+        # what the reader greps the logs for.
+        name = 'request %s' % span.get('request_id')
+    else:
+        name = span.get('operation') or span.get('kind') or '?'
     where = '@'.join(part for part in (span.get('service'),
                                        span.get('host')) if part)
     return '%s [%s]' % (name, where) if where else name
@@ -84,12 +88,12 @@ def _error_text(span):
 def span_tree_lines(root, critical_path=()):
     """A trace's span tree as indented lines, one span each::
 
-        * 12.30s  instance.create [compute@api-1]
-        *  1.20s    scheduler.select_destinations [scheduler@sched-1]
-        !  0.30s    volume.attach [volume@vol-1]  ERROR volume.attach.error
+        *    12.30s  request req-1 [compute@api-1]
+        *     1.20s    scheduler.select_destinations [scheduler@sched-1]
+         !  300ms    volume.attach [volume@vol-1]  ERROR volume.attach.error
 
-    The first column marks the critical path (``*``) and failed spans
-    (``!``), the second is the duration (``open`` while it runs); a
+    The first two characters mark the critical path (``*``) and failed
+    spans (``!``), then comes the duration (``open`` while it runs); a
     failed span names its first error notification.
 
     :param root: the root span (``id``, ``operation``, ``service``,
@@ -103,8 +107,8 @@ def span_tree_lines(root, critical_path=()):
     def walk(span, depth):
         outcome = span.get('outcome')
         failed = outcome == 'error'
-        mark = ERROR_MARK if failed else (
-            CRITICAL_MARK if span.get('id') in critical else ' ')
+        mark = ((CRITICAL_MARK if span.get('id') in critical else ' ')
+                + (ERROR_MARK if failed else ' '))
         duration = span.get('duration_us')
         shown = (format_duration(duration / 1e6) if duration is not None
                  else (outcome or ''))
@@ -156,8 +160,8 @@ def timeline_lines(transitions):
                  '%-11s' % (transition.get('field') or ''),
                  '%s -> %s' % (_value(transition.get('from')),
                                _value(transition.get('to')))]
-        parts += [part for part in (transition.get('event_type'), where,
-                                    transition.get('request_id')) if part]
+        parts += [part for part in (transition.get('event_type'), where)
+                  if part]
         lines.append('  '.join(parts))
     return lines
 
@@ -201,6 +205,18 @@ def operation_lines(operations):
     return lines
 
 
+def fault_lines(faults):
+    """Faults of a resource: time, event type, exception, message."""
+    lines = []
+    for fault in faults:
+        message = (fault.get('message') or '').splitlines()
+        lines.append('  '.join(part for part in (
+            fault.get('generated_at'), fault.get('event_type'),
+            fault.get('exception'), message[0][:120] if message else '')
+            if part))
+    return lines
+
+
 class _LinesColumn(columns.FormattableColumn):
     """A list shown as lines of text in a table, as is in JSON/YAML."""
 
@@ -231,6 +247,12 @@ class OperationsColumn(_LinesColumn):
     """Operations of a resource or request."""
 
     lines = staticmethod(operation_lines)
+
+
+class FaultsColumn(_LinesColumn):
+    """Faults (error events) of a resource."""
+
+    lines = staticmethod(fault_lines)
 
 
 class MicrosecondsColumn(columns.FormattableColumn):

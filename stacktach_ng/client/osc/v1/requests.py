@@ -71,7 +71,7 @@ def trace_display(trace):
     data.append(render.SpanTreeColumn(
         (trace.get('root'), trace.get('critical_path') or [])))
     columns.append('critical_path')
-    data.append(render.JsonColumn(trace.get('critical_path') or []))
+    data.append(_PathColumn(trace.get('critical_path') or []))
     return tuple(columns), tuple(data)
 
 
@@ -88,3 +88,10 @@ class _RequestsColumn(render.JsonColumn):
                 request.get('operation') or '', request.get('outcome'))
                 if part))
         return '\n'.join(lines)
+
+
+class _PathColumn(render.JsonColumn):
+    """Span ids of the critical path, root first."""
+
+    def human_readable(self):
+        return ' > '.join(str(span_id) for span_id in self._value or [])

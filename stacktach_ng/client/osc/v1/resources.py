@@ -88,11 +88,15 @@ class ShowResource(base.ShowCommand):
 
     leading = ('resource_id', 'resource_type', 'project_id', 'first_seen',
                'last_seen', 'vm_state', 'task_state', 'power_state',
-               'status')
+               'status', 'state_at', 'state_event_type', 'state_request_id',
+               'state_host')
+    trailing = ('transitions', 'task_states', 'time_in_task_state',
+                'operations', 'faults')
     formatters = {'transitions': render.TimelineColumn,
                   'task_states': render.TaskStatesColumn,
                   'time_in_task_state': render.MicrosecondsMapColumn,
-                  'operations': render.OperationsColumn}
+                  'operations': render.OperationsColumn,
+                  'faults': render.FaultsColumn}
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)

@@ -58,3 +58,9 @@ def test_show_item_puts_leading_fields_first():
     columns, data = base.show_item({'z': 1, 'b': 2, 'id': 3}, ('id',))
     assert columns == ('id', 'b', 'z')
     assert data == (3, 2, 1)
+
+
+def test_show_item_puts_trailing_fields_last():
+    columns, data = base.show_item({'z': 1, 'b': 2, 'id': 3, 'long': []},
+                                   ('id',), trailing=('long', 'absent'))
+    assert columns == ('id', 'b', 'z', 'long')

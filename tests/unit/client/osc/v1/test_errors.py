@@ -26,7 +26,8 @@ def test_show(api, run):
         {'generated_at': 't1', 'event_type': 'compute.instance.create.error',
          'host': 'c1', 'request_id': 'req-1', 'resource_id': 'i-1',
          'message': 'No valid host'}]))
-    columns, data = run(errors.ShowError, 'abcd')
+    columns, data = run(errors.ShowError, 'abcd', '--events', '5')
+    assert query(api.last_request) == {'limit': '5'}
     assert columns[:3] == ('fingerprint', 'exception', 'message')
     fields = dict(zip(columns, data, strict=True))
     assert human(fields['events']).split()[:3] == [

@@ -34,20 +34,27 @@ def test_span_tree_indents_marks_critical_path_and_errors():
     ])
     lines = render.span_tree_lines(root, ['r', 'o', 'n'])
     assert lines == [
-        '*   12.30s  instance.create [compute@h1]',
-        '     1.20s    scheduler.select_destinations [compute@sched]',
-        '!    300ms    volume.attach [volume@h1]  ERROR '
+        '*    12.30s  instance.create [compute@h1]',
+        '      1.20s    scheduler.select_destinations [compute@sched]',
+        ' !    300ms    volume.attach [volume@h1]  ERROR '
         'volume.attach.error',
-        '*     open    instance.spawn [compute@h1]',
-        '*    500us      port.create [network@h1]',
+        '*      open    instance.spawn [compute@h1]',
+        '*     500us      port.create [network@h1]',
     ]
+
+
+def test_request_spans_are_named_by_their_request_id():
+    span = dict(_span('q', 'compute.instance.update', 1000),
+                kind='request', request_id='req-9')
+    assert render.span_tree_lines(span) == [
+        '        1ms  request req-9 [compute@h1]']
 
 
 def test_span_tree_column_is_the_tree_for_people_the_data_for_json():
     root = _span('r', 'instance.delete', 1_000_000)
     column = render.SpanTreeColumn((root, ['r']))
     assert column.human_readable() == (
-        '*    1.00s  instance.delete [compute@h1]')
+        '*     1.00s  instance.delete [compute@h1]')
     assert column.machine_readable() is root
     assert render.span_tree_lines(None) == []
 
@@ -63,7 +70,7 @@ def test_timeline_lines():
          'service': None, 'host': None, 'request_id': None}])
     assert lines[0].split() == [
         '2026-01-01T00:00:01Z', 'task_state', '-', '->', 'scheduling',
-        'compute.instance.update', 'compute@api-1', 'req-1']
+        'compute.instance.update', 'compute@api-1']
     assert lines[1].split() == ['2026-01-01T00:00:05Z', 'vm_state',
                                 'building', '->', 'active', 'x']
 
@@ -100,3 +107,10 @@ def test_json_column():
     column = render.JsonColumn({'b': [1], 'a': None})
     assert json.loads(column.human_readable()) == {'a': None, 'b': [1]}
     assert render.JsonColumn(None).human_readable() == ''
+
+
+def test_fault_lines():
+    assert render.fault_lines([{
+        'generated_at': 't1', 'event_type': 'compute.instance.create.error',
+        'exception': 'NoValidHost', 'message': 'No valid host\nmore'}]) == [
+        't1  compute.instance.create.error  NoValidHost  No valid host']

@@ -52,10 +52,11 @@ def test_show_prints_the_tree_and_keeps_json_structured(api, run):
     assert fields['request_id'] == 'req-1'
     assert fields['span_count'] == 3
     tree = human(fields['spans']).splitlines()
-    assert tree[0].startswith('*   12.00s  instance.create')
-    assert tree[1].startswith('*    1.00s    scheduler.select')
-    assert tree[2].startswith('!    1.00s    volume.attach')
+    assert tree[0].startswith('*    12.00s  instance.create')
+    assert tree[1].startswith('*     1.00s    scheduler.select')
+    assert tree[2].startswith(' !    1.00s    volume.attach')
     assert machine(fields['spans']) == root
     assert machine(fields['critical_path']) == ['r', 'a']
+    assert human(fields['critical_path']) == 'r > a'
     assert human(fields['requests']) == (
         'req-1  compute@api-1  instance.create  success')
