@@ -8,13 +8,13 @@ from oslo_reports import guru_meditation_report as gmr
 from oslo_reports import opts as gmr_opts
 
 from stacktach_ng import conf as st_conf
-from stacktach_ng.conf import database as db_conf
 from stacktach_ng import version
+from stacktach_ng.conf import database as db_conf
 
 PROJECT = 'stacktach-ng'
 
 _QUIET_LIBRARIES = [
-    'kombu=WARN', 'amqp=WARN', 'stevedore=INFO', 'alembic=WARN',
+    'kombu=WARN', 'amqp=ERROR', 'stevedore=INFO', 'alembic=WARN',
     'oslo_messaging._drivers.impl_rabbit=INFO', 'keystonemiddleware=INFO',
 ]
 

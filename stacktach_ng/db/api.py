@@ -7,11 +7,13 @@ ingest path); readers get a connection on the reader engine, which is the
 slave connection when one is configured.
 """
 
+import contextlib
+import os
 import threading
 
+import sqlalchemy as sa
 from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
-import sqlalchemy as sa
 
 # The options of [database] that enginefacade.configure() understands.
 _FACADE_OPTS = (
@@ -32,6 +34,21 @@ class _Context:
     """enginefacade attaches its transaction state to a context object."""
 
 
+# SQLite has one writer at a time. Within a process, writers wait for each
+# other on this lock (one per database file, shared by every ``Database``
+# of the process: the all-in-one service runs the listener, the verifier
+# and the heartbeat side by side) instead of failing with "database is
+# locked" when a transaction that read first tries to write. Other
+# processes are waited for by SQLite's busy timeout.
+_sqlite_write_locks = {}
+_sqlite_write_locks_guard = threading.Lock()
+
+
+def _sqlite_write_lock(url):
+    with _sqlite_write_locks_guard:
+        return _sqlite_write_locks.setdefault(url, threading.RLock())
+
+
 class Database:
     def __init__(self, conf):
         self.conf = conf
@@ -43,6 +60,7 @@ class Database:
         self._engine_lock = threading.Lock()
         self._engine = None
         self._sqlite_anchor = None
+        self.write_lock = None
 
     @property
     def engine(self):
@@ -50,10 +68,14 @@ class Database:
         if self._engine is None:
             with self._engine_lock:
                 if self._engine is None:
+                    if self.conf.database.connection.startswith('sqlite'):
+                        _make_sqlite_directory(self.conf.database.connection)
                     engine = self._facade.writer.get_engine()
                     if engine.dialect.name == 'sqlite':
                         _tune_sqlite(engine)
                         self._sqlite_anchor = _anchor(engine)
+                        self.write_lock = _sqlite_write_lock(
+                            str(engine.url))
                     self._engine = engine
         return self._engine
 
@@ -61,13 +83,21 @@ class Database:
     def dialect(self):
         return self.engine.dialect.name
 
+    @contextlib.contextmanager
     def writer(self):
         """Context manager: a Connection in a transaction, committed on exit.
 
-        The transaction rolls back if the block raises.
+        The transaction rolls back if the block raises. On SQLite, the
+        process's writers take turns (see ``_sqlite_write_lock``).
         """
         self.engine  # noqa: B018 - make sure SQLite is tuned first
-        return self._facade.writer.connection.using(_Context())
+        if self.write_lock is None:
+            with self._facade.writer.connection.using(_Context()) as conn:
+                yield conn
+            return
+        with self.write_lock:
+            with self._facade.writer.connection.using(_Context()) as conn:
+                yield conn
 
     def reader(self):
         """Context manager: a Connection for reads."""
@@ -81,6 +111,14 @@ class Database:
             self._sqlite_anchor = None
         if self._engine is not None:
             self._engine.dispose()
+
+
+def _make_sqlite_directory(url):
+    """Create the directory of a SQLite file so that a first start works
+    without preparation."""
+    path = sa.engine.make_url(url).database
+    if path and path != ':memory:':
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
 
 
 def _anchor(engine):

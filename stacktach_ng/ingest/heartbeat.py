@@ -7,7 +7,6 @@ worker started, so summing the rows of all workers, live and gone, gives
 totals that only grow.
 """
 
-import contextlib
 import logging
 import os
 import threading
@@ -56,13 +55,10 @@ def worker_name(host, pid=None):
 class Heartbeat:
     """A thread that writes the worker's row until ``stop()``."""
 
-    def __init__(self, database, stats, interval, host, worker=None,
-                 write_lock=None):
+    def __init__(self, database, stats, interval, host, worker=None):
+        # On SQLite, Database.writer() makes the heartbeat take its turn
+        # with the batches of the process.
         self.database = database
-        # On SQLite, the pipeline's in-process write lock: a heartbeat
-        # committed between a batch's first read and its first write would
-        # make that batch fail with "database is locked".
-        self._write_lock = write_lock
         self.stats = stats
         self.interval = interval
         self.host = host[:255]
@@ -91,11 +87,6 @@ class Heartbeat:
             if self._stop.wait(self.interval):
                 return
 
-    def _locked(self):
-        if self._write_lock is None:
-            return contextlib.nullcontext()
-        return self._write_lock
-
     def beat(self):
         """Write the row now; returns whether it was written.
 
@@ -105,7 +96,7 @@ class Heartbeat:
         values = self.stats.snapshot()
         values['last_seen'] = timestamps.utcnow()
         try:
-            with self._locked(), self.database.writer() as connection:
+            with self.database.writer() as connection:
                 updated = connection.execute(
                     _TABLE.update().where(_TABLE.c.worker == self.worker)
                     .values(**values)).rowcount

@@ -415,8 +415,7 @@ class ListenerService(service.Service):
                      ','.join(handler.name for handler in pipeline.handlers))
             self._heartbeat = heartbeat.Heartbeat(
                 self.database, self.stats, conf.listener.heartbeat_interval,
-                conf.host,
-                write_lock=getattr(pipeline, '_write_lock', None))
+                conf.host)
             self._heartbeat.start()
             if conf.retention.purge_interval > 0:
                 self._purge_thread = threading.Thread(

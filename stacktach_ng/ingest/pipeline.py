@@ -8,11 +8,10 @@ transaction, and commits. Only then does the caller acknowledge the batch.
 
 import dataclasses
 import logging
-import threading
 import time
 
-from oslo_db import exception as db_exc
 import stevedore
+from oslo_db import exception as db_exc
 
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import models
@@ -81,10 +80,6 @@ class Pipeline:
                          else load_handlers(conf))
         self.source = source
         self.max_size = conf.listener.max_message_size
-        # SQLite has a single writer: serialize this process's batches
-        # instead of letting them fail with "database is locked".
-        self._write_lock = (threading.Lock()
-                            if database.dialect == 'sqlite' else None)
 
     # -- normalization -------------------------------------------------
 
@@ -152,9 +147,6 @@ class Pipeline:
                 time.sleep(0.01 * attempt)
 
     def _store_once(self, records, rejected_rows):
-        if self._write_lock is not None:
-            with self._write_lock:
-                return self._transaction(records, rejected_rows)
         return self._transaction(records, rejected_rows)
 
     def _transaction(self, records, rejected_rows):

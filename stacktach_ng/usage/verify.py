@@ -111,8 +111,8 @@ class Verifier:
     # -- claims --------------------------------------------------------
 
     def claim(self, now):
-        """Claim up to ``batch_size`` due pending records; return the
-        token of the claim (None when nothing was due)."""
+        """Claim up to ``batch_size`` due pending records; return
+        ``(token, ids)`` of the claim, or None when nothing was due."""
         token = uuid.uuid4().hex
         due = sa.and_(
             EXISTS.c.status == PENDING,
@@ -137,20 +137,27 @@ class Verifier:
                     .values(claimed_by=token,
                             claimed_until=now + self.claim_timeout,
                             attempts=EXISTS.c.attempts + 1)).rowcount
-        return token if claimed else None
+        return (token, ids) if claimed else None
 
     # -- verification --------------------------------------------------
 
     def verify_batch(self, now, result):
         """Claim and verify one batch; return how many were claimed."""
-        token = self.claim(now)
-        if token is None:
+        claim = self.claim(now)
+        if claim is None:
             return 0
+        token, ids = claim
         verdicts = []
         with self.database.writer() as connection:
-            rows = connection.execute(
-                sa.select(EXISTS).where(EXISTS.c.claimed_by == token)
-                .where(EXISTS.c.status == PENDING)).all()
+            # The ids are those of the claim; the token tells which of
+            # them this claim actually got (another verifier may have
+            # taken some between the SELECT and the UPDATE on SQLite).
+            rows = []
+            for chunk in _chunks(ids):
+                rows.extend(connection.execute(
+                    sa.select(EXISTS).where(EXISTS.c.id.in_(chunk))
+                    .where(EXISTS.c.claimed_by == token)
+                    .where(EXISTS.c.status == PENDING)).all())
             context = _Context.load(connection, rows)
             verified_ids = []
             failures = []
@@ -188,7 +195,7 @@ class Verifier:
                         result.reasons.get(failure['reason'], 0) + 1)
         if self.notifier is not None and verdicts:
             self._notify(verdicts, now, result)
-        return len(rows)
+        return len(ids)
 
     def reconcile(self, now, result):
         """Check recent failures again; mark the consistent ones

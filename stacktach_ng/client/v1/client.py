@@ -123,8 +123,11 @@ class Client:
                 headers={'Accept': 'application/json'})
         except ksa_exc.EndpointNotFound as e:
             raise exceptions.EndpointNotFound(
-                'no %s endpoint in the service catalog (%s); give one '
-                'explicitly' % (self.adapter.service_type, e)) from e
+                'no %s endpoint in the service catalog for interface %s '
+                'and region %s; give the API URL instead (OS_STACKTACH_URL '
+                'or --os-stacktach-url for the openstack command)'
+                % (self.adapter.service_type, self.adapter.interface,
+                   self.adapter.region_name or 'any')) from e
         except (ksa_exc.ConnectionError, ksa_exc.ConnectTimeout) as e:
             raise exceptions.ConnectionFailed(
                 'cannot reach the stacktach-ng API: %s'

@@ -8,9 +8,9 @@ their own migrations.
 
 import sqlalchemy as sa
 
-from stacktach_ng.db.models.base import Base
-from stacktach_ng.db.models.base import MYSQL_TABLE_ARGS
 from stacktach_ng.db import types
+from stacktach_ng.db.models.base import MYSQL_TABLE_ARGS
+from stacktach_ng.db.models.base import Base
 
 
 class Notification(Base):

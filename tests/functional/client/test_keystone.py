@@ -4,10 +4,10 @@ token, and a project sees only its own data through the CLI."""
 
 import pytest
 
-from tests.functional.api import data as api_data
-from tests.functional.client import server
 from tests.functional import keystone_fixture
 from tests.functional import services
+from tests.functional.api import data as api_data
+from tests.functional.client import server
 
 PASSWORD = 'secret-of-the-cli-tests'
 
@@ -141,3 +141,25 @@ def test_no_auth_against_a_keystone_api_is_refused(cloud):
                            check=False)
     assert result.returncode == 1
     assert '401' in result.stderr
+
+
+def test_analyses_are_scoped_too(cloud):
+    data = cloud['data']
+    b_member = _openstack(cloud, 'b_member')
+    requests = b_member.json('stacktach', 'request', 'list', '--limit',
+                             '1000')
+    expected = {e['ctxt']['request_id'] for e in data.of(cloud['b'])}
+    assert {item['request_id'] for item in requests} == expected
+    assert data.request_b in expected and data.request_a not in expected
+    resources = b_member.json('stacktach', 'resource', 'list')
+    assert data.instance_b in {item['resource_id'] for item in resources}
+    assert data.instance_a not in {item['resource_id']
+                                   for item in resources}
+    for args in (('request', 'show', data.request_a),
+                 ('resource', 'show', data.instance_a)):
+        result = b_member.run('stacktach', *args, check=False)
+        assert result.returncode == 1, args
+        assert '404' in result.stderr
+    lifecycle = _openstack(cloud, 'a_member').json(
+        'stacktach', 'resource', 'show', data.instance_a)
+    assert lifecycle['project_id'] == cloud['a']

@@ -14,11 +14,14 @@ FILTERS = (
     ('host', 'Publishing host'),
     ('priority', 'Priority (INFO, WARN, ERROR, CRITICAL...)'),
     ('user_id', 'User id'),
+    ('vm_state', 'VM state reported (active, building, error...)'),
+    ('task_state', 'Task state reported (spawning, deleting...)'),
 )
 
-COLUMNS = ('message_id', 'generated_at', 'event_type', 'priority',
-           'service', 'host', 'resource_id')
-LONG_COLUMNS = ('received_at', 'publisher_id', 'request_id',
+# What fits a terminal: the key, when, what, where, on what.
+COLUMNS = ('message_id', 'generated_at', 'event_type', 'priority', 'host',
+           'resource_id')
+LONG_COLUMNS = ('service', 'received_at', 'publisher_id', 'request_id',
                 'global_request_id', 'project_id', 'user_id',
                 'resource_type', 'vm_state', 'task_state', 'power_state',
                 'object_name', 'object_version')

@@ -1,0 +1,107 @@
+"""``stacktach-ng-all --simulate``: one command, traffic visible in seconds.
+
+The second test installs the project into a brand-new virtualenv first, as
+the README's quick start does on a fresh machine.
+"""
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.dirname(os.path.abspath(__file__)))))
+
+_URL_LINE = re.compile(r'UI:\s+(http://\S+)/ui/')
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def _get(url, timeout=5):
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return response.status, response.read()
+
+
+def _run_all_in_one(executable, tmp_path, wait=60):
+    port = _free_port()
+    log = open(tmp_path / 'all.log', 'w+')
+    process = subprocess.Popen(
+        [executable, '--state-dir', str(tmp_path / 'state'),
+         '--bind-port', str(port), '--simulate',
+         '--operations-per-minute', '600', '--seed', '3'],
+        stdout=subprocess.PIPE, stderr=log, text=True,
+        start_new_session=True)
+    try:
+        base = None
+        deadline = time.monotonic() + wait
+        while base is None and time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            match = _URL_LINE.search(line)
+            if match:
+                base = match.group(1)
+        assert base == 'http://127.0.0.1:%d' % port, _tail(log)
+
+        # Ingested traffic shows through the API within seconds.
+        started = time.monotonic()
+        stored = []
+        while time.monotonic() - started < 30:
+            status, body = _get(base + '/v1/notifications?limit=5')
+            assert status == 200
+            stored = json.loads(body)['notifications']
+            if len(stored) == 5:
+                break
+            time.sleep(0.5)
+        assert len(stored) == 5, _tail(log)
+        assert all(item['event_type'] for item in stored)
+
+        status, body = _get(base + '/ui/')
+        assert status == 200
+        assert b'<html' in body.lower()
+        status, _ = _get(base + '/healthcheck')
+        assert status == 200
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            code = process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            raise
+        log.close()
+    assert code == 0
+
+
+def _tail(log):
+    log.flush()
+    log.seek(0)
+    return log.read()[-3000:]
+
+
+def test_all_in_one_serves_simulated_traffic(tmp_path):
+    executable = os.path.join(os.path.dirname(sys.executable),
+                              'stacktach-ng-all')
+    _run_all_in_one(executable, tmp_path)
+
+
+@pytest.mark.slow
+def test_all_in_one_from_a_fresh_virtualenv(tmp_path):
+    venv = tmp_path / 'venv'
+    subprocess.run([sys.executable, '-m', 'venv', str(venv)], check=True)
+    install = subprocess.run(
+        [str(venv / 'bin' / 'pip'), 'install', '-q', REPO],
+        capture_output=True, text=True, timeout=900)
+    assert install.returncode == 0, install.stderr[-3000:]
+    _run_all_in_one(str(venv / 'bin' / 'stacktach-ng-all'), tmp_path)
