@@ -6,7 +6,11 @@ From the outside in::
     RequestId           x-openstack-request-id on every response
     CORS                [cors] allowed origins (the web UI on another host)
     /healthcheck        oslo.middleware healthcheck app, no authentication
+    /ui/                the web UI's static files (``stacktach_ng.ui``), no
+                        authentication: they hold no data
     JsonErrors          any other error response becomes JSON
+    /v1/auth/tokens     the UI's log in with a password (keystone only,
+                        ``stacktach_ng.ui.login``), before auth_token
     auth_token          keystonemiddleware ([api] auth_strategy = keystone),
                         skipped for the public routes
     Pecan               hooks (config, database, context, JSON errors) and
@@ -33,6 +37,8 @@ from stacktach_ng.api import policy
 from stacktach_ng.api import render
 from stacktach_ng.api.controllers import root
 from stacktach_ng.db import api as db_api
+from stacktach_ng.ui import login
+from stacktach_ng.ui import static
 
 # Paths answered without a token: the versions document and the API
 # description carry no data.
@@ -116,7 +122,9 @@ def setup_app(conf, database=None):
         protected = auth_token.AuthProtocol(
             app, {'oslo_config_config': conf})
         app = PublicRoutes(app, protected)
+        app = Mount(login.PATH, login.TokenRequest(conf), app)
     app = errors.JsonErrors(app)
+    app = static.Mount(app)
     # oslo.middleware 8 mounts the healthcheck as an application; the
     # 404 app behind it answers what it declines (allowed_source_ranges).
     app = Mount(HEALTHCHECK_PATH, healthcheck.Healthcheck(_not_found, conf),

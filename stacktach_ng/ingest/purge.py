@@ -16,10 +16,10 @@ purge keeps what it did.
 import dataclasses
 import datetime
 import logging
-import re
 
 import sqlalchemy as sa
 
+from stacktach_ng.common import durations
 from stacktach_ng.db import models
 from stacktach_ng.ingest import pipeline as ingest_pipeline
 from stacktach_ng.ingest import timestamps
@@ -33,24 +33,10 @@ KINDS = (NOTIFICATIONS, REJECTED)
 _NOTIFICATIONS = models.Notification.__table__
 _REJECTED = models.RejectedMessage.__table__
 
-_AGE = re.compile(r'^\s*(\d+)\s*([smhdw])\s*$', re.IGNORECASE)
-_UNITS = {'s': 'seconds', 'm': 'minutes', 'h': 'hours', 'd': 'days',
-          'w': 'weeks'}
-
-
 def parse_age(text):
     """A ``timedelta`` from ``30d``, ``12h``, ``90m``, ``2w`` or ``3600s``;
     raises ValueError with a message for the operator otherwise."""
-    match = _AGE.match(str(text))
-    if match is None:
-        raise ValueError('invalid age %r: expected a whole number and a '
-                         'unit, one of s, m, h, d, w (for example 30d)'
-                         % str(text))
-    number, unit = match.groups()
-    try:
-        return datetime.timedelta(**{_UNITS[unit.lower()]: int(number)})
-    except OverflowError:
-        raise ValueError('invalid age %r: too large' % str(text)) from None
+    return durations.parse(text, what='age', whole=True)
 
 
 def configured_ages(conf):

@@ -4,16 +4,12 @@ Writes JSON lines (``--output``) or publishes to a message bus
 (``--transport-url``); see ``stacktach_ng.simulator``.
 """
 
-import datetime
-import re
 import sys
 
+from stacktach_ng.common import durations
 from stacktach_ng.ingest import timestamps
 from stacktach_ng.simulator import engine
 from stacktach_ng.simulator import sinks
-
-_DURATION = re.compile(r'^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$')
-_UNITS = {'': 1, 's': 1, 'm': 60, 'h': 3600, 'd': 86400}
 
 
 class UsageError(Exception):
@@ -22,14 +18,10 @@ class UsageError(Exception):
 
 def parse_duration(text):
     """``90``, ``90s``, ``5m``, ``2h``, ``1d`` -> timedelta."""
-    match = _DURATION.match(text or '')
-    if not match:
-        raise UsageError('invalid duration %r (use e.g. 60s, 5m, 2h, 1d)'
-                         % text)
-    seconds = float(match.group(1)) * _UNITS[match.group(2)]
-    if seconds <= 0:
-        raise UsageError('the duration must be positive')
-    return datetime.timedelta(seconds=seconds)
+    try:
+        return durations.parse(text, bare_unit='s')
+    except ValueError as e:
+        raise UsageError(str(e)) from None
 
 
 def _start(text):

@@ -1,0 +1,17 @@
+"""The web UI: static files served by the API under ``/ui/``.
+
+The UI is plain ES modules, hand-written CSS and SVG: nothing to build,
+the files of this package are served as they are (see ``static``). Its
+data comes from the REST API (``/v1/...``) with the user's token;
+``login`` turns a user name and password into a token for it.
+"""
+
+import os
+
+# Where the UI is mounted in the API's URL space.
+PREFIX = '/ui'
+
+
+def static_dir():
+    """The directory holding the UI's static files."""
+    return os.path.dirname(os.path.abspath(__file__))
