@@ -124,7 +124,7 @@ def setup_app(conf, database=None):
         app = PublicRoutes(app, protected)
         app = Mount(login.PATH, login.TokenRequest(conf), app)
     app = errors.JsonErrors(app)
-    app = static.Mount(app)
+    app = static.Mount(app, conf)
     # oslo.middleware 8 mounts the healthcheck as an application; the
     # 404 app behind it answers what it declines (allowed_source_ranges).
     app = Mount(HEALTHCHECK_PATH, healthcheck.Healthcheck(_not_found, conf),

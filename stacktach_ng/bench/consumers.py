@@ -35,10 +35,10 @@ import time
 
 import oslo_messaging
 
+from stacktach_ng import service
 from stacktach_ng.db import api as db_api
 from stacktach_ng.ingest import listener as ingest_listener
 from stacktach_ng.ingest import pipeline as ingest_pipeline
-from stacktach_ng import service
 
 LOG = logging.getLogger(__name__)
 

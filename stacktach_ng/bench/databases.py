@@ -12,9 +12,9 @@ import uuid
 
 import sqlalchemy as sa
 
+from stacktach_ng import service
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import migration
-from stacktach_ng import service
 
 BACKENDS = ('sqlite', 'mysql', 'postgresql')
 

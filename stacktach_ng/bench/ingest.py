@@ -23,6 +23,7 @@ The listener's memory (VmRSS of its process) is sampled every second.
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -199,16 +200,28 @@ def rss_kib(pid):
 
 
 def descendants(pid):
-    """The pids of a process's children, grandchildren..."""
+    """The pids of a process's children, grandchildren...
+
+    Each thread has its own list of the children it forked (oslo.service
+    forks the workers from a thread): all of them are read.
+    """
     found = []
     pending = [pid]
     while pending:
         current = pending.pop()
+        children = []
         try:
-            with open('/proc/%d/task/%d/children' % (current, current)) as f:
-                children = [int(item) for item in f.read().split()]
-        except (OSError, ValueError):
-            children = []
+            threads = os.listdir('/proc/%d/task' % current)
+        except OSError:
+            threads = []
+        for thread in threads:
+            try:
+                with open('/proc/%d/task/%s/children'
+                          % (current, thread)) as listing:
+                    children.extend(int(item)
+                                    for item in listing.read().split())
+            except (OSError, ValueError):
+                continue
         found.extend(children)
         pending.extend(children)
     return found
@@ -440,6 +453,9 @@ def run(options):
             _progress(row)
     _judge(results, figures)
     results.finish()
+    if not options.keep:
+        # Only after success: a failure leaves the consumers' logs.
+        shutil.rmtree(work_dir, ignore_errors=True)
     return results
 
 

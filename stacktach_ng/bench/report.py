@@ -13,8 +13,8 @@ import os
 import platform
 import sys
 
-from stacktach_ng.queries import timings
 from stacktach_ng import version
+from stacktach_ng.queries import timings
 
 _MS = 1000.0
 
@@ -74,10 +74,11 @@ def format_table(columns, rows):
     lines = []
     for number, line in enumerate(cells):
         # Text left, figures right, as a reader scans them.
+        pairs = enumerate(zip(line, widths, strict=True))
         lines.append('  '.join(
             text.ljust(width) if number == 0 or i == 0
             else text.rjust(width)
-            for i, (text, width) in enumerate(zip(line, widths))).rstrip())
+            for i, (text, width) in pairs).rstrip())
         if number == 0:
             lines.append('  '.join('-' * width for width in widths))
     return '\n'.join(lines)
@@ -100,6 +101,8 @@ class Results:
         self.rows = []
         self.checks = []
         self.notes = []
+        # Further figures of a benchmark (profiles...), kept in the JSON.
+        self.extra = {}
         self.command = ' '.join(argv if argv is not None else sys.argv)
         self.started_at = datetime.datetime.now(datetime.timezone.utc)
         self.load_before = load_average()
@@ -137,6 +140,7 @@ class Results:
             'rows': self.rows,
             'checks': self.checks,
             'notes': self.notes,
+            'extra': self.extra,
         }
 
     def text(self, columns):

@@ -11,7 +11,24 @@ stuck detection.
 The current state is the one of the state-bearing notification with the
 greatest (generated time, message id): the same whatever order the
 notifications arrive in.
+
+Stuck detection also needs when the resource entered its current task
+state, which the timeline gives (``queries.lifecycles.timeline``) and
+which would cost a read of every candidate's notifications. The
+``task_*`` columns keep it instead, as a summary of the task-state
+timeline (``TaskSummary``) that two sets of notifications merge exactly
+(``merge_summaries``): the latest task state, the latest notification
+reporting another one (the break) and the first one after the break.
+The merge is a set union, so redeliveries and replays change nothing and
+the order of batches does not matter; in the rare case where a late
+notification lands inside a run the summaries cannot place (a different
+task state in the middle of a run), the summary is recomputed from the
+resource's stored notifications. That merge is done in Python on the
+rows this transaction has locked (the upsert locks them; the read is a
+locking read), so concurrent batches take turns per resource.
 """
+
+import collections
 
 import sqlalchemy as sa
 
@@ -19,6 +36,22 @@ from stacktach_ng.db import models
 from stacktach_ng.handlers import analysis
 
 _TABLE = models.analyses.Resource.__table__
+_NOTIFICATIONS = models.Notification.__table__
+
+#: The task-state timeline of a resource, summarized (see module doc).
+#: ``source`` 1 (instance updates) or 0 (other state-bearing
+#: notifications); ``last``, ``brk`` and ``since`` are (time in epoch
+#: microseconds, message id) or None; ``value`` is the task state of
+#: ``last`` (None: no task). An empty summary has ``last`` None.
+TaskSummary = collections.namedtuple(
+    'TaskSummary', ('source', 'last', 'value', 'brk', 'since'))
+
+_TASK_COLUMNS = ('task_source', 'task_us', 'task_message_id', 'task_value',
+                 'task_break_us', 'task_break_message_id', 'task_since_us',
+                 'task_since_message_id')
+
+#: The result of a merge the summaries cannot decide.
+UNKNOWN = object()
 
 _STATE_COLUMNS = ('vm_state', 'task_state', 'power_state', 'status',
                   'state_event_type', 'state_request_id', 'state_host')

@@ -1,10 +1,13 @@
-"""The ``summary`` handler: counts per time bucket, event type, service,
-host and project.
+"""The ``summary`` handler: counts per time bucket and project, broken
+down by event type, by service and by host.
 
 Counts are sums, merged with ``count = count + new``: the
 ``notifications`` handler passes each notification on once, so the sums
-are exact whatever order the batches commit in. The bucket width is
-``[analysis] summary_bucket``.
+are exact whatever order the batches commit in (``rebuild`` empties the
+table first). The bucket width is ``[analysis] summary_bucket``.
+
+Each notification is counted once per dimension (see
+``models.analyses.SummaryCount``).
 """
 
 from stacktach_ng.db import models
@@ -12,7 +15,12 @@ from stacktach_ng.handlers import analysis
 
 _TABLE = models.analyses.SummaryCount.__table__
 
-_KEY = ('bucket_us', 'event_type', 'service', 'host', 'project_id')
+_KEY = ('bucket_us', 'dimension', 'name', 'project_id')
+
+EVENT_TYPE = 'event_type'
+SERVICE = 'service'
+HOST = 'host'
+DIMENSIONS = (EVENT_TYPE, SERVICE, HOST)
 
 
 def _merge(stored, incoming):
@@ -34,20 +42,30 @@ class SummaryHandler(analysis.AnalysisHandler):
 
     def process(self, connection, records):
         width = self.width_us
-        counts = {}
+        # Counted per combination first (one dictionary update per
+        # record), then spread over the dimensions.
+        combined = {}
         for record in records:
             row = record.row
             at = analysis.to_us(row['generated_at'])
-            key = (at - at % width, row['event_type'], row['service'] or '',
-                   row['host'] or '', row['project_id'] or '')
-            found = counts.get(key)
-            if found is None:
-                found = counts[key] = [0, 0]
-            found[0] += 1
-            if analysis.is_error(row):
-                found[1] += 1
-        rows = [dict(zip(_KEY, key, strict=True), notifications=value[0],
-                     errors=value[1])
+            key = (at - at % width, row['project_id'] or '',
+                   row['event_type'], row['service'] or '',
+                   row['host'] or '', analysis.is_error(row))
+            combined[key] = combined.get(key, 0) + 1
+        counts = {}
+        for (bucket, project, event_type, service, host, failed), count \
+                in combined.items():
+            for dimension, name in ((EVENT_TYPE, event_type),
+                                    (SERVICE, service), (HOST, host)):
+                found = counts.get((bucket, dimension, name, project))
+                if found is None:
+                    found = counts[bucket, dimension, name, project] = [0, 0]
+                found[0] += count
+                if failed:
+                    found[1] += count
+        rows = [{'bucket_us': key[0], 'dimension': key[1], 'name': key[2],
+                 'project_id': key[3], 'notifications': value[0],
+                 'errors': value[1]}
                 for key, value in counts.items()]
         analysis.upsert(connection, _TABLE, rows, _KEY, _merge)
         return records

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from stacktach_ng.db import models
 from stacktach_ng.handlers import analysis
+from stacktach_ng.handlers import summary as summary_handler
 from stacktach_ng.queries import timings
 
 COUNTS = models.analyses.SummaryCount.__table__
@@ -45,48 +46,45 @@ def summary(connection, since, until, project_id=None, bucket=None,
     if bucket is not None and bucket <= 0:
         raise ValueError('bucket must be a positive number of seconds')
     width = int((bucket or 3600) * 1000000)
-    since_us, until_us = analysis.to_us(since), analysis.to_us(until)
-    query = sa.select(
-        COUNTS.c.bucket_us, COUNTS.c.event_type, COUNTS.c.service,
-        COUNTS.c.host, sa.func.sum(COUNTS.c.notifications),
-        sa.func.sum(COUNTS.c.errors)).where(
-        COUNTS.c.bucket_us >= since_us, COUNTS.c.bucket_us < until_us)
+    conditions = [COUNTS.c.bucket_us >= analysis.to_us(since),
+                  COUNTS.c.bucket_us < analysis.to_us(until)]
     if project_id is not None:
-        query = query.where(COUNTS.c.project_id == project_id)
-    query = query.group_by(COUNTS.c.bucket_us, COUNTS.c.event_type,
-                           COUNTS.c.service, COUNTS.c.host)
-    totals = [0, 0]
-    breakdowns = {'event_type': {}, 'service': {}, 'host': {}}
-    buckets = {}
-    for bucket_us, event_type, service, host, count, errors in \
-            connection.execute(query):
-        count, errors = int(count), int(errors)
-        totals[0] += count
-        totals[1] += errors
-        for name, value in (('event_type', event_type),
-                            ('service', service), ('host', host)):
-            found = breakdowns[name].setdefault(value or None, [0, 0])
-            found[0] += count
-            found[1] += errors
-        found = buckets.setdefault(bucket_us - bucket_us % width, [0, 0])
-        found[0] += count
-        found[1] += errors
+        conditions.append(COUNTS.c.project_id == project_id)
+    notifications = sa.func.sum(COUNTS.c.notifications)
+    errors = sa.func.sum(COUNTS.c.errors)
+    breakdowns = {name: [] for name in summary_handler.DIMENSIONS}
+    for dimension, name, count, failed in connection.execute(
+            sa.select(COUNTS.c.dimension, COUNTS.c.name, notifications,
+                      errors).where(*conditions)
+            .group_by(COUNTS.c.dimension, COUNTS.c.name)):
+        if dimension in breakdowns:
+            breakdowns[dimension].append((name or None, int(count),
+                                          int(failed)))
+    # Every notification is counted once per dimension: the series and
+    # the totals sum one of them.
+    start = COUNTS.c.bucket_us - COUNTS.c.bucket_us % width
+    buckets = connection.execute(
+        sa.select(start, notifications, errors).where(
+            COUNTS.c.dimension == summary_handler.SERVICE, *conditions)
+        .group_by(start).order_by(start)).all()
+    totals = [sum(int(row[1]) for row in buckets),
+              sum(int(row[2]) for row in buckets)]
     result = {
         'since': since, 'until': until,
         'notifications': totals[0], 'errors': totals[1],
         'error_rate': _ratio(totals[1], totals[0]),
     }
     for name, values in breakdowns.items():
-        items = sorted(values.items(),
-                       key=lambda kv: (-kv[1][0], kv[0] or ''))
+        values.sort(key=lambda item: (-item[1], item[0] or ''))
         result['by_' + name] = [
-            {name: key, 'notifications': value[0], 'errors': value[1],
-             'error_rate': _ratio(value[1], value[0])}
-            for key, value in items[:breakdown_limit]]
+            {name: key, 'notifications': count, 'errors': failed,
+             'error_rate': _ratio(failed, count)}
+            for key, count, failed in values[:breakdown_limit]]
     result['buckets'] = [
-        {'start': analysis.from_us(start), 'notifications': value[0],
-         'errors': value[1], 'error_rate': _ratio(value[1], value[0])}
-        for start, value in sorted(buckets.items())]
+        {'start': analysis.from_us(int(bucket_start)),
+         'notifications': int(count), 'errors': int(failed),
+         'error_rate': _ratio(int(failed), int(count))}
+        for bucket_start, count, failed in buckets]
     result['request_latency'] = request_latency(
         connection, since, until, project_id)
     return result
@@ -94,24 +92,19 @@ def summary(connection, since, until, project_id=None, bucket=None,
 
 def request_latency(connection, since, until, project_id=None):
     """Latency statistics of the requests that started in a period, per
-    operation (see ``summary``)."""
-    query = sa.select(REQUESTS.c.operation, REQUESTS.c.first_us,
-                      REQUESTS.c.end_us, REQUESTS.c.failed).where(
-        REQUESTS.c.first_us >= analysis.to_us(since),
-        REQUESTS.c.first_us < analysis.to_us(until),
-        REQUESTS.c.end_us.is_not(None))
+    operation (see ``summary``), computed by the database."""
+    conditions = [REQUESTS.c.first_us >= analysis.to_us(since),
+                  REQUESTS.c.first_us < analysis.to_us(until),
+                  REQUESTS.c.end_us.is_not(None)]
     if project_id is not None:
-        query = query.where(REQUESTS.c.project_id == project_id)
-    groups = {}
-    for operation, first_us, end_us, failed in connection.execute(query):
-        found = groups.setdefault(operation, [[], 0])
-        found[0].append(end_us - first_us)
-        if failed:
-            found[1] += 1
+        conditions.append(REQUESTS.c.project_id == project_id)
+    groups = timings.grouped_statistics(
+        connection, [REQUESTS.c.operation.label('key_operation')],
+        REQUESTS.c.end_us - REQUESTS.c.first_us, REQUESTS.c.failed,
+        conditions)
     out = []
-    for operation in sorted(groups, key=lambda o: o or ''):
-        durations, errors = groups[operation]
-        item = {'operation': operation}
-        item.update(timings.statistics(durations, errors))
+    for key in sorted(groups, key=lambda k: k[0] or ''):
+        item = {'operation': key[0]}
+        item.update(groups[key])
         out.append(item)
     return out

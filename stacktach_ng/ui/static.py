@@ -13,9 +13,15 @@ an upgrade.
 """
 
 import email.utils
+import json
 import os
 
 from stacktach_ng import ui
+
+# What the UI asks the server before anything else (no token needed): how
+# to authenticate, so that it shows the log in form instead of a failing
+# request.
+SETTINGS_FILE = 'settings.json'
 
 CONTENT_TYPES = {
     '.html': 'text/html; charset=utf-8',
@@ -62,12 +68,19 @@ def safe_relative_path(path):
     return segments
 
 
-class StaticFiles:
-    """Serve ``directory`` under ``prefix`` (GET and HEAD)."""
+def settings(conf):
+    """The UI settings of a configuration: ``{"auth_strategy"}``."""
+    return {'auth_strategy': conf.api.auth_strategy}
 
-    def __init__(self, directory=None, prefix=ui.PREFIX):
+
+class StaticFiles:
+    """Serve ``directory`` under ``prefix`` (GET and HEAD), and the
+    ``settings`` dict as ``<prefix>/settings.json``."""
+
+    def __init__(self, directory=None, prefix=ui.PREFIX, settings=None):
         self.directory = os.path.realpath(directory or ui.static_dir())
         self.prefix = prefix
+        self.settings = json.dumps(settings or {}).encode()
 
     def resolve(self, path_info):
         """The file a request path names, or None."""
@@ -98,6 +111,12 @@ class StaticFiles:
             return _plain(start_response, '405 Method Not Allowed',
                           'Only GET and HEAD are allowed here.\n',
                           [('Allow', 'GET, HEAD')])
+        if path == '%s/%s' % (self.prefix, SETTINGS_FILE):
+            start_response('200 OK', [
+                ('Content-Type', 'application/json'),
+                ('Content-Length', str(len(self.settings)))]
+                + _COMMON_HEADERS)
+            return [b''] if method == 'HEAD' else [self.settings]
         filename = self.resolve(path)
         if filename is None:
             return _plain(start_response, '404 Not Found',
@@ -128,9 +147,11 @@ class Mount:
     """Serve the UI's paths with ``ui_app`` and every other path with
     ``app`` (the API). The UI's files need no token: they hold no data."""
 
-    def __init__(self, app, ui_app=None, prefix=ui.PREFIX):
+    def __init__(self, app, conf=None, ui_app=None, prefix=ui.PREFIX):
         self.app = app
-        self.ui_app = ui_app or StaticFiles(prefix=prefix)
+        self.ui_app = ui_app or StaticFiles(
+            prefix=prefix,
+            settings=settings(conf) if conf is not None else None)
         self.prefix = prefix
 
     def __call__(self, environ, start_response):

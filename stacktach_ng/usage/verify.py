@@ -13,14 +13,15 @@ One pass (``Verifier.run_pass``) does, in bounded batches:
 4. **Notify** (with ``emit_notifications``): send the verdicts not sent
    yet.
 
-Claims make it safe to run several verifiers, and to kill one: a batch is
-claimed in a short transaction (``SELECT ... FOR UPDATE SKIP LOCKED`` on
-MariaDB/MySQL and PostgreSQL; SQLite has a single writer, so a plain
-conditional UPDATE is enough there), stamped with a token of the pass and
-an expiry (``claim_timeout``). The verdict is written only where the token
-is still ours and the record still pending, so a record is verified
-exactly once even when a slow verifier's claim expired and another one
-took over. Claims of a dead verifier simply expire.
+Claims make it safe to run several verifiers, and to kill one. On
+MariaDB/MySQL and PostgreSQL a batch is claimed with ``SELECT ... FOR UPDATE
+SKIP LOCKED`` in the transaction that writes its verdicts: the other
+verifiers skip those rows, and a killed verifier's locks go with its
+connection. SQLite has a single writer and no row locks: there a batch is
+stamped with a token and an expiry (``claim_timeout``) and the verdicts are
+written only where the token is still there. Either way a verdict is
+written only on a record still ``pending``, so each record is verified
+exactly once.
 """
 
 import collections
@@ -95,9 +96,13 @@ class Verifier:
     def run_pass(self, now=None):
         """Run one full pass; return its ``PassResult``."""
         result = PassResult()
+        # A cursor over the ids: each claim starts where the previous one
+        # ended instead of walking again over the index entries of the
+        # records verified meanwhile (PostgreSQL keeps those until vacuum).
+        after = 0
         while True:
             moment = now or timestamps.utcnow()
-            count = self.verify_batch(moment, result)
+            count, after = self.verify_batch(moment, result, after)
             if count < self.batch_size:
                 break
         moment = now or timestamps.utcnow()
@@ -110,54 +115,81 @@ class Verifier:
 
     # -- claims --------------------------------------------------------
 
-    def claim(self, now):
-        """Claim up to ``batch_size`` due pending records; return
-        ``(token, ids)`` of the claim, or None when nothing was due."""
+    def claim(self, now, after=0):
+        """Claim up to ``batch_size`` due pending records with an id above
+        ``after`` in a transaction of its own; return ``(token, ids)`` of
+        the claim, or None when nothing was due."""
+        with self.database.writer() as connection:
+            return self._claim(connection, now, after)
+
+    def _claim(self, connection, now, after):
+        """Stamp due records with a token and an expiry (``claim_timeout``):
+        a verifier that dies leaves claims that expire. The verdicts are
+        written only where the token is still there."""
         token = uuid.uuid4().hex
-        due = sa.and_(
+        due = self._due(now)
+        query = (sa.select(EXISTS.c.id).where(due)
+                 .where(EXISTS.c.id > after).order_by(EXISTS.c.id)
+                 .limit(self.batch_size))
+        if connection.dialect.name in ('mysql', 'postgresql'):
+            query = query.with_for_update(skip_locked=True)
+        ids = connection.execute(query).scalars().all()
+        if not ids:
+            return None
+        for chunk in _chunks(ids):
+            connection.execute(
+                EXISTS.update().where(EXISTS.c.id.in_(chunk)).where(due)
+                .values(claimed_by=token,
+                        claimed_until=now + self.claim_timeout,
+                        attempts=EXISTS.c.attempts + 1))
+        return token, ids
+
+    # -- verification --------------------------------------------------
+
+    def _due(self, now):
+        return sa.and_(
             EXISTS.c.status == PENDING,
             EXISTS.c.received_at <= now - self.settle_delay,
             sa.or_(EXISTS.c.claimed_until.is_(None),
                    EXISTS.c.claimed_until < now))
-        with self.database.writer() as connection:
-            query = (sa.select(EXISTS.c.id).where(due)
-                     .order_by(EXISTS.c.received_at)
-                     .limit(self.batch_size))
-            if connection.dialect.name in ('mysql', 'postgresql'):
-                query = query.with_for_update(skip_locked=True)
-            ids = connection.execute(query).scalars().all()
-            if not ids:
-                return None
-            claimed = 0
-            for start in range(0, len(ids), _CHUNK):
-                claimed += connection.execute(
-                    EXISTS.update()
-                    .where(EXISTS.c.id.in_(ids[start:start + _CHUNK]))
-                    .where(due)
-                    .values(claimed_by=token,
-                            claimed_until=now + self.claim_timeout,
-                            attempts=EXISTS.c.attempts + 1)).rowcount
-        return (token, ids) if claimed else None
 
-    # -- verification --------------------------------------------------
+    def verify_batch(self, now, result, after=0):
+        """Claim and verify one batch of ids above ``after``; return how
+        many were claimed and the highest id seen.
 
-    def verify_batch(self, now, result):
-        """Claim and verify one batch; return how many were claimed."""
-        claim = self.claim(now)
-        if claim is None:
-            return 0
-        token, ids = claim
+        On MariaDB/MySQL and PostgreSQL the claim is the row locks of
+        ``SELECT ... FOR UPDATE SKIP LOCKED`` in the very transaction that
+        writes the verdicts: other verifiers skip the locked rows, and a
+        verifier killed mid-batch loses its transaction and its locks at
+        once. On SQLite the claim is a committed token with an expiry
+        (``claim``).
+        """
         verdicts = []
         with self.database.writer() as connection:
-            # The ids are those of the claim; the token tells which of
-            # them this claim actually got (another verifier may have
-            # taken some between the SELECT and the UPDATE on SQLite).
-            rows = []
-            for chunk in _chunks(ids):
-                rows.extend(connection.execute(
-                    sa.select(EXISTS).where(EXISTS.c.id.in_(chunk))
-                    .where(EXISTS.c.claimed_by == token)
-                    .where(EXISTS.c.status == PENDING)).all())
+            if connection.dialect.name in ('mysql', 'postgresql'):
+                token = None
+                rows = connection.execute(
+                    sa.select(EXISTS).where(self._due(now))
+                    .where(EXISTS.c.id > after).order_by(EXISTS.c.id)
+                    .limit(self.batch_size)
+                    .with_for_update(skip_locked=True)).all()
+                if not rows:
+                    return 0, after
+                ids = [row.id for row in rows]
+                mine = EXISTS.c.status == PENDING
+            else:
+                claim = self._claim(connection, now, after)
+                if claim is None:
+                    return 0, after
+                token, ids = claim
+                rows = []
+                for chunk in _chunks(ids):
+                    rows.extend(connection.execute(
+                        sa.select(EXISTS).where(EXISTS.c.id.in_(chunk))
+                        .where(EXISTS.c.claimed_by == token)
+                        .where(EXISTS.c.status == PENDING)).all())
+                mine = sa.and_(EXISTS.c.claimed_by == token,
+                               EXISTS.c.status == PENDING)
             context = _Context.load(connection, rows)
             verified_ids = []
             failures = []
@@ -171,9 +203,8 @@ class Verifier:
                                      'detail': detail})
                     verdicts.append((row, FAILED, reason, detail))
             done = {'verified_at': now, 'claimed_by': None,
-                    'claimed_until': None}
-            mine = sa.and_(EXISTS.c.claimed_by == token,
-                           EXISTS.c.status == PENDING)
+                    'claimed_until': None,
+                    'attempts': EXISTS.c.attempts + (0 if token else 1)}
             for start in range(0, len(verified_ids), _CHUNK):
                 result.verified += connection.execute(
                     EXISTS.update()
@@ -195,7 +226,7 @@ class Verifier:
                         result.reasons.get(failure['reason'], 0) + 1)
         if self.notifier is not None and verdicts:
             self._notify(verdicts, now, result)
-        return len(ids)
+        return len(ids), max(ids)
 
     def reconcile(self, now, result):
         """Check recent failures again; mark the consistent ones

@@ -11,6 +11,7 @@ import sys
 from oslo_config import cfg
 
 from stacktach_ng.cmd.manage import analysis
+from stacktach_ng.cmd.manage import bench
 from stacktach_ng.cmd.manage import db
 from stacktach_ng.cmd.manage import ingest
 from stacktach_ng.cmd.manage import simulate
@@ -18,7 +19,7 @@ from stacktach_ng.cmd.manage import usage
 from stacktach_ng import service
 
 # Modules contributing sub-commands, in the order of the help text.
-COMMAND_MODULES = [db, ingest, simulate, usage, analysis]
+COMMAND_MODULES = [db, ingest, simulate, usage, analysis, bench]
 
 
 def _add_command_parsers(subparsers):

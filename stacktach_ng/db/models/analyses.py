@@ -22,7 +22,19 @@ class Resource(Base):
 
     The state columns come from the state-bearing notification with the
     greatest (``state_us``, ``state_message_id``), whatever the order of
-    arrival. The full timeline is read from ``notifications`` by resource.
+    arrival; the ``last_*`` columns from the notification with the
+    greatest (``last_us``, ``last_message_id``). The full timeline is read
+    from ``notifications`` by resource.
+
+    The ``task_*`` columns summarize the task-state timeline for stuck
+    detection without reading it (see ``handlers.lifecycle``):
+    ``task_source`` says which notifications the timeline uses (1: the
+    instance updates, 0: every state-bearing one; NULL: none yet);
+    ``task_us``/``task_message_id``/``task_value`` is the latest one that
+    reports a task state (``task_value`` NULL for "no task"),
+    ``task_break_*`` the latest one reporting another value, and
+    ``task_since_*`` the first one of the current task state, i.e. when
+    the resource entered it.
     """
 
     __tablename__ = 'resources'
@@ -47,6 +59,18 @@ class Resource(Base):
     state_event_type = sa.Column(sa.String(255))
     state_request_id = sa.Column(sa.String(255))
     state_host = sa.Column(sa.String(255))
+    last_message_id = sa.Column(sa.String(128))
+    last_event_type = sa.Column(sa.String(255))
+    last_service = sa.Column(sa.String(64))
+    last_host = sa.Column(sa.String(255))
+    task_source = sa.Column(sa.SmallInteger)
+    task_us = sa.Column(sa.BigInteger)
+    task_message_id = sa.Column(sa.String(128))
+    task_value = sa.Column(sa.String(64))
+    task_break_us = sa.Column(sa.BigInteger)
+    task_break_message_id = sa.Column(sa.String(128))
+    task_since_us = sa.Column(sa.BigInteger)
+    task_since_message_id = sa.Column(sa.String(128))
 
 
 class Operation(Base):
@@ -194,22 +218,29 @@ class ErrorEvent(Base):
 
 
 class SummaryCount(Base):
-    """Notification and error counts per time bucket, event type, service,
-    host and project (summary handler)."""
+    """Notification and error counts per time bucket and project, for each
+    value of each breakdown dimension (summary handler).
+
+    ``dimension`` is ``event_type``, ``service`` or ``host`` and ``name``
+    its value ('' when unknown): every notification is counted once in
+    each dimension. One row per value rather than per combination of
+    values keeps a day's rows few (the combinations of event type, host
+    and project are nearly as many as the notifications), so the summary
+    of a day sums a few thousand rows.
+    """
 
     __tablename__ = 'summary_counts'
     __table_args__ = (
-        sa.UniqueConstraint('bucket_us', 'event_type', 'service', 'host',
-                            'project_id', name='uq_summary_counts_key'),
+        sa.UniqueConstraint('bucket_us', 'dimension', 'name', 'project_id',
+                            name='uq_summary_counts_key'),
         sa.Index('ix_summary_counts_project', 'project_id', 'bucket_us'),
         MYSQL_TABLE_ARGS,
     )
 
     id = sa.Column(_ID, primary_key=True, autoincrement=True)
     bucket_us = sa.Column(sa.BigInteger, nullable=False)
-    event_type = sa.Column(sa.String(255), nullable=False)
-    service = sa.Column(sa.String(64), nullable=False)
-    host = sa.Column(sa.String(255), nullable=False)
+    dimension = sa.Column(sa.String(16), nullable=False)
+    name = sa.Column(sa.String(255), nullable=False)
     project_id = sa.Column(sa.String(64), nullable=False)
     notifications = sa.Column(sa.BigInteger, nullable=False)
     errors = sa.Column(sa.BigInteger, nullable=False)

@@ -120,7 +120,7 @@ class UsageExists(Base):
     __table_args__ = (
         sa.UniqueConstraint('message_id', 'resource_id',
                             name='uq_usage_exists_message'),
-        sa.Index('ix_usage_exists_status', 'status', 'received_at'),
+        sa.Index('ix_usage_exists_status', 'status', 'id'),
         sa.Index('ix_usage_exists_resource', 'resource_id',
                  'audit_period_ending'),
         sa.Index('ix_usage_exists_project', 'project_id',

@@ -4,41 +4,46 @@ base classes that turn API items into cliff rows."""
 
 import argparse
 import datetime
-import re
 
 from osc_lib import utils
 from osc_lib.command import command
 
 from stacktach_ng.client.osc.v1 import render
+from stacktach_ng.common import durations
 
 DEFAULT_LIMIT = 100
-
-_RELATIVE = re.compile(r'^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$')
-_UNIT_SECONDS = {'s': 1, 'm': 60, 'h': 3600, 'd': 86400, 'w': 604800}
 
 
 def utcnow():
     return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
 
+def _age(value):
+    """A duration with a unit (``30m``), or None when ``value`` is not
+    one."""
+    try:
+        return durations.parse(value, what='age')
+    except ValueError:
+        return None
+
+
 def parse_time(value, now=None):
-    """An argparse ``type``: ISO 8601 time or an age such as ``30m``,
-    ``2h``, ``7d`` (that long ago), as the API's ISO 8601 UTC string."""
-    relative = _RELATIVE.match(value)
-    if relative:
-        amount, unit = relative.groups()
-        moment = (now or utcnow()) - datetime.timedelta(
-            seconds=float(amount) * _UNIT_SECONDS[unit])
-        return moment.replace(microsecond=0).isoformat()
+    """An argparse ``type``: ISO 8601 time, ``now``, or an age such as
+    ``30m``, ``2h``, ``7d`` (that long ago), as the API's ISO 8601 UTC
+    string."""
     text = value.strip()
+    age = datetime.timedelta(0) if text.lower() == 'now' else _age(text)
+    if age is not None:
+        moment = (now or utcnow()) - age
+        return moment.replace(microsecond=0).isoformat()
     if text.endswith(('Z', 'z')):
         text = text[:-1] + '+00:00'
     try:
         moment = datetime.datetime.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            '%r is neither an ISO 8601 time (2026-01-31T12:00:00) nor an '
-            'age (30s, 15m, 2h, 7d, 1w)' % value) from None
+            '%r is neither an ISO 8601 time (2026-01-31T12:00:00), now, '
+            'nor an age (30s, 15m, 2h, 7d, 1w)' % value) from None
     if moment.tzinfo is not None:
         moment = moment.astimezone(datetime.timezone.utc).replace(
             tzinfo=None)
@@ -48,15 +53,11 @@ def parse_time(value, now=None):
 def parse_seconds(value):
     """An argparse ``type``: a duration in seconds, or with a unit
     (``90``, ``90s``, ``10m``, ``2h``, ``1d``), as whole seconds."""
-    text = value.strip()
-    if re.match(r'^\d+$', text):
-        return int(text)
-    relative = _RELATIVE.match(text)
-    if not relative:
-        raise argparse.ArgumentTypeError(
-            '%r is not a duration (600, 90s, 10m, 2h, 1d)' % value)
-    amount, unit = relative.groups()
-    return int(float(amount) * _UNIT_SECONDS[unit])
+    try:
+        delta = durations.parse(value, bare_unit='s')
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    return int(delta.total_seconds())
 
 
 def positive_int(value):

@@ -130,7 +130,8 @@ class ReportUsage(base.ClientMixin, base.command.Lister):
         return parser
 
     def take_action(self, parsed_args):
-        end = parsed_args.end or base.parse_time('0s')
+        end = parsed_args.end or base.utcnow().replace(
+            microsecond=0).isoformat()
         if end <= parsed_args.start:
             raise exceptions.CommandError('--end must be after --start')
         report = self.client.usage_report(

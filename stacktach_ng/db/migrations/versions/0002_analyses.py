@@ -45,6 +45,18 @@ def upgrade():
         sa.Column('state_event_type', sa.String(255)),
         sa.Column('state_request_id', sa.String(255)),
         sa.Column('state_host', sa.String(255)),
+        sa.Column('last_message_id', sa.String(128)),
+        sa.Column('last_event_type', sa.String(255)),
+        sa.Column('last_service', sa.String(64)),
+        sa.Column('last_host', sa.String(255)),
+        sa.Column('task_source', sa.SmallInteger),
+        sa.Column('task_us', sa.BigInteger),
+        sa.Column('task_message_id', sa.String(128)),
+        sa.Column('task_value', sa.String(64)),
+        sa.Column('task_break_us', sa.BigInteger),
+        sa.Column('task_break_message_id', sa.String(128)),
+        sa.Column('task_since_us', sa.BigInteger),
+        sa.Column('task_since_message_id', sa.String(128)),
         **_MYSQL)
     _indexes('resources', (
         ('ix_resources_task_state', ['task_state', 'state_us']),
@@ -157,14 +169,13 @@ def upgrade():
         'summary_counts',
         _id(),
         sa.Column('bucket_us', sa.BigInteger, nullable=False),
-        sa.Column('event_type', sa.String(255), nullable=False),
-        sa.Column('service', sa.String(64), nullable=False),
-        sa.Column('host', sa.String(255), nullable=False),
+        sa.Column('dimension', sa.String(16), nullable=False),
+        sa.Column('name', sa.String(255), nullable=False),
         sa.Column('project_id', sa.String(64), nullable=False),
         sa.Column('notifications', sa.BigInteger, nullable=False),
         sa.Column('errors', sa.BigInteger, nullable=False),
-        sa.UniqueConstraint('bucket_us', 'event_type', 'service', 'host',
-                            'project_id', name='uq_summary_counts_key'),
+        sa.UniqueConstraint('bucket_us', 'dimension', 'name', 'project_id',
+                            name='uq_summary_counts_key'),
         **_MYSQL)
     _indexes('summary_counts', (
         ('ix_summary_counts_project', ['project_id', 'bucket_us']),))

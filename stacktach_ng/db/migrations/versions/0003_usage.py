@@ -130,7 +130,7 @@ def upgrade():
                             name='uq_usage_exists_message'),
         **_MYSQL)
     _indexes('usage_exists', (
-        ('ix_usage_exists_status', ['status', 'received_at']),
+        ('ix_usage_exists_status', ['status', 'id']),
         ('ix_usage_exists_resource', ['resource_id', 'audit_period_ending']),
         ('ix_usage_exists_project', ['project_id', 'audit_period_ending']),
         ('ix_usage_exists_period', ['audit_period_beginning',

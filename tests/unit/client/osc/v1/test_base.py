@@ -13,6 +13,7 @@ NOW = datetime.datetime(2026, 1, 31, 12, 0, 0)
     ('2h', '2026-01-31T10:00:00'),
     ('1d', '2026-01-30T12:00:00'),
     ('1w', '2026-01-24T12:00:00'),
+    ('now', '2026-01-31T12:00:00'),
     ('2026-01-01T03:04:05', '2026-01-01T03:04:05'),
     ('2026-01-01', '2026-01-01T00:00:00'),
     ('2026-01-01T03:04:05Z', '2026-01-01T03:04:05'),
@@ -22,7 +23,7 @@ def test_parse_time(text, expected):
     assert base.parse_time(text, now=NOW) == expected
 
 
-@pytest.mark.parametrize('text', ['yesterday', '5 parsecs', '', '-1h'])
+@pytest.mark.parametrize('text', ['yesterday', '5 parsecs', '', '-1h', '0s'])
 def test_parse_time_refuses_garbage(text):
     with pytest.raises(argparse.ArgumentTypeError):
         base.parse_time(text, now=NOW)

@@ -14,7 +14,7 @@ from tests.unit.client.conftest import query
 from tests.unit.client.conftest import url
 
 SCOPE = ('--project', 'p1')
-RANGE = ('--since', '1h', '--until', '0s')
+RANGE = ('--since', '1h', '--until', 'now')
 
 CASES = [
     (notifications.ListNotification, '/v1/notifications',

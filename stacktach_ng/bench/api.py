@@ -1,0 +1,315 @@
+"""``stacktach-ng-manage bench api``: the API under a real WSGI server.
+
+The API (``stacktach_ng.wsgi.api:application``) is served by gunicorn
+(``--workers`` processes of 4 threads, gthread) on a free loopback port,
+over an already loaded database (``--use-database``), with Keystone auth
+(keystonemiddleware and its in-process token cache) or without.
+
+1. **Latency**: ``--samples`` sequential requests on each read path, ids
+   picked at random from the data as ``bench queries`` does. The server
+   time of each request is gunicorn's own (``%(D)s`` of its access log:
+   from the request read to the response written, in the worker), so
+   neither the client nor the loopback is counted; the client-side time
+   is reported too.
+2. **Throughput**: ``--concurrency`` client threads send mixed reads (the
+   same paths in turn) for ``--duration`` seconds; requests per second
+   and errors. The client runs on the same machine and takes its share
+   of the CPUs.
+"""
+
+import concurrent.futures
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+
+import requests
+
+from stacktach_ng.bench import databases
+from stacktach_ng.bench import queries
+from stacktach_ng.bench import report
+from stacktach_ng.db import api as db_api
+
+LOOKUP_P95_MS = queries.LOOKUP_P95_MS
+MIN_REQUESTS_PER_SECOND = 300
+
+_ACCESS_FORMAT = '%(m)s %(U)s %(q)s %(s)s %(D)s'
+_WARM_UP = 10
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def keystone_token(options):
+    """A project-scoped token of the benchmark's Keystone user."""
+    from keystoneauth1 import session
+    from keystoneauth1.identity import v3
+
+    auth = v3.Password(
+        auth_url=options.auth_url, username=options.username,
+        password=options.password, project_name=options.project_name,
+        user_domain_id='default', project_domain_id='default')
+    return session.Session(auth=auth).get_token()
+
+
+def write_config(path, options, database_url, port):
+    sections = {
+        'DEFAULT': {'log_file': os.path.join(os.path.dirname(path),
+                                             'api.log')},
+        'api': {'auth_strategy': options.auth, 'host': '127.0.0.1',
+                'port': port},
+        'database': {'connection': database_url},
+    }
+    if options.auth == 'keystone':
+        sections['keystone_authtoken'] = {
+            'www_authenticate_uri': options.auth_url,
+            'auth_url': options.auth_url, 'auth_type': 'password',
+            'username': options.username, 'password': options.password,
+            'project_name': options.project_name,
+            'user_domain_id': 'default', 'project_domain_id': 'default',
+        }
+    return databases.write_config(path, sections)
+
+
+class Server:
+    """gunicorn serving the API, with an access log of server times."""
+
+    def __init__(self, config, work_dir, workers):
+        self.port = int(_option(config, 'port'))
+        self.url = 'http://127.0.0.1:%d' % self.port
+        self.access_log = os.path.join(work_dir, 'access.log')
+        self.log = os.path.join(work_dir, 'gunicorn.log')
+        self.config = config
+        self.workers = workers
+        self.process = None
+
+    def start(self, timeout=120):
+        gunicorn = shutil.which('gunicorn',
+                                path=os.path.dirname(sys.executable))
+        if gunicorn is None:
+            raise RuntimeError('gunicorn is not installed (pip install '
+                               'gunicorn)')
+        with open(self.log, 'wb') as log:
+            self.process = subprocess.Popen(
+                [gunicorn, '--bind', '127.0.0.1:%d' % self.port,
+                 '--workers', str(self.workers), '--threads', '4',
+                 '--worker-class', 'gthread', '--no-control-socket',
+                 '--access-logfile', self.access_log,
+                 '--access-logformat', _ACCESS_FORMAT,
+                 'stacktach_ng.wsgi.api:application'],
+                env=dict(os.environ, STACKTACH_NG_CONFIG_FILES=self.config),
+                stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError('gunicorn exited (%s); see %s'
+                                   % (self.process.returncode, self.log))
+            try:
+                requests.get(self.url + '/healthcheck', timeout=10)
+                return
+            except requests.RequestException:
+                time.sleep(0.3)
+        raise RuntimeError('the API did not answer in %d s' % timeout)
+
+    def stop(self):
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def access_lines(self):
+        """Parsed access log: (method, path, query, status, seconds)."""
+        entries = []
+        with open(self.access_log, errors='replace') as log:
+            for line in log:
+                parts = line.split()
+                if len(parts) == 4:
+                    parts.insert(2, '')
+                if len(parts) != 5:
+                    continue
+                method, path, query, status, micros = parts
+                entries.append((method, path, query, int(status),
+                                int(micros) / 1e6))
+        return entries
+
+
+def _option(path, name):
+    with open(path) as config:
+        for line in config:
+            key, _, value = line.partition('=')
+            if key.strip() == name:
+                return value.strip()
+    raise KeyError(name)
+
+
+def paths(sample):
+    """(name, [request paths]) of the timed read paths."""
+    quote = urllib.parse.quote
+    return [
+        ('notification page', ['/v1/notifications?limit=100&marker=%s'
+                               % quote(marker, safe='')
+                               for marker in sample.markers[:sample.count]]),
+        ('request trace', ['/v1/requests/%s' % quote(request_id, safe='')
+                           for request_id in sample.requests]),
+        ('resource lifecycle', ['/v1/resources/%s' % quote(resource_id,
+                                                           safe='')
+                                for resource_id in sample.resources]),
+    ]
+
+
+def _get(session, url, headers):
+    started = time.perf_counter()
+    response = session.get(url, headers=headers, timeout=60)
+    response.content  # noqa: B018 - read the whole body
+    return response.status_code, time.perf_counter() - started
+
+
+def latency(server, headers, name, request_paths):
+    """Sequential requests of one path kind: client seconds and the
+    server seconds of the same requests from the access log."""
+    session = requests.Session()
+    for path in request_paths[:_WARM_UP]:
+        _get(session, server.url + path, headers)
+    # gunicorn writes an access line after its response: let it flush.
+    time.sleep(0.5)
+    before = len(server.access_lines())
+    client = []
+    statuses = {}
+    for path in request_paths:
+        status, seconds = _get(session, server.url + path, headers)
+        statuses[status] = statuses.get(status, 0) + 1
+        client.append(seconds)
+    time.sleep(0.5)
+    timed = server.access_lines()[before:]
+    server_seconds = [entry[4] for entry in timed]
+    row = {'name': name}
+    row.update({'server_' + key: value for key, value in
+                report.latency_summary(server_seconds).items()})
+    row.update({'client_' + key: value for key, value in
+                report.latency_summary(client).items()})
+    row['statuses'] = statuses
+    return row
+
+
+def throughput(server, headers, mixed_paths, duration, concurrency):
+    """Requests per second of mixed reads by ``concurrency`` threads."""
+    stop = threading.Event()
+    counts = []
+    lock = threading.Lock()
+
+    def worker(offset):
+        session = requests.Session()
+        done = errors = 0
+        index = offset
+        while not stop.is_set():
+            path = mixed_paths[index % len(mixed_paths)]
+            index += concurrency
+            try:
+                status, _seconds = _get(session, server.url + path, headers)
+            except requests.RequestException:
+                status = None
+            if status == 200:
+                done += 1
+            else:
+                errors += 1
+        with lock:
+            counts.append((done, errors))
+
+    with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
+        started = time.monotonic()
+        futures = [pool.submit(worker, n) for n in range(concurrency)]
+        time.sleep(duration)
+        stop.set()
+        for future in futures:
+            future.result()
+        elapsed = time.monotonic() - started
+    done = sum(item[0] for item in counts)
+    errors = sum(item[1] for item in counts)
+    return {'name': 'mixed reads (%d threads)' % concurrency,
+            'requests': done, 'errors': errors,
+            'seconds': round(elapsed, 2),
+            'requests_per_second': report.rate(done, elapsed)}
+
+
+COLUMNS = [('name', 'path'), ('server_count', 'requests'),
+           ('server_p50_ms', 'server p50 ms'),
+           ('server_p95_ms', 'server p95 ms'),
+           ('server_max_ms', 'server max ms'),
+           ('client_p95_ms', 'client p95 ms'),
+           ('requests_per_second', 'req/s'), ('errors', 'errors')]
+
+
+def run(options):
+    """Run the API benchmark; return a ``report.Results``."""
+    if options.auth == 'keystone':
+        missing = [name for name in ('auth_url', 'username', 'password',
+                                     'project_name')
+                   if not getattr(options, name, None)]
+        if missing:
+            raise ValueError('Keystone auth needs %s (or the OS_* '
+                             'variables); or use --auth noauth'
+                             % ', '.join('--' + name.replace('_', '-')
+                                         for name in missing))
+    work_dir = tempfile.mkdtemp(prefix='stacktach-bench-')
+    results = report.Results('api', {
+        'backend': databases.backend_of(options.use_database),
+        'auth': options.auth, 'samples': options.samples,
+        'workers': options.workers, 'concurrency': options.concurrency,
+        'duration': options.duration})
+    database = db_api.Database(databases.make_conf(options.use_database))
+    try:
+        sample = queries.Sample(database, options.samples)
+    finally:
+        database.dispose()
+    results.parameters['stored'] = sample.stored
+    config = write_config(os.path.join(work_dir, 'api.conf'), options,
+                          options.use_database, free_port())
+    headers = {}
+    if options.auth == 'keystone':
+        headers['X-Auth-Token'] = keystone_token(options)
+    server = Server(config, work_dir, options.workers)
+    try:
+        server.start()
+        mixed = []
+        for name, request_paths in paths(sample):
+            row = latency(server, headers, name, request_paths)
+            row['target_ms'] = LOOKUP_P95_MS
+            results.add(**row)
+            results.check('%s server p95 (ms)' % name, row['server_p95_ms'],
+                          '<= %g' % LOOKUP_P95_MS,
+                          row['server_p95_ms'] is not None
+                          and row['server_p95_ms'] <= LOOKUP_P95_MS)
+            sys.stderr.write('%s: server p95 %s ms, client p95 %s ms\n' % (
+                name, row['server_p95_ms'], row['client_p95_ms']))
+            mixed.append(request_paths)
+        interleaved = [path for group in zip(*mixed, strict=False)
+                       for path in group]
+        row = throughput(server, headers, interleaved, options.duration,
+                         options.concurrency)
+        results.add(**row)
+        results.check('mixed reads (requests/s)', row['requests_per_second'],
+                      '>= %d' % MIN_REQUESTS_PER_SECOND,
+                      (row['requests_per_second'] or 0)
+                      >= MIN_REQUESTS_PER_SECOND and row['errors'] == 0)
+        sys.stderr.write('%s: %.0f requests/s, %d errors\n' % (
+            row['name'], row['requests_per_second'] or 0, row['errors']))
+    finally:
+        server.stop()
+    results.finish()
+    if not options.keep:
+        shutil.rmtree(work_dir, ignore_errors=True)
+    return results

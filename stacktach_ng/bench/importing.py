@@ -1,0 +1,228 @@
+"""``stacktach-ng-manage bench import``: the pipeline without a broker.
+
+``stacktach-ng-manage import`` of one notifications file into a fresh
+database, run as an operator runs it (a process of its own), once with
+every default handler and once with the ``notifications`` handler alone.
+Reported: notifications per second of wall time inside the command (as it
+prints it), per second including the process start-up, and per CPU second
+(the import runs on one core; on a busy machine the CPU rate is the
+steadier figure).
+
+With ``--profile``, a further run in this process on the first
+``--profile-count`` notifications of the file times each pipeline stage
+(normalization, each handler, the commit, the reading) and lists the
+functions with the most own time (cProfile; its overhead inflates every
+figure of that run about alike).
+"""
+
+import cProfile
+import itertools
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+from stacktach_ng.bench import databases
+from stacktach_ng.bench import profiling
+from stacktach_ng.bench import report
+from stacktach_ng.conf import listener as listener_conf
+from stacktach_ng.db import api as db_api
+from stacktach_ng.ingest import importer
+from stacktach_ng.simulator import engine
+from stacktach_ng.simulator import sinks
+
+TARGET_RATE = 20000
+
+HANDLER_SETS = {
+    'all': listener_conf.DEFAULT_HANDLERS,
+    'notifications': ['notifications'],
+}
+
+_SUMMARY = re.compile(r'Imported \d+ file\(s\) in ([0-9.]+) s: read (\d+), '
+                      r'stored (\d+)')
+
+
+def generate(path, count, seed=42, fmt='mixed'):
+    """Write ``count`` simulated notifications (wire v2 JSON lines)."""
+    sink = sinks.FileSink(path, form='wire-v2')
+    try:
+        for body in engine.Simulator(seed=seed, fmt=fmt).messages(
+                count=count):
+            sink.publish(body)
+    finally:
+        sink.close()
+    return path
+
+
+def _manage_command():
+    script = os.path.join(os.path.dirname(sys.executable),
+                          'stacktach-ng-manage')
+    if os.path.exists(script):
+        return [script]
+    return [sys.executable, '-c',
+            'import sys; from stacktach_ng.cmd.manage import main; '
+            'sys.exit(main())']
+
+
+def run_import_command(config_file, path, log_path):
+    """Run ``stacktach-ng-manage import``; return its figures."""
+    with open(log_path, 'wb') as log:
+        started = time.monotonic()
+        process = subprocess.Popen(
+            _manage_command() + ['--config-file', config_file, 'import',
+                                 path],
+            stdout=log, stderr=subprocess.STDOUT)
+        _pid, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.monotonic() - started
+    with open(log_path, errors='replace') as log:
+        output = log.read()
+    match = _SUMMARY.search(output)
+    if process.returncode != 0 or match is None:
+        raise RuntimeError('import failed (exit %d): %s' % (
+            process.returncode, output.strip().splitlines()[-1:]))
+    seconds, read, stored = (float(match.group(1)), int(match.group(2)),
+                             int(match.group(3)))
+    cpu = usage.ru_utime + usage.ru_stime
+    return {'count': read, 'stored': stored, 'seconds': seconds,
+            'rate': report.rate(read, seconds),
+            'wall_rate': report.rate(read, wall),
+            'cpu_seconds': round(cpu, 2),
+            'cpu_rate': report.rate(read, cpu),
+            'rss_max_mib': round(usage.ru_maxrss / 1024.0, 1)}
+
+
+def _head(path, count, out_path):
+    """The first ``count`` lines of a (gzipped or plain) JSON-lines file."""
+    stream = importer.open_source(path)
+    try:
+        with open(out_path, 'wb') as output:
+            for line in itertools.islice(stream, count):
+                output.write(line)
+    finally:
+        stream.close()
+    return out_path
+
+
+def profile_import(database_url, path, handlers, batch_size):
+    """Import ``path`` in this process under cProfile, each stage timed;
+    return (stage rows, top function rows, count)."""
+    conf = databases.make_conf(database_url,
+                               listener={'handlers': handlers})
+    database = db_api.Database(conf)
+    job = importer.Importer(conf, database, batch_size=batch_size)
+    timer = profiling.StageTimer(job.pipeline)
+    profile = cProfile.Profile()
+    started = time.perf_counter()
+    try:
+        with importer.bulk_gc():
+            profile.enable()
+            try:
+                job.import_path(path)
+            finally:
+                profile.disable()
+    finally:
+        database.dispose()
+    elapsed = time.perf_counter() - started
+    count = job.result.received
+    return (timer.rows(elapsed, count), profiling.top_functions(profile),
+            count)
+
+
+COLUMNS = [
+    ('name', 'handlers'), ('backend', 'database'), ('count', 'messages'),
+    ('rate', 'msgs/s (command)'), ('wall_rate', 'msgs/s incl. start-up'),
+    ('cpu_rate', 'msgs/CPU-s'), ('rss_max_mib', 'RSS max MiB'),
+    ('stored', 'stored'),
+]
+
+STAGE_COLUMNS = [('stage', 'stage'), ('seconds', 'seconds'),
+                 ('share', 'share'), ('us_per_message', 'us/msg')]
+
+FUNCTION_COLUMNS = [('function', 'function'), ('calls', 'calls'),
+                    ('own_s', 'own s'), ('cumulative_s', 'cumulative s')]
+
+
+def run(options):
+    """Run the import benchmark; return a ``report.Results``."""
+    work_dir = tempfile.mkdtemp(prefix='stacktach-bench-')
+    path = options.input
+    if path is None:
+        path = generate(os.path.join(work_dir, 'notifications.jsonl'),
+                        options.count, options.seed, options.format)
+    elif options.count:
+        path = _head(path, options.count,
+                     os.path.join(work_dir, 'notifications.jsonl'))
+    results = report.Results('import', {
+        'backend': options.backend, 'input': options.input or 'simulated',
+        'count': options.count, 'format': options.format,
+        'seed': options.seed, 'repeat': options.repeat})
+    figures = {}
+    for round_number in range(options.repeat):
+        for name in options.handler_sets:
+            scratch = databases.ScratchDatabase(
+                options.backend, work_dir, server_url=options.server_url)
+            try:
+                scratch.create()
+                config = databases.write_config(
+                    os.path.join(work_dir, 'import-%s.conf' % name),
+                    {'database': {'connection': scratch.url},
+                     'listener': {'handlers': HANDLER_SETS[name]}})
+                row = run_import_command(
+                    config, path, os.path.join(work_dir,
+                                               'import-%s.log' % name))
+            finally:
+                if not options.keep:
+                    scratch.drop()
+            row.update(name=name, backend=options.backend,
+                       round=round_number + 1,
+                       load_average=report.load_average())
+            results.add(**row)
+            figures.setdefault(name, []).append(row)
+            sys.stderr.write('import (%s handlers): %.0f msgs/s, %.0f '
+                             'msgs/CPU-s, load %s\n' % (
+                                 name, row['rate'], row['cpu_rate'],
+                                 row['load_average']))
+    best = figures.get('all')
+    if best:
+        wall = max(row['rate'] for row in best)
+        cpu = max(row['cpu_rate'] for row in best)
+        results.check('import rate, every default handler (msgs/s)', wall,
+                      '>= %d' % TARGET_RATE, wall >= TARGET_RATE)
+        results.check('import rate per CPU second, every default handler',
+                      cpu, '>= %d' % TARGET_RATE, cpu >= TARGET_RATE)
+    if options.profile:
+        sample = _head(path, options.profile_count,
+                       os.path.join(work_dir, 'profile.jsonl'))
+        scratch = databases.ScratchDatabase(
+            options.backend, work_dir, server_url=options.server_url)
+        try:
+            scratch.create()
+            stages, functions, count = profile_import(
+                scratch.url, sample,
+                HANDLER_SETS[options.handler_sets[0]],
+                importer.DEFAULT_BATCH_SIZE)
+        finally:
+            scratch.drop()
+        results.extra['profile'] = {'count': count, 'stages': stages,
+                                    'functions': functions}
+    results.finish()
+    if not options.keep:
+        shutil.rmtree(work_dir, ignore_errors=True)
+    return results
+
+
+def profile_text(results):
+    """The profile part of the report, or '' without ``--profile``."""
+    profile = results.extra.get('profile')
+    if not profile:
+        return ''
+    return '\n'.join([
+        '', 'Profile of %d notifications in this process (cProfile on):'
+        % profile['count'],
+        report.format_table(STAGE_COLUMNS, profile['stages']), '',
+        report.format_table(FUNCTION_COLUMNS, profile['functions'])])
+
