@@ -35,6 +35,9 @@ STATE_FIELDS = ('vm_state', 'task_state', 'power_state', 'status')
 # Bound on the notifications read for one resource.
 MAX_NOTIFICATIONS = 20000
 
+# Bound parameters per IN list; far below every backend's limit.
+_IN_CHUNK = 500
+
 _ROW_COLUMNS = [NOTIFICATIONS.c[name] for name in (
     'message_id', 'event_type', 'generated_at', 'request_id', 'service',
     'host', 'resource_type', 'vm_state', 'task_state', 'power_state')]
@@ -242,6 +245,12 @@ def list_stuck(connection, project_id=None, older_than=600, now=None,
     ended) that started more than ``older_than`` seconds before ``now``
     and its task state has not changed for that long either.
 
+    The cost is two indexed reads (the open operations that started
+    before the threshold, then their resources): when the resource
+    entered its task state and its last notification are kept on the
+    resource by the ``lifecycle`` handler (the ``task_*`` and ``last_*``
+    columns), so no timeline is read.
+
     :param now: naive UTC datetime (default: the current time).
     :param marker: the ``resource_id`` of the last item of the previous
         page.
@@ -262,38 +271,39 @@ def list_stuck(connection, project_id=None, older_than=600, now=None,
         ops.c.resource_id.is_not(None)), ops, project_id)
     open_ops = {}
     for row in connection.execute(query):
-        item = timings.operation_item(row, now_us)
         found = open_ops.get(row.resource_id)
         # The most recent open operation is the one the resource is in.
-        if found is None or item['started_at'] > found['started_at']:
-            open_ops[row.resource_id] = item
+        if found is None or (row.start_us, row.id) > (found.start_us,
+                                                      found.id):
+            open_ops[row.resource_id] = row
     items = []
-    for resource_id, operation in open_ops.items():
-        row = connection.execute(_scoped(
-            sa.select(RESOURCES).where(
-                RESOURCES.c.resource_id == resource_id),
-            RESOURCES, project_id)).first()
-        if row is None:
-            continue
-        states = _notification_states(connection, resource_id, project_id)
-        _transitions, task_states = timeline(states)
-        since = (task_states[-1]['entered_at'] if task_states
-                 else operation['started_at'])
-        if analysis.to_us(since) >= cutoff:
-            continue
-        last = states[-1] if states else None
-        item = _resource_item(row)
-        item.update(
-            since=since, stuck_for_us=now_us - analysis.to_us(since),
-            operation=operation,
-            last_step=({'at': last['generated_at'],
-                        'event_type': last['event_type'],
-                        'service': last['service'], 'host': last['host'],
-                        'message_id': last['message_id']}
-                       if last else None),
-            waiting_on=waiting_on(row.task_state,
-                                  row.state_host or operation['host']))
-        items.append(item)
+    keys = sorted(open_ops)
+    for start in range(0, len(keys), _IN_CHUNK):
+        query = _scoped(sa.select(RESOURCES).where(
+            RESOURCES.c.resource_id.in_(keys[start:start + _IN_CHUNK])),
+            RESOURCES, project_id)
+        for row in connection.execute(query):
+            operation = timings.operation_item(open_ops[row.resource_id],
+                                               now_us)
+            # Without any task state reported, the resource has been in
+            # its state since the operation started.
+            since_us = (row.task_since_us if row.task_us is not None
+                        else open_ops[row.resource_id].start_us)
+            if since_us >= cutoff:
+                continue
+            item = _resource_item(row)
+            item.update(
+                since=analysis.from_us(since_us),
+                stuck_for_us=now_us - since_us,
+                operation=operation,
+                last_step={'at': analysis.from_us(row.last_us),
+                           'event_type': row.last_event_type,
+                           'service': row.last_service,
+                           'host': row.last_host,
+                           'message_id': row.last_message_id},
+                waiting_on=waiting_on(row.task_state,
+                                      row.state_host or operation['host']))
+            items.append(item)
     items.sort(key=lambda i: (-i['stuck_for_us'], i['resource_id']))
     if marker is not None:
         ids = [i['resource_id'] for i in items]

@@ -65,7 +65,14 @@ async function renderSession() {
   if (token) {
     const who = [token.user && token.user.name,
       token.project && token.project.name].filter(Boolean).join(' @ ');
-    replace(node, h('span', {class: 'who', title: 'Logged in'},
+    const scope = auth.mayListAllProjects() ? h('label', {class: 'scope',
+      title: 'Show the data of every project (all_projects)'},
+    h('input', {type: 'checkbox', checked: auth.allProjects(),
+      onchange: (event) => {
+        auth.setAllProjects(event.target.checked);
+        render();
+      }}), 'All projects') : null;
+    replace(node, scope, h('span', {class: 'who', title: 'Logged in'},
       who || 'token'), h('button', {type: 'button', class: 'link',
       onclick: () => {
         auth.forget();

@@ -49,7 +49,10 @@ KEYSTONE_TIMEOUT = 30
 def keystone_url(conf):
     """The Keystone the API validates tokens with: ``[keystone_authtoken]
     www_authenticate_uri``, else its ``auth_url``."""
-    group = conf.keystone_authtoken
+    try:
+        group = conf.keystone_authtoken
+    except cfg.NoSuchOptError:
+        return None
     for name in ('www_authenticate_uri', 'auth_url'):
         try:
             value = group[name]

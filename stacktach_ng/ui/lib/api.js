@@ -60,7 +60,7 @@ async function request(target, options) {
     const detail = body && body.error ? body.error : {};
     let message = detail.message || response.statusText ||
       'The request failed.';
-    if (response.status === 401) {
+    if (response.status === 401 && token) {
       message = 'Your session has expired or the token was refused: ' +
         'please log in again.';
     } else if (response.status === 403) {
@@ -69,7 +69,7 @@ async function request(target, options) {
       message = 'The server failed (' + response.status + '): ' + message;
     }
     const error = new ApiError(message, response.status, detail.parameter);
-    if (response.status === 401) {
+    if (response.status === 401 && token) {
       auth.forget();
       unauthorizedHandler(error);
     }
@@ -82,8 +82,16 @@ async function request(target, options) {
   return body;
 }
 
+// The lists that take all_projects (an admin's "All projects" switch).
+const SCOPED = new Set(['/v1/notifications', '/v1/event_types',
+  '/v1/hosts', '/v1/services', '/v1/requests', '/v1/resources',
+  '/v1/timings', '/v1/timings/summary', '/v1/errors', '/v1/summary']);
+
 /** GET an API path (or an absolute "next" link) and return its JSON. */
 export function get(path, params) {
+  if (SCOPED.has(path) && auth.allProjects()) {
+    params = {...params, all_projects: 'true'};
+  }
   const target = /^https?:/.test(path) ? path : url(path, params);
   return request(target, {method: 'GET'});
 }

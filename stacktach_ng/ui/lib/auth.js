@@ -23,6 +23,27 @@ export function remember(token) {
   sessionStorage.setItem(KEY, JSON.stringify(token));
 }
 
+/** Whether an admin asked to see every project (all_projects). */
+export function allProjects() {
+  const token = current();
+  return Boolean(token && token.all_projects);
+}
+
+export function setAllProjects(value) {
+  const token = current();
+  if (token) remember({...token, all_projects: Boolean(value)});
+}
+
+/**
+ * Whether to offer the "All projects" switch: the token carries the
+ * admin role, or its roles are unknown (a pasted token; the API answers
+ * 403 in words if it may not).
+ */
+export function mayListAllProjects() {
+  const token = current();
+  return Boolean(token && (!token.roles || token.roles.includes('admin')));
+}
+
 export function forget() {
   sessionStorage.removeItem(KEY);
 }

@@ -11,9 +11,11 @@ export function describe(payload) {
   const body = data(payload) || {};
   let fault = body.fault ? data(body.fault) : body;
   if (!fault || typeof fault !== 'object') fault = {};
-  const exception = fault.exception || fault.exception_type ||
-    body.exception_type || (typeof body.exception === 'string' ?
-    body.exception : null);
+  // Legacy payloads carry the exception's kwargs (a dict) in
+  // "exception", not its class: only a string names the class.
+  const text = (value) => (typeof value === 'string' && value ? value : null);
+  const exception = text(fault.exception) || text(fault.exception_type) ||
+    text(body.exception_type) || text(body.exception);
   const message = fault.exception_message || fault.message ||
     body.message || body.exception_message || null;
   return {exception, message: message === null ? null : String(message)};

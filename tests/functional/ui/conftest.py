@@ -122,6 +122,7 @@ class Cloud:
         self.sim = sim
         self.pipeline = pipeline.Pipeline(conf, database)
         self.api = None
+        self.token = None
 
     def feed(self, count):
         bodies = list(self.sim.messages(count=count))
@@ -132,8 +133,9 @@ class Cloud:
         return [e['metadata']['message_id'] for e in envelopes]
 
     def get(self, path, **params):
+        headers = {'X-Auth-Token': self.token} if self.token else {}
         response = requests.get(self.api.url + path, params=params,
-                                timeout=30)
+                                headers=headers, timeout=30)
         response.raise_for_status()
         return response.json()
 

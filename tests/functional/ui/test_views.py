@@ -244,11 +244,11 @@ def test_notification_detail(cloud, page):
 
 
 def test_unknown_view_and_missing_request(cloud, page):
+    # The 404 of the API call is the one expected console message.
+    page.allowed_errors.append('/v1/requests/req-does-not-exist')
     page.goto(ui(cloud, '#/nowhere'))
     page.get_by_text('There is no view at this address.').wait_for()
     page.goto(ui(cloud, '#/requests/req-does-not-exist'))
     box = page.locator('#view .state.error')
     box.wait_for()
     assert 'No request has id req-does-not-exist' in box.inner_text()
-    # The 404 of the API call is the expected console message.
-    page.allowed_errors.append('404')

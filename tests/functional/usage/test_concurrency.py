@@ -69,6 +69,7 @@ def test_two_verifiers_verify_each_exists_once(server_conf):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize('server_conf', ['mysql'], indirect=True)
 def test_verify_100k_exists_in_a_minute(server_conf):
     count = 100000
     database = db_api.Database(server_conf)

@@ -21,7 +21,8 @@ RESOURCES = ('notifications', 'event_types', 'hosts', 'services',
 
 class OpenAPIController:
 
-    @pecan.expose()
+    # Declared as JSON so that "Accept: application/json" is not a 406.
+    @pecan.expose(content_type='application/json')
     def index(self, **_query):
         validation.validate(pecan.request, parameters.NONE)
         return webob.Response(body=openapi.rendered(),

@@ -72,6 +72,31 @@ def positive_int(value):
     return number
 
 
+def non_negative_int(value):
+    """An argparse ``type``: an integer >= 0."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise argparse.ArgumentTypeError(
+            '%r is not a whole number >= 0' % value)
+    return number
+
+
+def non_negative_seconds(value):
+    """An argparse ``type``: a number of seconds >= 0 (fractions
+    allowed)."""
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not 0.0 <= number < float('inf'):
+        raise argparse.ArgumentTypeError(
+            '%r is not a number of seconds >= 0' % value)
+    return number
+
+
 def add_paging(parser, default_limit=DEFAULT_LIMIT):
     parser.add_argument(
         '--limit', metavar='<n>', type=positive_int, default=default_limit,

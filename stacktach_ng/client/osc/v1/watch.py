@@ -122,18 +122,21 @@ class Watch(base.ClientMixin, command.Command):
             help='text: one line per notification (default); json: one '
                  'JSON document per line')
         parser.add_argument(
-            '--interval', metavar='<seconds>', type=float, default=2.0,
+            '--interval', metavar='<seconds>', type=base.non_negative_seconds,
+            default=2.0,
             help='Seconds between two polls (default 2)')
         parser.add_argument(
-            '--history', metavar='<n>', type=int, default=10,
+            '--history', metavar='<n>', type=base.non_negative_int,
+            default=10,
             help='Start by showing the <n> latest notifications '
                  '(default 10; 0 shows only new ones)')
         parser.add_argument(
-            '--overlap', metavar='<seconds>', type=float, default=10.0,
+            '--overlap', metavar='<seconds>', type=base.non_negative_seconds,
+            default=10.0,
             help='Re-read this many seconds before the newest notification '
                  'seen, to catch those stored late (default 10)')
         parser.add_argument(
-            '--count', metavar='<n>', type=int, default=None,
+            '--count', metavar='<n>', type=base.positive_int, default=None,
             help='Stop after printing <n> notifications (default: run '
                  'until interrupted)')
         return parser

@@ -128,3 +128,11 @@ def test_tail_forgets_what_the_next_poll_cannot_return():
     tail.forget_old()
     assert set(tail.seen) == {'b'}
     assert tail.since() == '2026-01-01T00:00:20'
+
+
+@pytest.mark.parametrize('argv', [
+    ('--interval', '-1'), ('--interval', 'nan'), ('--history', '-2'),
+    ('--overlap', 'x'), ('--count', '0')])
+def test_bad_option_values_are_usage_errors(run, argv):
+    with pytest.raises(SystemExit):
+        run.parse(watch.Watch, *argv)

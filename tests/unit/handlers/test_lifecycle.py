@@ -1,0 +1,105 @@
+"""The task-state summary that stuck detection reads instead of a
+timeline: it must say what the timeline says, whatever the split and the
+order of the batches."""
+
+import datetime
+import random
+
+import pytest
+
+from stacktach_ng.handlers import analysis
+from stacktach_ng.handlers import lifecycle
+from stacktach_ng.queries import lifecycles
+
+_BASE = datetime.datetime(2026, 1, 1)
+_STATES = ('scheduling', 'networking', 'spawning', None)
+
+
+def _rows(source, count):
+    """Notifications of one instance: updates and start/end events with
+    task states drawn from a few values (runs of equal ones)."""
+    rows = []
+    at = 0
+    for index in range(count):
+        at += source.choice((0, 1, 1, 5, 60)) * 1000000
+        rows.append({
+            'generated_at': _BASE + datetime.timedelta(microseconds=at),
+            'message_id': 'm-%04d' % index,
+            'event_type': source.choice((
+                'compute.instance.update', 'compute.instance.update',
+                'compute.instance.create.start')),
+            'request_id': 'req-1', 'service': 'compute', 'host': 'h1',
+            'resource_type': 'instance',
+            'vm_state': source.choice(('building', 'active', None)),
+            'task_state': source.choice(_STATES),
+            'power_state': None, 'status': None,
+        })
+    return rows
+
+
+def _summary_of(rows):
+    points = lifecycle._Points()
+    for row in rows:
+        points.add(row, analysis.to_us(row['generated_at']))
+    return points.summary()
+
+
+def _merged(rows, source):
+    """Merge the summaries of random overlapping batches in a random
+    order, recomputing from every row seen so far when the merge cannot
+    decide (what the handler does from the stored notifications)."""
+    shuffled = list(rows)
+    source.shuffle(shuffled)
+    stored = None
+    seen = []
+    while shuffled:
+        size = source.randint(1, 6)
+        batch, shuffled = shuffled[:size], shuffled[size:]
+        if seen and source.random() < 0.2:
+            batch.append(source.choice(seen))  # a replayed notification
+        seen.extend(batch)
+        merged = lifecycle.merge_summaries(stored, _summary_of(batch))
+        if merged is lifecycle.UNKNOWN:
+            merged = _summary_of(seen)
+        stored = merged
+    return stored
+
+
+@pytest.mark.parametrize('seed', range(300))
+def test_summary_matches_the_timeline_in_any_order(seed):
+    source = random.Random(seed)
+    rows = _rows(source, source.randint(1, 25))
+    ordered = sorted(rows, key=lambda r: (r['generated_at'],
+                                          r['message_id']))
+    _transitions, task_states = lifecycles.timeline(ordered)
+    summary = _summary_of(rows)
+    if task_states:
+        assert analysis.from_us(summary.since[0]) == (
+            task_states[-1]['entered_at'])
+        assert summary.value == task_states[-1]['task_state']
+    else:
+        assert summary is None or summary.last is None
+    assert _merged(rows, source) == summary
+
+
+def test_a_late_change_inside_a_run_is_not_guessed():
+    run = lifecycle.task_summary(
+        [(1, 'a', 'spawning'), (3, 'b', 'spawning'), (5, 'c', 'spawning')],
+        1)
+    late = lifecycle.task_summary([(2, 'd', 'networking')], 1)
+    assert lifecycle.merge_summaries(run, late) is lifecycle.UNKNOWN
+    # Placed before the run or after it, it is decided.
+    before = lifecycle.task_summary([(0, 'e', 'networking')], 1)
+    assert lifecycle.merge_summaries(run, before) == (
+        lifecycle.TaskSummary(1, (5, 'c'), 'spawning', (0, 'e'), (1, 'a')))
+    after = lifecycle.task_summary([(9, 'f', None)], 1)
+    assert lifecycle.merge_summaries(after, run) == (
+        lifecycle.TaskSummary(1, (9, 'f'), None, (5, 'c'), (9, 'f')))
+
+
+def test_instance_updates_replace_other_sources():
+    events = lifecycle.task_summary([(1, 'a', 'spawning')], 0)
+    updates = lifecycle.task_summary([(0, 'b', 'scheduling')], 1)
+    assert lifecycle.merge_summaries(events, updates) == updates
+    assert lifecycle.merge_summaries(updates, events) == updates
+    assert lifecycle.merge_summaries(None, events) == events
