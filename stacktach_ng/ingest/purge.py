@@ -36,7 +36,7 @@ _REJECTED = models.RejectedMessage.__table__
 def parse_age(text):
     """A ``timedelta`` from ``30d``, ``12h``, ``90m``, ``2w`` or ``3600s``;
     raises ValueError with a message for the operator otherwise."""
-    return durations.parse(text, what='age', whole=True)
+    return durations.parse(text, what='age', whole=True, allow_zero=True)
 
 
 def configured_ages(conf):
