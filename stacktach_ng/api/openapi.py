@@ -89,6 +89,26 @@ ENDPOINTS = [
              'Counts, error rates and request latency of a period (the '
              'last day by default).', parameters.SUMMARY,
              responses.SUMMARY),
+    Endpoint('/v1/usage/launches', 'listLaunches',
+             'Instance launches (create, rebuild, resize, rescue), newest '
+             'first.', parameters.LAUNCH_LIST, responses.LAUNCH_LIST),
+    Endpoint('/v1/usage/deletes', 'listDeletes',
+             'Deletions of instances, images and volumes, newest first.',
+             parameters.DELETE_LIST, responses.DELETE_LIST),
+    Endpoint('/v1/usage/exists', 'listExists',
+             'Exists audit records with their verification status.',
+             parameters.EXISTS_LIST, responses.EXISTS_LIST),
+    Endpoint('/v1/usage/missing', 'listMissingExists',
+             'Instances alive during an audit period with no exists '
+             'record for it.', parameters.MISSING_LIST,
+             responses.MISSING_LIST),
+    Endpoint('/v1/usage/report', 'showUsageReport',
+             'Instance, vCPU, RAM, disk, image and volume hours per '
+             'project and flavor over a period (the last day by default).',
+             parameters.USAGE_REPORT, responses.USAGE_REPORT),
+    Endpoint('/v1/verifications', 'listVerifications',
+             'Verdicts on exists records, newest first.',
+             parameters.VERIFICATION_LIST, responses.VERIFICATION_LIST),
     Endpoint('/metrics', 'showMetrics',
              'Ingestion metrics in the Prometheus text format.',
              parameters.NONE, {'type': 'string'},

@@ -11,8 +11,9 @@ from stacktach_ng.policies import analyses
 from stacktach_ng.policies import base
 from stacktach_ng.policies import metrics
 from stacktach_ng.policies import notification
+from stacktach_ng.policies import usage
 
-_MODULES = (base, notification, analyses, metrics)
+_MODULES = (base, notification, analyses, usage, metrics)
 
 
 def list_rules():

@@ -138,3 +138,35 @@ ERROR_SHOW = TIME_RANGE + [
           'Number of latest events of the group to return.')]
 
 SUMMARY = SCOPE + TIME_RANGE + [BUCKET]
+
+# -- usage --------------------------------------------------------------
+
+_RESOURCE_TYPE = param(
+    'resource_type', {'type': 'string',
+                      'enum': ['instance', 'image', 'volume']},
+    'Only records of this kind of resource.')
+_RESOURCE_ID = param('resource_id', text(),
+                     'Only records of this resource.')
+_EXISTS_STATUS = param(
+    'status', {'type': 'string',
+               'enum': ['pending', 'verified', 'failed', 'reconciled']},
+    'Only exists records with this verification status.')
+
+LAUNCH_LIST = SCOPE + [LIMIT, ID_MARKER] + TIME_RANGE + [
+    param('instance_id', text(), 'Only launches of this instance.')]
+
+DELETE_LIST = SCOPE + [LIMIT, ID_MARKER] + TIME_RANGE + [
+    _RESOURCE_TYPE, _RESOURCE_ID]
+
+EXISTS_LIST = SCOPE + [LIMIT, ID_MARKER] + TIME_RANGE + [
+    _RESOURCE_TYPE, _RESOURCE_ID, _EXISTS_STATUS]
+
+VERIFICATION_LIST = SCOPE + [LIMIT, ID_MARKER] + [
+    _RESOURCE_TYPE, _RESOURCE_ID, _EXISTS_STATUS,
+    param('reason', text(),
+          'Only failures with this reason code (``launched_at_mismatch``, '
+          '``flavor_mismatch``, ``no_launch_known``...).')]
+
+MISSING_LIST = SCOPE + [LIMIT, ID_MARKER] + TIME_RANGE
+
+USAGE_REPORT = SCOPE + TIME_RANGE

@@ -245,3 +245,16 @@ SUMMARY = _object(
     by_event_type={'type': 'array'}, by_service={'type': 'array'},
     by_host={'type': 'array'}, buckets={'type': 'array'},
     request_latency={'type': 'array'})
+
+# -- usage ----------------------------------------------------------------
+# Items carry the keys documented by ``stacktach_ng.queries.usage``.
+
+_USAGE_ITEM = _object(['id'], id={'type': 'integer'})
+LAUNCH_LIST = _list('launches', _USAGE_ITEM)
+DELETE_LIST = _list('deletes', _USAGE_ITEM)
+EXISTS_LIST = _list('exists', _USAGE_ITEM)
+VERIFICATION_LIST = _list('verifications', _USAGE_ITEM)
+MISSING_LIST = _list('missing', _USAGE_ITEM)
+USAGE_REPORT = _object(['start', 'end', 'projects', 'totals'],
+                       projects={'type': 'array'},
+                       totals={'type': 'object'})

@@ -12,11 +12,14 @@ from stacktach_ng.api.controllers.v1 import requests
 from stacktach_ng.api.controllers.v1 import resources
 from stacktach_ng.api.controllers.v1 import summary
 from stacktach_ng.api.controllers.v1 import timings
+from stacktach_ng.api.controllers.v1 import usage as usage_controllers
 from stacktach_ng.api.schemas import parameters
 
 # The collections listed by GET /v1/ (name -> path under /v1/).
 RESOURCES = ('notifications', 'event_types', 'hosts', 'services',
-             'requests', 'resources', 'timings', 'errors', 'summary')
+             'requests', 'resources', 'timings', 'errors', 'summary',
+             'usage/launches', 'usage/deletes', 'usage/exists',
+             'usage/missing', 'usage/report', 'verifications')
 
 
 class OpenAPIController:
@@ -42,6 +45,8 @@ class Controller:
     timings = timings.TimingsController()
     errors = errors.ErrorsController()
     summary = summary.SummaryController()
+    usage = usage_controllers.UsageController()
+    verifications = usage_controllers.VerificationsController()
 
     @pecan.expose('json')
     def index(self, **_query):
