@@ -169,4 +169,10 @@ VERIFICATION_LIST = SCOPE + [LIMIT, ID_MARKER] + [
 
 MISSING_LIST = SCOPE + [LIMIT, ID_MARKER] + TIME_RANGE
 
-USAGE_REPORT = SCOPE + TIME_RANGE
+USAGE_REPORT = SCOPE + [
+    param('start', {'type': 'string', 'format': 'date-time'},
+          'Start of the period (ISO 8601, UTC when it has no zone); one '
+          'day before ``end`` by default.'),
+    param('end', {'type': 'string', 'format': 'date-time'},
+          'End of the period, excluded; now by default.'),
+]

@@ -78,7 +78,7 @@ def test_report_covers_the_period(usage_app):
     application, _truth = usage_app
     status, report = _get(
         application, '/v1/usage/report?all_projects=true'
-        '&since=2026-01-01T00:00:00&until=2026-01-02T00:00:00')
+        '&start=2026-01-01T00:00:00&end=2026-01-02T00:00:00')
     assert status == 200
     assert report['totals']['instance_hours'] > 0
     assert sum(p['instance_hours'] for p in report['projects']) == (
@@ -99,8 +99,9 @@ def test_verifications_filter_by_status(usage_app):
     ('/v1/usage/exists?status=bogus', 'status'),
     ('/v1/usage/launches?marker=abc', 'marker'),
     ('/v1/usage/deletes?resource_type=server', 'resource_type'),
-    ('/v1/usage/report?since=2026-01-02T00:00:00'
-     '&until=2026-01-01T00:00:00', 'until'),
+    ('/v1/usage/report?start=2026-01-02T00:00:00'
+     '&end=2026-01-01T00:00:00', 'end'),
+    ('/v1/usage/report?since=2026-01-01T00:00:00', 'since'),
 ])
 def test_bad_parameters_are_400_naming_them(usage_app, path, parameter):
     application, _truth = usage_app

@@ -83,11 +83,18 @@ class ReportController(rest.RestController):
 
     @pecan.expose('json')
     def get_all(self, **_query):
-        """The usage report of ``[since, until)`` (the last day by
+        """The usage report of ``[start, end)`` (the last day by
         default): hours per project and flavor."""
         def query(connection, scope, params):
-            since, until = base.default_period(params)
-            return usage_queries.usage_report(connection, since, until,
+            # Reports speak of a billing period's start and end, as the
+            # CLI and "stacktach-ng-manage usage report" do.
+            period = {'since': params['start'], 'until': params['end']}
+            try:
+                start, end = base.default_period(period)
+            except errors.InvalidParameter:
+                raise errors.InvalidParameter(
+                    'end', 'must be later than start') from None
+            return usage_queries.usage_report(connection, start, end,
                                               project_id=scope)
 
         return base.scoped_view(parameters.USAGE_REPORT,
