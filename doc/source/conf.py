@@ -1,3 +1,6 @@
+import os
+import sys
+
 # Sphinx configuration of the stacktach-ng documentation.
 
 # The configuration reference is generated from the options themselves
@@ -10,7 +13,12 @@
 # eventlet one.
 import stacktach_ng  # noqa: F401,E402
 
+# The project's own extensions (doc/source/_exts).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                '_exts'))
+
 extensions = [
+    'openapi_reference',
     'openstackdocstheme',
     'oslo_config.sphinxext',
     'oslo_config.sphinxconfiggen',
