@@ -185,6 +185,9 @@ def configure(argv):
     # Audits come every hour in the simulation; verify them soon after.
     conf.set_default('settle_delay', 60, group='verifier')
     conf.set_default('interval', 30, group='verifier')
+    # One process: the listener stores in its own thread pool (a config
+    # file can still ask for store processes).
+    conf.set_default('store_processes', 0, group='listener')
     return conf
 
 

@@ -37,6 +37,7 @@ from stacktach_ng.ingest import normalize
 from stacktach_ng.ingest import pipeline as ingest_pipeline
 from stacktach_ng.ingest import poison
 from stacktach_ng.ingest import rejection
+from stacktach_ng.ingest import store_process
 
 LOG = logging.getLogger(__name__)
 
@@ -64,6 +65,9 @@ _ERROR_TEXT = 300
 
 def is_transient(error):
     """Whether a batch that failed with ``error`` may succeed later."""
+    if isinstance(error, store_process.StoreError):
+        # Decided in the store process, on the original error.
+        return error.transient
     if ingest_pipeline.is_transient(error):
         return True
     if isinstance(error, _ALSO_TRANSIENT):
@@ -173,7 +177,9 @@ def _error_text(error):
     text = lines[0] if lines else ''
     if len(text) > _ERROR_TEXT:
         text = text[:_ERROR_TEXT - 3] + '...'
-    return '%s: %s' % (type(error).__name__, text)
+    # A store process's error carries the original error's class name.
+    type_name = getattr(error, 'type_name', None) or type(error).__name__
+    return '%s: %s' % (type_name, text)
 
 
 def _ids_text(ids):
@@ -257,10 +263,17 @@ class BatchEndpoint:
         if not self._suspects.any_seen(ids):
             self._suspects.remember(ids)
             delay = self.backoff.failed()
-            LOG.error('Batch of %d failed; requeued once before looking for '
-                      'the culprit (%s), pausing %.1f s',
-                      len(items), _ids_text(ids), delay,
-                      exc_info=(type(error), error, error.__traceback__))
+            remote = getattr(error, 'remote_traceback', None)
+            if remote:
+                LOG.error('Batch of %d failed; requeued once before '
+                          'looking for the culprit (%s), pausing %.1f s; '
+                          'in the store process:\n%s', len(items),
+                          _ids_text(ids), delay, remote)
+            else:
+                LOG.error('Batch of %d failed; requeued once before '
+                          'looking for the culprit (%s), pausing %.1f s',
+                          len(items), _ids_text(ids), delay,
+                          exc_info=(type(error), error, error.__traceback__))
             return self._requeue(items)
         return self._isolate(items, ids, error)
 
@@ -373,6 +386,7 @@ class ListenerService(service.Service):
         self.database = None
         self.server = None
         self.endpoint = None
+        self.store = None
         self._transport = None
         self._heartbeat = None
         self._purge_thread = None
@@ -387,7 +401,7 @@ class ListenerService(service.Service):
             self._stopping.clear()
             self._stopped.clear()
             self.database = db_api.Database(conf)
-            pipeline = ingest_pipeline.Pipeline(conf, self.database)
+            pipeline, handler_names = self._make_store()
             poison.install_rabbit_capture()
             bound_prefetch(conf)
             self._transport = oslo_messaging.get_notification_transport(conf)
@@ -412,7 +426,7 @@ class ListenerService(service.Service):
                      conf.listener.pool or '<none>', len(targets),
                      conf.listener.batch_size, conf.listener.batch_timeout,
                      conf.listener.concurrent_batches,
-                     ','.join(handler.name for handler in pipeline.handlers))
+                     ','.join(handler_names))
             self._heartbeat = heartbeat.Heartbeat(
                 self.database, self.stats, conf.listener.heartbeat_interval,
                 conf.host)
@@ -443,6 +457,9 @@ class ListenerService(service.Service):
                 if self._heartbeat is not None:
                     self._heartbeat.stop()
                     self._heartbeat = None
+                if self.store is not None:
+                    self.store.stop()
+                    self.store = None
                 if self._transport is not None:
                     self._transport.cleanup()
                     self._transport = None
@@ -452,6 +469,21 @@ class ListenerService(service.Service):
                 LOG.info('Stopped: %s', ', '.join(
                     '%s=%d' % item for item in self.stats.snapshot().items()))
                 self._stopped.set()
+
+    def _make_store(self):
+        """What stores the batches, and the names of its handlers.
+
+        Store processes start before the server, so that the first batch
+        finds them ready.
+        """
+        count = self.conf.listener.store_processes
+        if not count:
+            pipeline = ingest_pipeline.Pipeline(self.conf, self.database)
+            return pipeline, [handler.name for handler in pipeline.handlers]
+        self.store = store_process.StoreProcesses(self.conf, count)
+        self.store.start()
+        LOG.info('%d store process(es) started', count)
+        return self.store, self.store.handler_names
 
     def wait(self):
         self._stopped.wait()
