@@ -20,15 +20,17 @@
     handler, commit) on one message per call, one call at a time, and
     acknowledges it.
 
-Each one is timed from the moment it is started until it has handled
-``COUNT`` messages (committed them, for ``listener`` and ``single``). The
-figures are written as JSON to ``RESULT``; the process then stops its
-consumer cleanly and exits.
+Each one is timed from the moment it is ready (connected, its store
+processes started) until it has handled ``COUNT`` messages (committed them,
+for ``listener`` and ``single``); the messages handled while it started are
+left out of the rate, and the start-up time is reported on its own. CPU
+time is that of the process and its children. The figures are written as
+JSON to ``RESULT``; the process then stops its consumer cleanly and exits.
 """
 
 import json
 import logging
-import resource
+import os
 import sys
 import threading
 import time
@@ -36,6 +38,7 @@ import time
 import oslo_messaging
 
 from stacktach_ng import service
+from stacktach_ng.bench import procs
 from stacktach_ng.db import api as db_api
 from stacktach_ng.ingest import listener as ingest_listener
 from stacktach_ng.ingest import pipeline as ingest_pipeline
@@ -194,11 +197,6 @@ class _ListenerConsumer:
         return self.service.stats.snapshot()
 
 
-def _cpu_seconds():
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
 def run(kind, config_file, count, timeout):
     """Start a consumer, time it to ``count`` messages; return figures."""
     conf = service.prepare_service(
@@ -209,10 +207,13 @@ def run(kind, config_file, count, timeout):
         consumer = _ListenerConsumer(conf, counter)
     else:
         consumer = _MessagingConsumer(conf, kind, counter)
-    cpu_started = _cpu_seconds()
+    pid = os.getpid()
+    launched = time.monotonic()
+    consumer.start()
     started_wall = time.time()
     started = time.monotonic()
-    consumer.start()
+    cpu_started = procs.tree_cpu_seconds(pid)
+    before = consumer.handled()
     deadline = started + timeout
     while (not counter.reached.is_set()
            and time.monotonic() < deadline):
@@ -220,13 +221,16 @@ def run(kind, config_file, count, timeout):
         counter.reached.wait(_POLL)
     consumer.handled()
     elapsed = time.monotonic() - started
+    cpu_seconds = procs.tree_cpu_seconds(pid) - cpu_started
     figures = {
         'kind': kind,
         'count': count,
         'handled': counter.value,
         'complete': counter.value >= count,
+        'timed': counter.value - before,
         'seconds': elapsed,
-        'cpu_seconds': _cpu_seconds() - cpu_started,
+        'startup_seconds': started - launched,
+        'cpu_seconds': cpu_seconds,
         'started_at': started_wall,
         'done_at': started_wall + elapsed,
     }
