@@ -15,22 +15,27 @@ listener whether to requeue and back off (see ``listener.is_transient``).
 A child that dies (killed, out of memory) fails its batch as transient, so
 the batch is requeued and redelivered, and is replaced by a new child.
 
-Children are started with ``spawn``: the worker already runs threads when
-it starts them, and a fork would copy their locks. They get a snapshot of
-the worker's configuration (every registered option's value), so that
-options set in code, not only in files, reach them. They ignore SIGINT,
-SIGTERM and SIGHUP: the worker decides when they stop, after its last
-batch committed, and a child whose worker died exits at once (its pipe
+Children are new interpreters (``python -m
+stacktach_ng.ingest.store_process FD``), not forks: the worker already runs
+threads when it starts them, and a fork would copy their locks. They talk
+to the worker over a socket pair and first receive a snapshot of the
+worker's configuration (every registered option's value), so that options
+set in code, not only in files, reach them. They ignore SIGINT, SIGTERM
+and SIGHUP: the worker decides when they stop, after its last batch
+committed, and a child whose worker died exits at once (its socket
 closes).
 """
 
 import logging
-import multiprocessing
 import pickle
 import queue
 import signal
+import socket
+import subprocess
+import sys
 import threading
 import traceback
+from multiprocessing import connection as mp_connection
 
 import orjson
 from oslo_config import cfg
@@ -149,7 +154,7 @@ def _error_reply(error):
 
 # -- the child ------------------------------------------------------------
 
-def child_main(connection, values):
+def child_main(connection):
     """Serve batches on ``connection`` until told to stop or orphaned."""
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, signal.SIG_IGN)
@@ -159,6 +164,7 @@ def child_main(connection, values):
     from stacktach_ng.db import api as db_api
 
     try:
+        values = pickle.loads(connection.recv_bytes())  # noqa: S301
         conf = service.build_conf()
         conf([], project=service.PROJECT, default_config_files=[],
              default_config_dirs=[])
@@ -166,6 +172,8 @@ def child_main(connection, values):
         log.setup(conf, service.PROJECT)
         database = db_api.Database(conf)
         pipeline = ingest_pipeline.Pipeline(conf, database)
+    except (EOFError, OSError):
+        return
     except Exception as error:
         connection.send((_FAILED, '%s: %s' % (type(error).__name__, error)))
         return
@@ -183,17 +191,21 @@ def child_main(connection, values):
                 reply = (_OK, pipeline.process(items, received_at))
             except Exception as error:
                 reply = _error_reply(error)
-            connection.send_bytes(pickle.dumps(
-                reply, protocol=pickle.HIGHEST_PROTOCOL))
+            try:
+                connection.send_bytes(pickle.dumps(
+                    reply, protocol=pickle.HIGHEST_PROTOCOL))
+            except (EOFError, OSError):
+                # The worker is gone; it acknowledged nothing of this
+                # batch, which comes back to another worker.
+                return
     finally:
         database.dispose()
 
 
 class _Child:
-    """One store process and the worker's end of its pipe."""
+    """One store process and the worker's end of its socket."""
 
-    def __init__(self, context, values, number):
-        self._context = context
+    def __init__(self, values, number):
         self._values = values
         self.number = number
         self.process = None
@@ -201,27 +213,37 @@ class _Child:
         self.handler_names = []
 
     def start(self):
-        parent_end, child_end = self._context.Pipe(duplex=True)
-        process = self._context.Process(
-            target=child_main, args=(child_end, self._values),
-            name='stacktach-ng-store-%d' % self.number, daemon=True)
-        process.start()
-        child_end.close()
-        if not parent_end.poll(START_TIMEOUT):
-            process.kill()
+        ours, theirs = socket.socketpair()
+        try:
+            process = subprocess.Popen(
+                [sys.executable, '-m', __name__, str(theirs.fileno())],
+                pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
+        finally:
+            theirs.close()
+        connection = mp_connection.Connection(ours.detach())
+        try:
+            self._handshake(process, connection)
+        except BaseException:
+            connection.close()
+            _end(process, 0)
+            raise
+        self.process, self.connection = process, connection
+
+    def _handshake(self, process, connection):
+        connection.send_bytes(pickle.dumps(
+            self._values, protocol=pickle.HIGHEST_PROTOCOL))
+        if not connection.poll(START_TIMEOUT):
             raise RuntimeError('store process %d did not start within %d s'
                                % (self.number, START_TIMEOUT))
         try:
-            status, detail = parent_end.recv()
+            status, detail = connection.recv()
         except (EOFError, OSError):
             raise RuntimeError('store process %d died while starting '
                                '(exit code %s)'
-                               % (self.number, process.exitcode)) from None
+                               % (self.number, process.wait())) from None
         if status != _READY:
-            process.join(STOP_TIMEOUT)
             raise RuntimeError('store process %d could not start: %s'
                                % (self.number, detail))
-        self.process, self.connection = process, parent_end
         self.handler_names = detail
 
     def call(self, items, received_at):
@@ -230,9 +252,8 @@ class _Child:
             self.connection.send_bytes(data)
             reply = pickle.loads(self.connection.recv_bytes())  # noqa: S301
         except (EOFError, OSError) as error:
-            exit_code = self.process.exitcode
             LOG.error('Store process %d died (exit code %s); starting a '
-                      'new one', self.number, exit_code)
+                      'new one', self.number, self.process.poll())
             self._replace()
             raise StoreError('the store process died (%s)' % error,
                              type_name='StoreProcessDied',
@@ -253,7 +274,7 @@ class _Child:
 
     @property
     def alive(self):
-        return self.process is not None and self.process.is_alive()
+        return self.process is not None and self.process.poll() is None
 
     def ensure_started(self):
         if not self.alive:
@@ -273,10 +294,16 @@ class _Child:
                 pass
             connection.close()
         if process is not None:
-            process.join(timeout)
-            if process.is_alive():
-                process.kill()
-                process.join()
+            _end(process, timeout)
+
+
+def _end(process, timeout):
+    """Wait ``timeout`` seconds for a child to exit, then kill it."""
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 class StoreProcesses:
@@ -300,12 +327,11 @@ class StoreProcesses:
         return self._children[0].handler_names if self._children else []
 
     def start(self):
-        context = multiprocessing.get_context('spawn')
         values = snapshot(self.conf)
         with self._lock:
             try:
                 for number in range(1, self.count + 1):
-                    child = _Child(context, values, number)
+                    child = _Child(values, number)
                     child.start()
                     self._children.append(child)
                     self._idle.put(child)
@@ -343,3 +369,19 @@ class StoreProcesses:
                             child.number, STOP_TIMEOUT)
                 child.stop(timeout=0)
         self._children = []
+
+
+def main(argv=None):
+    """The store process: ``python -m stacktach_ng.ingest.store_process
+    FD``, started by a listener worker with its end of a socket pair."""
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1 or not argv[0].isdigit():
+        sys.stderr.write('usage: python -m stacktach_ng.ingest.store_process'
+                         ' FD (started by stacktach-ng-listener)\n')
+        return 2
+    child_main(mp_connection.Connection(int(argv[0])))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

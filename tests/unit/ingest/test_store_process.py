@@ -72,3 +72,8 @@ def test_store_error_keeps_the_original_type_for_the_log():
         'DBConnectionError: lost connection')
     assert not listener.is_transient(
         store_process.StoreError('bad', 'ValueError', transient=False))
+
+
+def test_the_store_process_command_needs_its_socket():
+    assert store_process.main([]) == 2
+    assert store_process.main(['not-a-number']) == 2
