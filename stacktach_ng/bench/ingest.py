@@ -265,6 +265,9 @@ class Measurement:
         }
         if self.options.batch_size:
             sections['listener']['batch_size'] = self.options.batch_size
+        if self.options.store_processes is not None:
+            sections['listener']['store_processes'] = (
+                self.options.store_processes)
         return databases.write_config(
             os.path.join(self.work_dir, '%s.conf' % self.name), sections)
 
@@ -418,6 +421,8 @@ def run(options):
         'single_count': options.single_count or options.count,
         'format': options.format, 'seed': options.seed,
         'batch_size': options.batch_size or 'default',
+        'store_processes': ('default' if options.store_processes is None
+                            else options.store_processes),
         'transport_url': options.transport_url.split('@')[-1],
     })
     work_dir = tempfile.mkdtemp(prefix='stacktach-bench-')

@@ -209,6 +209,10 @@ def add_parsers(subparsers):
         help='[listener] batch_size of the listener and the do-nothing '
              'listener (default: the option default).')
     ingest.add_argument(
+        '--store-processes', type=int, metavar='N',
+        help='[listener] store_processes of the listener (default: the '
+             'option default).')
+    ingest.add_argument(
         '--repeat', type=_positive, default=1,
         help='Rounds of measurements; the ratios use the best round of '
              'each consumer (default: %(default)s).')
