@@ -4,12 +4,23 @@ SQLAlchemy's per-row parameter processing costs more than SQLite's own
 insert for notification-sized rows. On SQLite, ``insert_rows`` hands the
 rows straight to the driver's ``executemany`` and formats datetimes the way
 SQLAlchemy stores them, so reads through SQLAlchemy see the same values. On
-MariaDB and PostgreSQL the SQLAlchemy path is kept: it batches rows into
-multi-row INSERTs (insertmanyvalues), which a plain driver executemany does
-not do on psycopg2.
+PostgreSQL it streams them with ``COPY``: the server parses COPY's text
+format far faster than the literals of a multi-row INSERT (measured at
+about 1.7x the rows per second for notifications). On MariaDB the
+SQLAlchemy path is kept: it batches rows into multi-row INSERTs
+(insertmanyvalues).
+
+Statements sent through the driver directly bypass oslo.db's translation of
+driver errors, which the listener relies on to tell a transient failure
+(requeue) from a bad batch: ``driver_errors()`` does that translation.
 """
 
+import contextlib
+import datetime
+import io
+
 import sqlalchemy as sa
+from oslo_db import exception as db_exc
 
 _plans = {}
 
@@ -38,7 +49,11 @@ def insert_rows(connection, table, rows):
     """Insert ``rows`` (dicts with the same keys) into ``table``."""
     if not rows:
         return
-    if connection.dialect.name != 'sqlite':
+    dialect = connection.dialect.name
+    if dialect == 'postgresql':
+        _copy_rows(connection, table, rows)
+        return
+    if dialect != 'sqlite':
         connection.execute(table.insert(), rows)
         return
     columns = tuple(rows[0])
@@ -53,3 +68,79 @@ def insert_rows(connection, table, rows):
     else:
         values = [tuple([row[name] for name in columns]) for row in rows]
     connection.exec_driver_sql(statement, values)
+
+
+# -- PostgreSQL ----------------------------------------------------------
+
+# COPY text format: backslash escapes for the characters that delimit it.
+_COPY_ESCAPES = str.maketrans({'\\': '\\\\', '\t': '\\t', '\n': '\\n',
+                               '\r': '\\r'})
+_COPY_NULL = '\\N'
+
+
+def _copy_value(value):
+    if value is None:
+        return _COPY_NULL
+    kind = type(value)
+    if kind is str:
+        return value.translate(_COPY_ESCAPES)
+    if kind is datetime.datetime:
+        return value.isoformat(' ')
+    if kind is bool:
+        return 't' if value else 'f'
+    return str(value).translate(_COPY_ESCAPES)
+
+
+def _copy_rows(connection, table, rows):
+    columns = tuple(rows[0])
+    buffer = io.StringIO()
+    buffer.writelines(
+        '\t'.join([_copy_value(row[name]) for name in columns]) + '\n'
+        for row in rows)
+    buffer.seek(0)
+    statement = 'COPY %s (%s) FROM STDIN' % (table.name, ', '.join(columns))
+    with driver_cursor(connection) as cursor:
+        cursor.copy_expert(statement, buffer)
+
+
+@contextlib.contextmanager
+def driver_cursor(connection):
+    """A DB-API cursor on ``connection``'s own transaction, whose driver
+    errors come out as oslo.db's exceptions."""
+    cursor = connection.connection.cursor()
+    try:
+        with driver_errors(connection):
+            yield cursor
+    finally:
+        cursor.close()
+
+
+@contextlib.contextmanager
+def driver_errors(connection):
+    """Translate psycopg2's errors the way oslo.db does for statements
+    that go through SQLAlchemy: unique violation, deadlock, lost
+    connection."""
+    try:
+        yield
+    except Exception as error:
+        translated = _translate(connection, error)
+        if translated is None:
+            raise
+        raise translated from error
+
+
+def _translate(connection, error):
+    if connection.dialect.name != 'postgresql':
+        return None
+    import psycopg2
+    from psycopg2 import errors
+
+    if isinstance(error, errors.UniqueViolation):
+        return db_exc.DBDuplicateEntry(inner_exception=error)
+    if isinstance(error, (errors.DeadlockDetected,
+                          errors.SerializationFailure,
+                          errors.LockNotAvailable)):
+        return db_exc.DBDeadlock(error)
+    if isinstance(error, psycopg2.OperationalError):
+        return db_exc.DBConnectionError(error)
+    return None

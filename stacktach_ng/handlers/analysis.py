@@ -18,12 +18,14 @@ the merge expressions compare integers.
 
 import datetime
 import functools
+import re
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 
+from stacktach_ng.db import bulk
 from stacktach_ng.handlers import base
 
 EPOCH = datetime.datetime(1970, 1, 1)
@@ -335,6 +337,9 @@ def upsert(connection, table, rows, keys, merge):
     rows = sorted(rows, key=lambda row: tuple(row[k] for k in keys))
     sql, names, positional = _compiled_upsert(
         connection.dialect, table, tuple(rows[0]), tuple(keys), merge)
+    if connection.dialect.name == 'postgresql':
+        _upsert_values(connection, sql, rows)
+        return
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start:start + CHUNK]
         if positional:
@@ -345,6 +350,35 @@ def upsert(connection, table, rows, keys, merge):
         # the driver skips SQLAlchemy's per-row parameter processing, which
         # costs more than the statement itself for these narrow rows.
         connection.exec_driver_sql(sql, params)
+
+
+def _upsert_values(connection, sql, rows):
+    """The upsert as multi-row statements on PostgreSQL.
+
+    psycopg2's executemany sends one statement per row, a round trip
+    each; ``execute_values`` sends ``CHUNK`` rows per statement. The rows
+    of one statement have distinct keys (the caller merged them), which
+    PostgreSQL requires of an ON CONFLICT DO UPDATE.
+    """
+    from psycopg2 import extras
+
+    statement, template = _values_form(sql)
+    with bulk.driver_cursor(connection) as cursor:
+        extras.execute_values(cursor, statement, rows, template=template,
+                              page_size=CHUNK)
+
+
+@functools.cache
+def _values_form(sql):
+    """``INSERT ... VALUES %s ...`` and the ``(%(a)s, ...)`` template of a
+    compiled one-row ``INSERT ... VALUES (%(a)s, ...) ...``."""
+    match = _VALUES_GROUP.search(sql)
+    return (sql[:match.start(1)] + '%s' + sql[match.end(1):],
+            match.group(1))
+
+
+# The row of a compiled psycopg2 INSERT: VALUES (%(a)s, %(b)s, ...).
+_VALUES_GROUP = re.compile(r'VALUES (\((?:%\(\w+\)s(?:, )?)+\))')
 
 
 _COMPILED = {}

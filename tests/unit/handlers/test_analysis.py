@@ -169,3 +169,11 @@ def test_osprofiler_points_become_spans():
     assert not span['failed']
     assert traces.profiler_point(_row(event_type='profiler.nova'),
                                  {'name': 'x', 'trace_id': 't'}) is None
+
+
+def test_values_form_of_a_postgresql_upsert():
+    sql = ('INSERT INTO t (a, b) VALUES (%(a)s, %(b)s) ON CONFLICT (a) '
+           'DO UPDATE SET b = (t.b + excluded.b)')
+    assert analysis._values_form(sql) == (
+        'INSERT INTO t (a, b) VALUES %s ON CONFLICT (a) '
+        'DO UPDATE SET b = (t.b + excluded.b)', '(%(a)s, %(b)s)')
