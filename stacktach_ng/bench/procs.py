@@ -9,16 +9,28 @@ import os
 _TICKS = os.sysconf('SC_CLK_TCK')
 
 
-def rss_kib(pid):
-    """VmRSS of a process in KiB, or None when it is gone."""
+def _field_kib(path, field):
+    """The KiB figure of the line starting with ``field`` in a /proc
+    file, or None when the process is gone or the file unreadable."""
     try:
-        with open('/proc/%d/status' % pid) as status:
-            for line in status:
-                if line.startswith('VmRSS:'):
+        with open(path) as lines:
+            for line in lines:
+                if line.startswith(field):
                     return int(line.split()[1])
     except (OSError, ValueError):
         return None
     return None
+
+
+def rss_kib(pid):
+    """VmRSS of a process in KiB, or None when it is gone."""
+    return _field_kib('/proc/%d/status' % pid, 'VmRSS:')
+
+
+def pss_kib(pid):
+    """Proportional set size in KiB (a page shared by N processes counts
+    1/N in each), or None when it is gone or unreadable."""
+    return _field_kib('/proc/%d/smaps_rollup' % pid, 'Pss:')
 
 
 def children(pid):
@@ -47,19 +59,6 @@ def descendants(pid):
         found.extend(below)
         pending.extend(below)
     return found
-
-
-def pss_kib(pid):
-    """Proportional set size in KiB (a page shared by N processes counts
-    1/N in each), or None when it is gone or unreadable."""
-    try:
-        with open('/proc/%d/smaps_rollup' % pid) as rollup:
-            for line in rollup:
-                if line.startswith('Pss:'):
-                    return int(line.split()[1])
-    except (OSError, ValueError):
-        return None
-    return None
 
 
 def cpu_seconds(pid):
