@@ -42,6 +42,22 @@ def test_decode_body_unwraps_the_v2_envelope():
     assert _decode(FakeKombuMessage(b'', payload=body)) == inner
 
 
+@pytest.mark.parametrize('inner_text', [
+    '{"payload": {"big": 123456789012345678901234567890, "f": 0.1,'
+    ' "e": 1e300, "u": "\\u00e9\\ud83d\\ude00 \u65e5", "n": null,'
+    ' "l": [true, false, {"x": []}]}, "event_type": "a.b"}',
+    '{"dup": 1, "dup": 2}',
+    '{"nan": NaN}',
+])
+def test_decode_body_reads_the_envelope_as_oslo_messaging_does(inner_text):
+    # The worker parses the inner document with orjson; the result must be
+    # what oslo.messaging's own parser gives.
+    body = {'oslo.version': '2.0', 'oslo.message': inner_text}
+    ours = _decode(FakeKombuMessage(b'', payload=dict(body)))
+    theirs = rpc_common.deserialize_msg(dict(body))
+    assert repr(ours) == repr(theirs)
+
+
 def test_decode_body_parses_json_sent_without_content_type():
     body = b'{"event_type": "a.b"}'
     assert _decode(FakeKombuMessage(body, payload=body)) == {
