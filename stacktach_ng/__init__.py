@@ -1,9 +1,12 @@
 """stacktach-ng: OpenStack notifications turned into answers."""
 
-# oslo.service picks its backend once per process, before anything imports
-# oslo_service.service (oslo.messaging does). stacktach-ng never uses
-# eventlet, so every process that imports this package selects the
-# threading backend first: the daemons, the WSGI application and the tests.
+# oslo.service picks its backend once per process, when something first
+# asks for it (importing oslo_service.service does; oslo.messaging does).
+# stacktach-ng never uses eventlet, so every process that imports this
+# package makes threading the default first: the daemons, the WSGI
+# application and the tests. A default hook rather than init_backend():
+# the backend (and futurist, and eventlet with it) is only imported by the
+# processes that use oslo.service, not by the store processes or the CLI.
 import warnings
 
 # futurist imports eventlet when it happens to be installed (oslo.service
@@ -13,4 +16,5 @@ warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
 
 from oslo_service import backend as _backend  # noqa: E402
 
-_backend.init_backend(_backend.BackendType.THREADING)
+_backend.register_backend_default_hook(
+    lambda: _backend.BackendType.THREADING)

@@ -265,6 +265,9 @@ class Measurement:
         }
         if self.options.batch_size:
             sections['listener']['batch_size'] = self.options.batch_size
+        if self.options.concurrent_batches:
+            sections['listener']['concurrent_batches'] = (
+                self.options.concurrent_batches)
         if self.options.store_processes is not None:
             sections['listener']['store_processes'] = (
                 self.options.store_processes)
@@ -421,6 +424,7 @@ def run(options):
         'single_count': options.single_count or options.count,
         'format': options.format, 'seed': options.seed,
         'batch_size': options.batch_size or 'default',
+        'concurrent_batches': options.concurrent_batches or 'default',
         'store_processes': ('default' if options.store_processes is None
                             else options.store_processes),
         'transport_url': options.transport_url.split('@')[-1],

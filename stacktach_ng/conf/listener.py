@@ -66,7 +66,7 @@ With RabbitMQ a pool is a queue of its own named after the pool.
     cfg.IntOpt(
         'batch_size',
         mutable=True,
-        default=200,
+        default=500,
         min=1,
         help="""
 Maximum number of notifications processed and committed in one database
@@ -104,13 +104,15 @@ writer at a time.
     cfg.IntOpt(
         'concurrent_batches',
         mutable=True,
-        default=4,
+        default=2,
         min=1,
         help="""
 Number of batches a worker processes at the same time, each in its own
-database transaction. A few concurrent batches keep the database busy while
-the next batch is read from the bus; many only add lock contention. On
-SQLite the writes are serialized whatever this value.
+database transaction. Two keep the store process (or the database) busy
+while the next batch is read from the bus; more only hold messages in
+memory and add lock contention, unless ``store_processes`` is raised too
+(keep this at least ``store_processes + 1``). On SQLite the writes are
+serialized whatever this value.
 
 When ``[oslo_messaging_rabbit] rabbit_qos_prefetch_count`` is left at 0
 (unlimited), the listener sets it to ``batch_size * (concurrent_batches +

@@ -209,6 +209,10 @@ def add_parsers(subparsers):
         help='[listener] batch_size of the listener and the do-nothing '
              'listener (default: the option default).')
     ingest.add_argument(
+        '--concurrent-batches', type=_positive, metavar='N',
+        help='[listener] concurrent_batches of the listener and the '
+             'do-nothing listener (default: the option default).')
+    ingest.add_argument(
         '--store-processes', type=int, metavar='N',
         help='[listener] store_processes of the listener (default: the '
              'option default).')
