@@ -28,9 +28,11 @@ import collections
 import dataclasses
 import datetime
 import logging
+import time
 import uuid
 
 import sqlalchemy as sa
+from oslo_db import exception as db_exc
 
 from stacktach_ng.ingest import timestamps
 from stacktach_ng.usage import checks
@@ -53,6 +55,9 @@ RECONCILED = 'reconciled'
 STATUSES = (PENDING, VERIFIED, FAILED, RECONCILED)
 
 _CHUNK = 500
+# Consecutive deadlocks of one batch before the pass gives up (the next
+# pass starts again).
+_DEADLOCK_RETRIES = 5
 # Failures that no later notification can repair are not rechecked.
 _FINAL_REASONS = (checks.NO_LAUNCHED_AT,)
 
@@ -100,9 +105,22 @@ class Verifier:
         # ended instead of walking again over the index entries of the
         # records verified meanwhile (PostgreSQL keeps those until vacuum).
         after = 0
+        deadlocks = 0
         while True:
             moment = now or timestamps.utcnow()
-            count, after = self.verify_batch(moment, result, after)
+            try:
+                count, after = self.verify_batch(moment, result, after)
+            except db_exc.DBDeadlock:
+                # The batch's transaction was rolled back whole: its
+                # records are still pending. Take it again.
+                deadlocks += 1
+                if deadlocks > _DEADLOCK_RETRIES:
+                    raise
+                LOG.debug('Verifier batch deadlocked; retrying (%d)',
+                          deadlocks)
+                time.sleep(0.05 * deadlocks)
+                continue
+            deadlocks = 0
             if count < self.batch_size:
                 break
         moment = now or timestamps.utcnow()
@@ -166,6 +184,14 @@ class Verifier:
         """
         verdicts = []
         with self.database.writer() as connection:
+            if connection.dialect.name == 'mysql':
+                # Before the transaction's first statement. InnoDB's
+                # default, REPEATABLE READ, takes gap locks that make
+                # verifiers sharing the table deadlock, and lets a locking
+                # read through a secondary index return rows another
+                # verifier has just decided.
+                connection.exec_driver_sql(
+                    'SET TRANSACTION ISOLATION LEVEL READ COMMITTED')
             if connection.dialect.name in ('mysql', 'postgresql'):
                 token = None
                 rows = connection.execute(

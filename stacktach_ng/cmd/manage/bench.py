@@ -141,6 +141,16 @@ def do_api(conf, args):
     return _finish(results, args, results.text(api.COLUMNS))
 
 
+def do_verify(conf, args):
+    from stacktach_ng.bench import verify
+    args = _options(args)
+    try:
+        results = verify.run(args)
+    except _FAILURES as e:
+        return _fail('verify', e)
+    return _finish(results, args, results.text(verify.COLUMNS))
+
+
 def _common(parser, count=None):
     parser.add_argument(
         '--backend', choices=databases.BACKENDS, default='sqlite',
@@ -177,7 +187,7 @@ def _common(parser, count=None):
 def add_parsers(subparsers):
     parser = subparsers.add_parser(
         'bench', help='Benchmarks of the SPEC quality bars (ingest rate, '
-                      'import rate, query latency, API).')
+                      'import rate, query latency, verifier, API).')
     commands = parser.add_subparsers(dest='bench_command',
                                      metavar='BENCHMARK')
     commands.required = True
@@ -266,6 +276,22 @@ def add_parsers(subparsers):
         '--samples', type=_positive, default=200,
         help='Timed calls per query (default: %(default)s).')
     queries.set_defaults(func=do_queries)
+
+    verifying = commands.add_parser(
+        'verify',
+        help='Time one verifier pass over COUNT exists records (with '
+             'their launches; one in a hundred with a flavor mismatch) and '
+             'check each was decided exactly once.')
+    _common(verifying)
+    verifying.add_argument(
+        '--count', type=_positive, default=100000,
+        help='Exists records to verify (default: %(default)s).')
+    verifying.add_argument(
+        '--verifiers', type=_positive, default=1,
+        help='Verifiers running the pass at once, sharing the records by '
+             'row claims (default: %(default)s; more than one needs MySQL '
+             'or PostgreSQL to be meaningful).')
+    verifying.set_defaults(func=do_verify)
 
     api = commands.add_parser(
         'api',
