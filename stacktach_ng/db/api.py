@@ -14,6 +14,7 @@ import threading
 import sqlalchemy as sa
 from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
+from oslo_db.sqlalchemy import exc_filters
 
 # The options of [database] that enginefacade.configure() understands.
 _FACADE_OPTS = (
@@ -60,6 +61,7 @@ class Database:
         self._engine_lock = threading.Lock()
         self._engine = None
         self._sqlite_anchor = None
+        self._sqlite_readers = None
         self.write_lock = None
 
     @property
@@ -76,6 +78,8 @@ class Database:
                     if engine.dialect.name == 'sqlite':
                         _tune_sqlite(engine)
                         self._sqlite_anchor = _anchor(engine)
+                        self._sqlite_readers = _sqlite_reader_engine(
+                            engine.url, self.conf.database)
                         self.write_lock = _sqlite_write_lock(
                             str(engine.url))
                     self._engine = engine
@@ -104,7 +108,15 @@ class Database:
     def reader(self):
         """Context manager: a Connection for reads."""
         self.engine  # noqa: B018
+        if self._sqlite_readers is not None:
+            return self._pooled_read()
         return self._facade.reader.connection.using(_Context())
+
+    @contextlib.contextmanager
+    def _pooled_read(self):
+        with self._sqlite_readers.connect() as connection:
+            with connection.begin():
+                yield connection
 
     def refresh_statistics(self):
         """Have the query planner count the rows again, after a bulk load.
@@ -127,6 +139,8 @@ class Database:
         if self._sqlite_anchor is not None:
             self._sqlite_anchor.close()
             self._sqlite_anchor = None
+        if self._sqlite_readers is not None:
+            self._sqlite_readers.dispose()
         if self._engine is not None:
             self._engine.dispose()
 
@@ -178,6 +192,28 @@ def _tune_postgresql(engine):
             cursor.close()
 
     engine.pool.dispose()
+
+
+def _sqlite_reader_engine(url, db_conf):
+    """A pool of open connections for the reads of a SQLite file.
+
+    oslo.db gives SQLite files a NullPool: each transaction opens the file,
+    sets it up and closes it again, a fifth of the time of an API request
+    at a million notifications. Reads need none of what that protects
+    (writers keep oslo.db's engine and its per-file write lock), so they
+    take connections from a pool (one connection per thread at a time).
+    None for an in-memory database, which lives in one connection.
+    """
+    if url.database in (None, '', ':memory:'):
+        return None
+    engine = sa.create_engine(
+        url, poolclass=sa.pool.QueuePool,
+        pool_size=db_conf.max_pool_size or 5,
+        max_overflow=db_conf.max_overflow or 10,
+        connect_args={'check_same_thread': False})
+    exc_filters.register_engine(engine)
+    _tune_sqlite(engine)
+    return engine
 
 
 def _tune_sqlite(engine):
