@@ -35,15 +35,23 @@ _DIGITS_AS_ZERO = bytes.maketrans(b'123456789', b'000000000')
 _LONG_NUMBER = b'0' * 20
 
 
-def _may_hold_a_big_integer(text):
+def may_hold_a_big_integer(text):
+    """Whether ``text`` (str or bytes) has a run of 20 or more digits, the
+    only way to write an integer orjson cannot keep exact. A text found
+    free of them makes every JSON string inside it free too."""
     raw = (text.encode('utf-8', 'surrogatepass') if isinstance(text, str)
            else bytes(text))
     return _LONG_NUMBER in raw.translate(_DIGITS_AS_ZERO)
 
 
-def loads(text):
-    """Parse JSON text (str or bytes); raises ValueError when invalid."""
-    if _may_hold_a_big_integer(text):
+def loads(text, checked=False):
+    """Parse JSON text (str or bytes); raises ValueError when invalid.
+
+    ``checked=True`` says that the caller found no long run of digits in
+    the text (``may_hold_a_big_integer``), or in a text that contains it:
+    the search is not repeated.
+    """
+    if not checked and may_hold_a_big_integer(text):
         return json.loads(text)
     try:
         return orjson.loads(text)

@@ -1,6 +1,7 @@
 """The ``notifications`` handler: store each notification once."""
 
 import sqlalchemy as sa
+from oslo_db import exception as db_exc
 
 from stacktach_ng.db import bulk
 from stacktach_ng.db import models
@@ -15,7 +16,8 @@ class NotificationsHandler(base.Handler):
     """Insert the normalized records whose message_id is new.
 
     Records already stored (a redelivery, a replayed file) are dropped from
-    the batch, so later handlers never count a notification twice. Two
+    the batch, so later handlers never count a notification twice. The
+    pipeline removes duplicates within a batch before it gets here. Two
     concurrent batches carrying the same new message_id make one of them
     fail on the unique constraint; the pipeline then retries that batch,
     which now sees the id as stored.
@@ -24,8 +26,20 @@ class NotificationsHandler(base.Handler):
     def process(self, connection, records):
         if not records:
             return []
+        rows = [record.row for record in records]
+        # Almost every batch is new messages only: insert it at once,
+        # under a savepoint. Only when a message id is stored already does
+        # the savepoint roll back and the batch take the careful path,
+        # which looks up the stored ids first.
+        try:
+            with connection.begin_nested():
+                bulk.insert_rows(connection, _TABLE, rows)
+        except db_exc.DBDuplicateEntry:
+            pass
+        else:
+            return records
         existing = set()
-        ids = [record.row['message_id'] for record in records]
+        ids = [row['message_id'] for row in rows]
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start:start + _CHUNK]
             existing.update(connection.execute(

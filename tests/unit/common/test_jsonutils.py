@@ -24,3 +24,13 @@ def test_loads_equals_the_standard_library(text):
 def test_loads_rejects_invalid_json():
     with pytest.raises(ValueError):
         jsonutils.loads('{"x')
+
+
+def test_checked_skips_only_the_digit_search():
+    text = '{"big": 123456789012345678901234567890}'
+    assert jsonutils.may_hold_a_big_integer(text)
+    assert jsonutils.may_hold_a_big_integer(text.encode())
+    assert not jsonutils.may_hold_a_big_integer('{"id": "1234-5678"}')
+    # A caller that says it checked gets orjson's parse as it is.
+    assert jsonutils.loads('{"n": 12}', checked=True) == {'n': 12}
+    assert jsonutils.loads(text) == json.loads(text)

@@ -193,3 +193,38 @@ def test_import_refreshes_statistics_only_after_a_big_load():
     job.result.stored = importer.REFRESH_STATISTICS_AFTER
     assert job.finish()
     assert job.pipeline.database.refreshed == 1
+
+
+@pytest.mark.parametrize('number', (2 ** 70, -(2 ** 64) - 1,
+                                    18446744073709551615))
+def test_integers_beyond_64_bits_stay_exact_inside_wire_v2(tmp_path,
+                                                           number):
+    # The line's digit check stands for the inner message too: an inner
+    # big integer must still make the exact parser run.
+    message = fx.nova_legacy_update()
+    message['payload']['big'] = number
+    items = _read(tmp_path, _json_lines([fx.as_form(message, 'wire_v2')]))
+    assert items[0]['payload']['big'] == number
+    assert type(items[0]['payload']['big']) is int
+
+
+def test_inner_message_that_is_no_json_is_rejected_with_its_reason(
+        tmp_path):
+    line = json.dumps({'oslo.version': '2.0', 'oslo.message': '{"x'})
+    items = _read(tmp_path, line.encode() + b'\n')
+    assert isinstance(items[0], Rejected)
+    assert items[0].reason.startswith('oslo.message is not valid JSON')
+
+
+def test_context_keys_of_wire_bodies(tmp_path):
+    message = fx.nova_legacy_update()
+    body = fx.as_form(message, 'wire_v1')
+    body['_context_'] = 'empty name'
+    body['_context_request_id'] = 'req-1'
+    body['context_not_prefixed'] = 'no'
+    items = _read(tmp_path, _json_lines([body, body]))
+    for item in items:
+        assert item['ctxt']['request_id'] == 'req-1'
+        assert item['ctxt'][''] == 'empty name'
+        assert 'context_not_prefixed' not in item['ctxt']
+        assert 'not_prefixed' not in item['ctxt']
