@@ -23,15 +23,22 @@ class UsageHandler(base.Handler):
         storage = []
         exists = []
         periods = []
+        # Observations: the earliest record of each launch (see
+        # extract.observation_key); their rows are built after the loop.
+        observed = {}
         for record in records:
             event_type = record.row['event_type']
             meaning = extract.classify(event_type)
             if meaning is None:
                 continue
             if meaning == extract.OBSERVED:
-                row = extract.launch_row(record, extract.OBSERVED)
-                if row is not None:
-                    launches.append(row)
+                key = extract.observation_key(record)
+                if key is None:
+                    continue
+                earliest = observed.get(key)
+                if earliest is None or (record.row['generated_at']
+                                        < earliest.row['generated_at']):
+                    observed[key] = record
             elif meaning == extract.LAUNCH:
                 row = extract.launch_row(
                     record, extract.LAUNCH_EVENTS[event_type])
@@ -63,6 +70,10 @@ class UsageHandler(base.Handler):
                 row = extract.storage_delete_row(record)
                 if row is not None:
                     deletes.append(row)
+        for record in observed.values():
+            row = extract.launch_row(record, extract.OBSERVED)
+            if row is not None:
+                launches.append(row)
         if launches:
             store.write_launches(connection, launches)
         if deletes:

@@ -43,12 +43,20 @@ _MAX_EVENT_TYPE = 255
 class Record:
     """A normalized notification on its way through the handlers."""
 
-    __slots__ = ('row', 'payload', 'context')
+    __slots__ = ('row', 'payload', 'context', '_versioned')
 
-    def __init__(self, row, payload, context):
+    def __init__(self, row, payload, context, versioned=None):
         self.row = row
         self.payload = payload
         self.context = context
+        self._versioned = versioned
+
+    def versioned_data(self):
+        """``resources.versioned_data`` of the payload, found once during
+        normalization rather than by every handler that looks inside."""
+        if self._versioned is None:
+            self._versioned = resources.versioned_data(self.payload)
+        return self._versioned
 
     def __repr__(self):
         return '<Record %s %s>' % (self.row['message_id'],
@@ -172,8 +180,8 @@ def normalize(envelope, received_at, max_size=None):
                     or received_at)
     service, host = split_publisher(envelope.get('publisher_id'))
 
-    data, object_name, object_version = resources.versioned_data(
-        payload, payload_text)
+    versioned = resources.versioned_data(payload, payload_text)
+    data, object_name, object_version = versioned
     facts = resources.extract(event_type, payload, data, object_name)
 
     request_id = (facts.get('request_id') or ctxt.get('request_id'))
@@ -207,4 +215,4 @@ def normalize(envelope, received_at, max_size=None):
         'payload': payload_text,
         'context': context_text,
     }
-    return Record(row, payload, ctxt)
+    return Record(row, payload, ctxt, versioned)

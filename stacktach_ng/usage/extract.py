@@ -9,7 +9,6 @@ malformed payload never fails the batch, it is tracked with what it has.
 
 import datetime
 
-from stacktach_ng.ingest import resources
 from stacktach_ng.ingest import timestamps
 
 GIB = 1024 ** 3
@@ -131,7 +130,7 @@ def _object(value):
 
 
 def _data(record):
-    data, object_name, _version = resources.versioned_data(record.payload)
+    data, object_name, _version = record.versioned_data()
     return data, object_name is not None
 
 
@@ -198,6 +197,25 @@ def _instance_facts(record):
 
 
 _EVIDENCE = {OBSERVED: EVIDENCE_OBSERVED, EXISTS_KIND: EVIDENCE_EXISTS}
+
+
+def observation_key(record):
+    """What makes two observations of an instance the same launch: the
+    instance and its ``launched_at`` as written (or None when the record
+    observes no launch). Of the observations sharing a key only the
+    earliest can become the stored row (see ``usage.store``), so a batch
+    builds the row of that one alone: most notifications are updates of
+    an instance that repeat the same launch."""
+    instance_id = record.row.get('resource_id')
+    if instance_id is None:
+        return None
+    data = record.versioned_data()[0]
+    launched_at = data.get('launched_at') if type(data) is dict else None
+    if launched_at is None or launched_at == '':
+        return None
+    if type(launched_at) is not str:
+        launched_at = repr(launched_at)
+    return instance_id, launched_at
 
 _LAUNCH_COLUMNS = ('project_id', 'user_id', 'flavor_id', 'flavor_name',
                    'instance_type_id', 'vcpus', 'memory_mb', 'root_gb',
