@@ -1,0 +1,29 @@
+"""The floor of an import: parsing and the driver's insert, nothing else."""
+
+import sqlalchemy as sa
+
+from stacktach_ng.bench import importing
+
+
+def _count(url, sql):
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.exec_driver_sql(sql).scalar()
+    finally:
+        engine.dispose()
+
+
+def test_floor_inserts_every_row_with_and_without_lookup_indexes(tmp_path):
+    path = importing.generate(str(tmp_path / 'in.jsonl'), 120, seed=3)
+    index_sql = ("SELECT count(*) FROM sqlite_master WHERE type = 'index' "
+                 "AND name LIKE 'ix_notifications_%'")
+    for secondary_indexes, indexes in ((True, 8), (False, 0)):
+        url = 'sqlite:///%s' % (tmp_path / ('f%d.db' % secondary_indexes))
+        floor = importing.measure_floor(url, path, 50,
+                                        secondary_indexes=secondary_indexes)
+        assert floor['count'] == 120
+        assert floor['rate'] > 0
+        assert floor['read_us'] > 0 and floor['insert_us'] > 0
+        assert _count(url, 'SELECT count(*) FROM notifications') == 120
+        assert _count(url, index_sql) == indexes
