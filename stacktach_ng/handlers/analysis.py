@@ -246,6 +246,16 @@ def greatest(old, new):
                    (new > old, new), else_=old)
 
 
+def least_known(a, b):
+    """``least`` in Python, for folding a batch's rows before the upsert:
+    the smaller of two values, None meaning "not known"."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a if a < b else b
+
+
 def newer(old_time, old_tie, new_time, new_tie):
     """True when the incoming (time, tie-break) is greater than the stored
     one; a NULL time never wins."""

@@ -35,6 +35,9 @@ import sqlalchemy as sa
 from stacktach_ng.db import models
 from stacktach_ng.handlers import analysis
 
+# None-aware minimum for folding a batch before its upsert.
+_least = analysis.least_known
+
 _TABLE = models.analyses.Resource.__table__
 _NOTIFICATIONS = models.Notification.__table__
 
@@ -101,14 +104,6 @@ def _merge(stored, incoming):
                                          incoming.resource_type)),
     ]
     return assignments
-
-
-def _least(a, b):
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return a if a < b else b
 
 
 # -- the task-state timeline summary ------------------------------------

@@ -17,6 +17,9 @@ import sqlalchemy as sa
 from stacktach_ng.db import models
 from stacktach_ng.handlers import analysis
 
+# None-aware minimum for folding a batch before its upsert.
+_least = analysis.least_known
+
 _TABLE = models.analyses.Operation.__table__
 
 SUCCESS = 'success'
@@ -99,14 +102,6 @@ def _empty(key, row):
         'start_format': None, 'end_format': None,
         'start_message_id': None, 'end_message_id': None,
     }
-
-
-def _least(a, b):
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return a if a < b else b
 
 
 def merge_endpoint(current, row, phase):

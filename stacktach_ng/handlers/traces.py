@@ -21,6 +21,9 @@ from stacktach_ng.db import models
 from stacktach_ng.handlers import analysis
 from stacktach_ng.ingest import timestamps
 
+# None-aware minimum for folding a batch before its upsert.
+_least = analysis.least_known
+
 _REQUESTS = models.analyses.Request.__table__
 _SPANS = models.analyses.ProfilerSpan.__table__
 
@@ -82,14 +85,6 @@ def _merge_spans(stored, incoming):
     ] + [(name, analysis.least(stored[name], incoming[name]))
          for name in ('base_id', 'parent_id', 'name', 'service', 'host',
                       'project_id', 'request_id')]
-
-
-def _least(a, b):
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return a if a < b else b
 
 
 def _fold_request(current, row, at):
