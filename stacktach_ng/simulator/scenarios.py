@@ -375,6 +375,17 @@ def _progress(ctx, run, host, task_state, count, low, high):
 
 # --- scenarios --------------------------------------------------------------
 
+def _select_destinations(ctx, run, scheduler, instance, image, edge):
+    """The scheduler's ``select_destinations.<edge>`` (start or end), the
+    same in both formats, for a boot and a resize alike."""
+    event_type = 'scheduler.select_destinations.' + edge
+    yield from ctx.nova(
+        run, scheduler, 'scheduler', event_type, event_type,
+        lambda: F.legacy_request_spec(instance, image),
+        lambda: F.request_spec(instance, image),
+        legacy_service='scheduler')
+
+
 def create(ctx, run):
     world, source = ctx.world, ctx.source
     instance = run.instance
@@ -388,12 +399,8 @@ def create(ctx, run):
                           'scheduling')
     ctx.begin(run)
     ctx.wait(run, 0.05, 0.6)
-    yield from ctx.nova(
-        run, scheduler, 'scheduler', 'scheduler.select_destinations.start',
-        'scheduler.select_destinations.start',
-        lambda: F.legacy_request_spec(instance, image),
-        lambda: F.request_spec(instance, image),
-        legacy_service='scheduler')
+    yield from _select_destinations(ctx, run, scheduler, instance, image,
+                                    'start')
     phase = ctx.phase_start(run, 'scheduler.select_destinations',
                             'scheduler.select_destinations', scheduler)
     if run.plan == 'no_valid_host':
@@ -416,12 +423,8 @@ def create(ctx, run):
         yield from ctx.update(run, conductor, 'conductor', 'error', None)
         return
     ctx.wait(run, 0.1, 0.9)
-    yield from ctx.nova(
-        run, scheduler, 'scheduler', 'scheduler.select_destinations.end',
-        'scheduler.select_destinations.end',
-        lambda: F.legacy_request_spec(instance, image),
-        lambda: F.request_spec(instance, image),
-        legacy_service='scheduler')
+    yield from _select_destinations(ctx, run, scheduler, instance, image,
+                                    'end')
     ctx.phase_end(run, phase)
     host = source.choice(world.compute_hosts)
     ctx.wait(run, 0.1, 0.8)
@@ -717,21 +720,13 @@ def resize(ctx, run):
     op.add_host(source_host)
     op.add_host(dest)
     ctx.wait(run, 0.05, 0.5)
-    yield from ctx.nova(
-        run, scheduler, 'scheduler', 'scheduler.select_destinations.start',
-        'scheduler.select_destinations.start',
-        lambda: F.legacy_request_spec(instance, image),
-        lambda: F.request_spec(instance, image),
-        legacy_service='scheduler')
+    yield from _select_destinations(ctx, run, scheduler, instance, image,
+                                    'start')
     phase = ctx.phase_start(run, 'scheduler.select_destinations',
                             'scheduler.select_destinations', scheduler)
     ctx.wait(run, 0.1, 0.9)
-    yield from ctx.nova(
-        run, scheduler, 'scheduler', 'scheduler.select_destinations.end',
-        'scheduler.select_destinations.end',
-        lambda: F.legacy_request_spec(instance, image),
-        lambda: F.request_spec(instance, image),
-        legacy_service='scheduler')
+    yield from _select_destinations(ctx, run, scheduler, instance, image,
+                                    'end')
     ctx.phase_end(run, phase)
     ctx.wait(run, 0.1, 1.0)
     yield from ctx.exists(run, dest, 'resize')
