@@ -142,9 +142,13 @@ class Publisher:
     envelope.
     """
 
-    def __init__(self, rabbit_url, exchange, topic):
+    def __init__(self, rabbit_url, exchange, topic, config_files=()):
+        # ``config_files``: the producer's own oslo.messaging settings
+        # (e.g. ``[oslo_messaging_rabbit]`` queue durability, on which
+        # producers and consumers must agree).
         self.conf = cfg.ConfigOpts()
-        self.conf([], project='stacktach-ng-tests', default_config_files=[])
+        self.conf([], project='stacktach-ng-tests',
+                  default_config_files=list(config_files))
         self.transport = oslo_messaging.get_notification_transport(
             self.conf, url=rabbit_url)
         self.exchange = exchange
