@@ -210,6 +210,10 @@ def error_operation(event_type, payload):
         data = payload.get('nova_object.data')
         if isinstance(data, dict):
             name = data.get('function_name') or event_type
+            if not isinstance(name, str):
+                # A list or a dict there is no function name (and, being
+                # unhashable, failed the lookup and the whole batch).
+                name = event_type
     found = FUNCTION_OPERATIONS.get(name)
     if found is not None:
         return found

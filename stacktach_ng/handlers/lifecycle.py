@@ -259,7 +259,16 @@ def _merge_task_summaries(connection, summaries):
             table.c.resource_id.in_(chunk)).with_for_update()
         for row in connection.execute(query):
             stored = _stored_summary(row)
-            merged = merge_summaries(stored, summaries[row.resource_id])
+            incoming = summaries.get(row.resource_id)
+            if incoming is None:
+                # MySQL's default collation compares ids regardless of
+                # case: the stored 'NaN' answers for the batch's 'nan' (the
+                # upsert merged them, as MySQL sees one resource). Looked
+                # up as it was, it failed the whole batch (KeyError); the
+                # notifications of both, as MySQL sees them, tell.
+                merged = recompute_summary(connection, row.resource_id)
+            else:
+                merged = merge_summaries(stored, incoming)
             if merged is UNKNOWN:
                 merged = recompute_summary(connection, row.resource_id)
             if merged != stored:

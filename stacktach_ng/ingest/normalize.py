@@ -25,7 +25,10 @@ What is extracted, and from where (first found wins):
 
 import hashlib
 import json
+import math
 import uuid
+
+import orjson
 
 from stacktach_ng.common import jsonutils
 from stacktach_ng.ingest import resources
@@ -112,6 +115,54 @@ def storable_text(text):
     return text
 
 
+def _finite(value):
+    """A copy of a JSON-like structure with NaN and the infinities as
+    None (what orjson writes for them)."""
+    kind = type(value)
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if kind is dict:
+        return {key: _finite(item) for key, item in value.items()}
+    if kind is list:
+        return [_finite(item) for item in value]
+    return value
+
+
+def json_text(value):
+    """The JSON text stored for a payload or a context: always strict
+    JSON.
+
+    ``jsonutils.dumps`` falls back to the standard library for what orjson
+    refuses (integers beyond 64 bits, lone surrogates), which writes NaN
+    and the infinities as the bare words ``NaN`` and ``Infinity``: no JSON
+    parser but Python's reads them back, and ``export`` wrote them out as
+    they were. The fallback is given them as null, as orjson writes them;
+    orjson's own path (with ``jsonutils.dumps``' options) is unchanged.
+    """
+    try:
+        return orjson.dumps(value, default=str,
+                            option=orjson.OPT_NON_STR_KEYS).decode()
+    except (orjson.JSONEncodeError, TypeError):
+        return jsonutils.dumps(_finite(value))
+
+
+_ESCAPED_NUL = '\\u0000'
+
+
+def storable_strings(value):
+    """A copy of a JSON-like structure whose strings (keys included) are
+    all ``storable_text``."""
+    kind = type(value)
+    if kind is str:
+        return storable_text(value)
+    if kind is dict:
+        return {(storable_text(key) if type(key) is str else key):
+                storable_strings(item) for key, item in value.items()}
+    if kind is list:
+        return [storable_strings(item) for item in value]
+    return value
+
+
 def _text(value, limit):
     """A bounded text column from a scalar; None for empty or structured
     values (a dict where an id is expected is no id)."""
@@ -132,6 +183,10 @@ def _message_id(envelope):
     if value is None or value == '':
         return deterministic_message_id(envelope)
     value = storable_text(str(value))
+    if not value:
+        # Nothing left once made storable (a message id of NULs): an
+        # empty id would make every such message one and the same.
+        return deterministic_message_id(envelope)
     if len(value) > _MAX_ID:
         # Keep it unique and bounded rather than truncating into a clash.
         return 'sha1:' + hashlib.sha1(value.encode('utf-8'),
@@ -156,8 +211,8 @@ def normalize(envelope, received_at, max_size=None):
 
     try:
         payload, payload_text = scrub.scrub_serialized(payload,
-                                                       jsonutils.dumps)
-        ctxt, context_text = scrub.scrub_serialized(ctxt, jsonutils.dumps)
+                                                       json_text)
+        ctxt, context_text = scrub.scrub_serialized(ctxt, json_text)
     except (RecursionError, ValueError, TypeError):
         raise Rejected('payload nested too deeply', envelope) from None
     if type(payload) is not dict:
@@ -165,8 +220,23 @@ def normalize(envelope, received_at, max_size=None):
         # samples are a list): it is stored as it came, and the handlers
         # get an empty mapping to look into.
         payload = {}
+    # Strings no database takes (NUL, lone surrogates) are dropped from
+    # the stored text here, but the handlers read the structure: a
+    # profiler span name, an error message or a flavor name taken from it
+    # as it came failed the whole batch (PostgreSQL refuses NUL, every
+    # driver a lone surrogate). Both show in the text: every JSON writer
+    # escapes a NUL, and the fallback writer keeps lone surrogates, which
+    # storable_text() then replaces. Only such payloads are walked.
+    unstorable = _ESCAPED_NUL in payload_text
     if not payload_text.isascii():
-        payload_text = storable_text(payload_text)
+        stored = storable_text(payload_text)
+        unstorable = unstorable or stored != payload_text
+        payload_text = stored
+    if unstorable and payload:
+        try:
+            payload = storable_strings(payload)
+        except RecursionError:
+            raise Rejected('payload nested too deeply', envelope) from None
     if not context_text.isascii():
         context_text = storable_text(context_text)
     if max_size is not None and len(payload_text) > max_size:

@@ -111,13 +111,26 @@ def _text(value, limit=64):
     return str(value)[:limit]
 
 
-def _int(value):
+# The largest values the usage columns hold: INTEGER for the flavor's
+# sizes, BIGINT for sizes in bytes.
+_INT_MAX = 2 ** 31 - 1
+_BIGINT_MAX = 2 ** 63 - 1
+
+
+def _int(value, limit=_INT_MAX):
+    """An integer column's value, or None. A value the column cannot
+    hold (a flavor of 2**70 vcpus) is unreadable like any other: stored,
+    it failed the whole batch (SQLite OverflowError, PostgreSQL and MySQL
+    "out of range")."""
     if value is None or value == '' or isinstance(value, bool):
         return None
     try:
-        return int(float(value))
+        number = value if isinstance(value, int) else int(float(value))
     except (TypeError, ValueError, OverflowError):
         return None
+    if not -limit - 1 <= number <= limit:
+        return None
+    return number
 
 
 def _object(value):
@@ -356,12 +369,13 @@ def storage_facts(resource_type, data, record):
     if resource_type == 'image':
         resource_id = _text(data.get('id') or data.get('image_id'))
         project_id = _text(data.get('owner'))
-        size = _int(data.get('size'))
+        size = _int(data.get('size'), _BIGINT_MAX)
         volume_type = None
     else:
         resource_id = _text(data.get('volume_id') or data.get('id'))
         project_id = _text(data.get('tenant_id') or data.get('project_id'))
-        size = _int(data.get('size'))
+        # In GiB: the size in bytes must fit the column too.
+        size = _int(data.get('size'), _BIGINT_MAX // GIB)
         if size is not None:
             size *= GIB
         volume_type = _text(data.get('volume_type'), 255)
