@@ -33,9 +33,9 @@ from oslo_middleware import request_id
 from stacktach_ng import service
 from stacktach_ng.api import errors
 from stacktach_ng.api import hooks
-from stacktach_ng.api import pecan_speedups
 from stacktach_ng.api import policy
 from stacktach_ng.api import render
+from stacktach_ng.api import speedups
 from stacktach_ng.api.controllers import root
 from stacktach_ng.db import api as db_api
 from stacktach_ng.ui import login
@@ -66,7 +66,7 @@ def set_cors_defaults():
 
 def setup_pecan(conf, database, enforcer):
     """The Pecan application alone (no middleware)."""
-    pecan_speedups.install()
+    speedups.install()
     return pecan.make_app(
         root.RootController(),
         hooks=[hooks.ConfigHook(conf), hooks.DBHook(database),

@@ -7,6 +7,8 @@ leak rows of another project through a filter.
 """
 
 import sys
+import threading
+import time
 
 from oslo_policy import policy
 
@@ -19,12 +21,61 @@ from stacktach_ng.policies import base
 ALL_PROJECTS = None
 
 
+# Seconds between two looks at the policy files (``[oslo_policy]
+# policy_file`` and ``policy_dirs``): a file created, changed or removed
+# is in force this long after at most.
+RELOAD_INTERVAL = 5.0
+
+
+class _ThrottledEnforcer(policy.Enforcer):
+    """oslo.policy's Enforcer, looking at the policy files at most once
+    every ``RELOAD_INTERVAL`` seconds instead of at every check.
+
+    oslo.policy calls ``load_rules()`` at the start of every check: when
+    the policy file exists it compares its modification time, and when it
+    does not (the usual case: the defaults are in code) it searches every
+    configuration directory for it again, and for each ``policy_dirs``
+    entry; several stat calls per check, a few checks per request. A
+    deployment that adds or edits a policy file still gets it without a
+    restart, a few seconds later.
+    """
+
+    def __init__(self, conf, interval=None):
+        super().__init__(conf)
+        self.interval = RELOAD_INTERVAL if interval is None else interval
+        self._next_load = None
+        self._load_lock = threading.Lock()
+
+    def load_rules(self, force_reload=False):
+        now = time.monotonic()
+        if (not force_reload and self._next_load is not None
+                and now < self._next_load):
+            return
+        # One thread looks at the files; the others keep checking with
+        # the rules in force meanwhile.
+        if not self._load_lock.acquire(blocking=self._next_load is None):
+            return
+        try:
+            super().load_rules(force_reload)
+            self._next_load = time.monotonic() + self.interval
+        finally:
+            self._load_lock.release()
+
+    def clear(self):
+        super().clear()
+        self._next_load = None
+
+
 class Enforcer:
     """The rules in code, overridden by ``[oslo_policy] policy_file``."""
 
     def __init__(self, conf):
-        self._enforcer = policy.Enforcer(conf)
+        self._enforcer = _ThrottledEnforcer(conf)
         self._enforcer.register_defaults(policies.list_rules())
+        # Load now, so that every request finds the rules in place (and a
+        # broken policy file stops the API at its start, not at its first
+        # request).
+        self._enforcer.load_rules()
 
     def allowed(self, rule, context, target):
         try:

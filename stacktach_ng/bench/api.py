@@ -15,6 +15,11 @@ over an already loaded database (``--use-database``), with Keystone auth
    same paths in turn) for ``--duration`` seconds; requests per second
    and errors. The client runs on the same machine and takes its share
    of the CPUs.
+
+With ``--auth keystone`` and no ``--auth-url``, a Keystone of the
+benchmark's own is started first (``stacktach_ng.bench.keystone``, on
+another loopback port, from a virtualenv built on first use): its
+bootstrap admin asks for the token, its service user validates it.
 """
 
 import concurrent.futures
@@ -22,7 +27,6 @@ import http.client
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,6 +37,7 @@ import urllib.parse
 import requests
 
 from stacktach_ng.bench import databases
+from stacktach_ng.bench import keystone
 from stacktach_ng.bench import queries
 from stacktach_ng.bench import report
 from stacktach_ng.db import api as db_api
@@ -44,14 +49,11 @@ _ACCESS_FORMAT = '%(m)s %(U)s %(q)s %(s)s %(D)s'
 _WARM_UP = 10
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
+free_port = keystone.free_port
 
 
 def keystone_token(options):
-    """A project-scoped token of the benchmark's Keystone user."""
+    """A project-scoped token of the Keystone user of the options."""
     from keystoneauth1 import session
     from keystoneauth1.identity import v3
 
@@ -62,7 +64,21 @@ def keystone_token(options):
     return session.Session(auth=auth).get_token()
 
 
-def write_config(path, options, database_url, port):
+def authtoken_options(options):
+    """``[keystone_authtoken]`` of the Keystone user of the options: the
+    API validates tokens as that user."""
+    return {
+        'www_authenticate_uri': options.auth_url,
+        'auth_url': options.auth_url, 'auth_type': 'password',
+        'username': options.username, 'password': options.password,
+        'project_name': options.project_name,
+        'user_domain_id': 'default', 'project_domain_id': 'default',
+    }
+
+
+def write_config(path, options, database_url, port, authtoken=None):
+    """The API's configuration file; ``authtoken`` is its
+    ``[keystone_authtoken]`` with ``--auth keystone``."""
     sections = {
         'DEFAULT': {'log_file': os.path.join(os.path.dirname(path),
                                              'api.log')},
@@ -71,13 +87,7 @@ def write_config(path, options, database_url, port):
         'database': {'connection': database_url},
     }
     if options.auth == 'keystone':
-        sections['keystone_authtoken'] = {
-            'www_authenticate_uri': options.auth_url,
-            'auth_url': options.auth_url, 'auth_type': 'password',
-            'username': options.username, 'password': options.password,
-            'project_name': options.project_name,
-            'user_domain_id': 'default', 'project_domain_id': 'default',
-        }
+        sections['keystone_authtoken'] = authtoken
     return databases.write_config(path, sections)
 
 
@@ -269,17 +279,90 @@ COLUMNS = [('name', 'path'), ('server_count', 'requests'),
            ('requests_per_second', 'req/s'), ('errors', 'errors')]
 
 
+def _check_keystone_options(options):
+    """With ``--auth-url`` the rest of the user is needed too; without
+    it the benchmark starts a Keystone."""
+    if options.auth != 'keystone' or not options.auth_url:
+        return
+    missing = [name for name in ('username', 'password', 'project_name')
+               if not getattr(options, name, None)]
+    if missing:
+        raise ValueError('Keystone auth at --auth-url needs %s (or the '
+                         'OS_* variables); leave out --auth-url to start a '
+                         'Keystone, or use --auth noauth'
+                         % ', '.join('--' + name.replace('_', '-')
+                                     for name in missing))
+
+
+def start_keystone(work_dir, venv=None):
+    """A Keystone of the benchmark's own; raises ``RuntimeError`` when it
+    cannot be installed or started."""
+    directory = os.path.join(work_dir, 'keystone')
+    os.makedirs(directory)
+    server = keystone.Keystone(directory, venv=venv)
+    sys.stderr.write('Starting a Keystone (the first time, its virtualenv '
+                     'is built: a few minutes)...\n')
+    try:
+        server.start()
+    except keystone.KeystoneError as error:
+        server.stop()
+        raise RuntimeError('cannot start Keystone: %s' % error) from None
+    return server
+
+
+def _auth(options, work_dir):
+    """(token headers, ``[keystone_authtoken]``, Keystone started or
+    None) of the run."""
+    if options.auth != 'keystone':
+        return {}, None, None
+    if options.auth_url:
+        return ({'X-Auth-Token': keystone_token(options)},
+                authtoken_options(options), None)
+    server = start_keystone(work_dir, getattr(options, 'keystone_venv',
+                                              None))
+    try:
+        token = server.token('admin', server.admin_password,
+                             project_id=server.project_id('admin'))
+    except keystone.KeystoneError:
+        server.stop()
+        raise
+    return {'X-Auth-Token': token}, server.authtoken_options(), server
+
+
+def _measure(results, server, headers, sample, options):
+    """The latency of each path, then the mixed-read rate."""
+    mixed = []
+    for name, request_paths in paths(sample):
+        row = latency(server, headers, name, request_paths)
+        row['target_ms'] = LOOKUP_P95_MS
+        results.add(**row)
+        # Only answered requests count: an error is fast and wrong.
+        answered = set(row['statuses']) == {200}
+        if not answered:
+            results.note('%s: responses %s' % (name, row['statuses']))
+        results.check('%s server p95 (ms)' % name, row['server_p95_ms'],
+                      '<= %g' % LOOKUP_P95_MS,
+                      answered and row['server_p95_ms'] is not None
+                      and row['server_p95_ms'] <= LOOKUP_P95_MS)
+        sys.stderr.write('%s: server p95 %s ms, client p95 %s ms\n' % (
+            name, row['server_p95_ms'], row['client_p95_ms']))
+        mixed.append(request_paths)
+    interleaved = [path for group in zip(*mixed, strict=False)
+                   for path in group]
+    row = throughput(server, headers, interleaved, options.duration,
+                     options.concurrency)
+    results.add(**row)
+    results.check('mixed reads (requests/s)', row['requests_per_second'],
+                  '>= %d' % MIN_REQUESTS_PER_SECOND,
+                  (row['requests_per_second'] or 0)
+                  >= MIN_REQUESTS_PER_SECOND and row['errors'] == 0)
+    sys.stderr.write('%s: %.0f requests/s, %d errors\n' % (
+        row['name'], row['requests_per_second'] or 0, row['errors']))
+
+
 def run(options):
     """Run the API benchmark; return a ``report.Results``."""
-    if options.auth == 'keystone':
-        missing = [name for name in ('auth_url', 'username', 'password',
-                                     'project_name')
-                   if not getattr(options, name, None)]
-        if missing:
-            raise ValueError('Keystone auth needs %s (or the OS_* '
-                             'variables); or use --auth noauth'
-                             % ', '.join('--' + name.replace('_', '-')
-                                         for name in missing))
+    _check_keystone_options(options)
     work_dir = tempfile.mkdtemp(prefix='stacktach-bench-')
     results = report.Results('api', {
         'backend': databases.backend_of(options.use_database),
@@ -292,43 +375,23 @@ def run(options):
     finally:
         database.dispose()
     results.parameters['stored'] = sample.stored
-    config = write_config(os.path.join(work_dir, 'api.conf'), options,
-                          options.use_database, free_port())
-    headers = {}
-    if options.auth == 'keystone':
-        headers['X-Auth-Token'] = keystone_token(options)
-    server = Server(config, work_dir, options.workers)
+    headers, authtoken, own_keystone = _auth(options, work_dir)
     try:
-        server.start()
-        mixed = []
-        for name, request_paths in paths(sample):
-            row = latency(server, headers, name, request_paths)
-            row['target_ms'] = LOOKUP_P95_MS
-            results.add(**row)
-            # Only answered requests count: an error is fast and wrong.
-            answered = set(row['statuses']) == {200}
-            if not answered:
-                results.note('%s: responses %s' % (name, row['statuses']))
-            results.check('%s server p95 (ms)' % name, row['server_p95_ms'],
-                          '<= %g' % LOOKUP_P95_MS,
-                          answered and row['server_p95_ms'] is not None
-                          and row['server_p95_ms'] <= LOOKUP_P95_MS)
-            sys.stderr.write('%s: server p95 %s ms, client p95 %s ms\n' % (
-                name, row['server_p95_ms'], row['client_p95_ms']))
-            mixed.append(request_paths)
-        interleaved = [path for group in zip(*mixed, strict=False)
-                       for path in group]
-        row = throughput(server, headers, interleaved, options.duration,
-                         options.concurrency)
-        results.add(**row)
-        results.check('mixed reads (requests/s)', row['requests_per_second'],
-                      '>= %d' % MIN_REQUESTS_PER_SECOND,
-                      (row['requests_per_second'] or 0)
-                      >= MIN_REQUESTS_PER_SECOND and row['errors'] == 0)
-        sys.stderr.write('%s: %.0f requests/s, %d errors\n' % (
-            row['name'], row['requests_per_second'] or 0, row['errors']))
+        if options.auth == 'keystone':
+            results.parameters['keystone'] = (
+                'started by the benchmark' if own_keystone
+                else options.auth_url)
+        config = write_config(os.path.join(work_dir, 'api.conf'), options,
+                              options.use_database, free_port(), authtoken)
+        server = Server(config, work_dir, options.workers)
+        try:
+            server.start()
+            _measure(results, server, headers, sample, options)
+        finally:
+            server.stop()
     finally:
-        server.stop()
+        if own_keystone is not None:
+            own_keystone.stop()
     results.finish()
     if not options.keep:
         shutil.rmtree(work_dir, ignore_errors=True)

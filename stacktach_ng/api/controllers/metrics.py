@@ -102,7 +102,8 @@ class MetricsController:
         policy.authorize_global(request.enforcer, request.context,
                                 'stacktach:metrics:get')
         now = timestamps.utcnow()
-        with request.database.reader() as connection:
-            metrics = notification_queries.ingest_metrics(connection, now)
+        metrics = request.database.read(
+            lambda connection: notification_queries.ingest_metrics(
+                connection, now))
         return webob.Response(body=render(metrics, now).encode(),
                               content_type=CONTENT_TYPE, charset=None)

@@ -320,10 +320,13 @@ def add_parsers(subparsers):
         '--auth', choices=('keystone', 'noauth'), default='keystone',
         help='API auth strategy (default: %(default)s). With keystone the '
              'API validates tokens with keystonemiddleware, as the '
-             'user below, and the benchmark sends a token of that user.')
+             'user below, and the benchmark sends a token of that user; '
+             'without --auth-url the benchmark starts a Keystone of its '
+             'own on a loopback port and uses its admin.')
     api.add_argument(
         '--auth-url', default=os.environ.get('OS_AUTH_URL'),
-        help='Keystone v3 URL (default: $OS_AUTH_URL).')
+        help='Keystone v3 URL (default: $OS_AUTH_URL; neither: start a '
+             'Keystone).')
     api.add_argument(
         '--username', default=os.environ.get('OS_USERNAME'),
         help='Keystone user with the admin role (default: $OS_USERNAME).')
@@ -333,4 +336,9 @@ def add_parsers(subparsers):
     api.add_argument(
         '--project-name', default=os.environ.get('OS_PROJECT_NAME'),
         help='Its project (default: $OS_PROJECT_NAME).')
+    api.add_argument(
+        '--keystone-venv', metavar='DIR',
+        help='Virtualenv of the Keystone the benchmark starts, built there '
+             'when missing (default: $STACKTACH_KEYSTONE_VENV, else '
+             '~/.cache/stacktach-ng/keystone-venv).')
     api.set_defaults(func=do_api)

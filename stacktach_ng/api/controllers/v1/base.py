@@ -40,7 +40,8 @@ def list_view(declared, rule, key, query, marker_of,
 
     :param declared: the parameter objects of the endpoint.
     :param query: ``query(connection, scope, params, limit)`` returning
-        ``(items, more)``; it may raise ``queries.MarkerNotFound`` or
+        ``(items, more)``; it may run twice (see ``Database.read``); it may
+        raise ``queries.MarkerNotFound`` or
         ``ValueError`` (a parameter the query refused).
     :param marker_of: the marker of an item (for the ``next`` link).
     """
@@ -51,12 +52,11 @@ def list_view(declared, rule, key, query, marker_of,
                               all_projects=params.get('all_projects'),
                               project_id=params.get('project_id'))
     limit = paging.limit(request.conf, params['limit'])
-    with request.database.reader() as connection:
-        try:
-            items, more = query(connection, scope, params, limit)
-        except queries.MarkerNotFound:
-            raise errors.InvalidParameter('marker', marker_problem) \
-                from None
+    try:
+        items, more = request.database.read(
+            lambda connection: query(connection, scope, params, limit))
+    except queries.MarkerNotFound:
+        raise errors.InvalidParameter('marker', marker_problem) from None
     return paging.collection(request, key, items, more, marker_of)
 
 
@@ -70,8 +70,8 @@ def show_view(declared, rule, query, what, identifier):
     params = validation.validate(request, declared)
     check_time_range(params)
     scope = policy.show_scope(request.enforcer, request.context, rule)
-    with request.database.reader() as connection:
-        item = query(connection, scope, params)
+    item = request.database.read(
+        lambda connection: query(connection, scope, params))
     if item is None:
         raise errors.NotFound('No %s has id %s.' % (what, identifier[:255]))
     return item
@@ -88,5 +88,5 @@ def scoped_view(declared, rule, query):
     scope = policy.list_scope(request.enforcer, request.context, rule,
                               all_projects=params.get('all_projects'),
                               project_id=params.get('project_id'))
-    with request.database.reader() as connection:
-        return query(connection, scope, params)
+    return request.database.read(
+        lambda connection: query(connection, scope, params))

@@ -30,12 +30,12 @@ class CountsController(rest.RestController):
             request.enforcer, request.context, self.rule,
             all_projects=params['all_projects'],
             project_id=params['project_id'])
-        with request.database.reader() as connection:
-            items, more = notification_queries.count_by(
+        limit = paging.limit(request.conf, params['limit'])
+        items, more = request.database.read(
+            lambda connection: notification_queries.count_by(
                 connection, self.column, project_id=scope,
                 since=params['since'], until=params['until'],
-                marker=params['marker'],
-                limit=paging.limit(request.conf, params['limit']))
+                marker=params['marker'], limit=limit))
         return paging.collection(request, self.key, items, more,
                                  lambda item: item[self.column])
 

@@ -29,18 +29,18 @@ class NotificationsController(rest.RestController):
         filters = {name: params[name]
                    for name in notification_queries.FILTER_COLUMNS
                    if params[name] is not None}
-        with request.database.reader() as connection:
-            try:
-                items, more = notification_queries.list_notifications(
+        limit = paging.limit(request.conf, params['limit'])
+        try:
+            items, more = request.database.read(
+                lambda connection: notification_queries.list_notifications(
                     connection, project_id=scope, filters=filters,
                     event_type=params['event_type'], since=params['since'],
                     until=params['until'], marker=params['marker'],
-                    limit=paging.limit(request.conf, params['limit']),
-                    sort_dir=params['sort_dir'], details=params['details'])
-            except queries.MarkerNotFound:
-                raise errors.InvalidParameter(
-                    'marker', 'no notification has this message_id') \
-                    from None
+                    limit=limit, sort_dir=params['sort_dir'],
+                    details=params['details']))
+        except queries.MarkerNotFound:
+            raise errors.InvalidParameter(
+                'marker', 'no notification has this message_id') from None
         return paging.collection(request, 'notifications', items, more,
                                  lambda item: item['message_id'])
 
@@ -51,9 +51,9 @@ class NotificationsController(rest.RestController):
         validation.validate(request, parameters.NONE)
         scope = policy.show_scope(request.enforcer, request.context,
                                   'stacktach:notification:get')
-        with request.database.reader() as connection:
-            item = notification_queries.get_notification(
-                connection, message_id, project_id=scope)
+        item = request.database.read(
+            lambda connection: notification_queries.get_notification(
+                connection, message_id, project_id=scope))
         if item is None:
             raise errors.NotFound('No notification has message_id %s.'
                                   % message_id[:128])
