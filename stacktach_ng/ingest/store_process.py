@@ -131,7 +131,28 @@ def encode_batch(items, received_at):
         # keeps it exactly. (orjson.JSONEncodeError is a TypeError.)
         body = envelopes
         as_json = False
-    return pickle.dumps((received_at, as_json, body, poison),
+    try:
+        return pickle.dumps((received_at, as_json, body, poison),
+                            protocol=pickle.HIGHEST_PROTOCOL)
+    except RecursionError:
+        if as_json:
+            raise
+    # A payload nested deeper than pickle can follow: reject those
+    # envelopes here, with their shallow fields only (the rejected row
+    # could not be pickled either), rather than fail the batch on every
+    # redelivery and block the queue.
+    kept = []
+    for envelope in envelopes:
+        try:
+            pickle.dumps(envelope, protocol=pickle.HIGHEST_PROTOCOL)
+        except RecursionError:
+            shallow = {key: envelope.get(key)
+                       for key in ('priority', 'publisher_id', 'event_type',
+                                   'metadata')}
+            poison.append(('payload nested too deeply', shallow, None))
+        else:
+            kept.append(envelope)
+    return pickle.dumps((received_at, False, kept, poison),
                         protocol=pickle.HIGHEST_PROTOCOL)
 
 

@@ -291,12 +291,10 @@ def test_fuzzed_listener(rabbit_url, sqlite_url, cases, tmp_path):
     """Raw fuzzed bodies on a real RabbitMQ, through the listener."""
     bus = listener_fixtures.Bus(rabbit_url, sqlite_url, tmp_path)
     bodies = _rabbit_bodies(cases[:RABBIT_COUNT])
-    # store_processes=0: the batches are stored in the worker. With store
-    # processes, a payload nested 500 levels deep cannot be pickled for
-    # the child and its batch is requeued forever (see
-    # tests/unit/ingest/test_store_process_fuzz.py).
+    # The default store processes: a payload nested too deeply to be
+    # pickled for the child is rejected on the way, not requeued forever.
     conf = bus.conf(handlers=','.join(listener_opts.DEFAULT_HANDLERS),
-                    batch_size=200, store_processes=0)
+                    batch_size=200)
     try:
         with listener_fixtures.running_listener(conf) as service:
             _wait_for_queues(bus)

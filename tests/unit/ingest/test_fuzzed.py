@@ -180,16 +180,16 @@ def test_the_fuzzer_is_deterministic():
     assert any(case.body is fuzzing.NOT_JSON for case in first)
 
 
-@pytest.mark.xfail(strict=True, raises=RecursionError, reason=(
-    'known bug, not fixed here (store_process.py): an envelope whose '
-    'payload nests 500 levels (JSON parsers take 1,000) cannot be pickled '
-    'for the store process; its batch, and the rejected row the listener '
-    'then tries to record for it, fail again on every redelivery, so the '
-    'queue is blocked with the default store_processes = 1'))
 def test_store_process_batch_with_a_deeply_nested_payload():
     message = fx.as_form(fx.glance_image_upload(), 'wire_v1')
     message['payload'] = fuzzing.nested(500)
     envelope = forms.to_envelope(message)
+    # A deep payload beside a normal one: the deep one comes back as
+    # poison with its reason, the other as it was.
+    other = forms.to_envelope(fx.as_form(fx.glance_image_upload(),
+                                         'wire_v1'))
     items, _at = store_process.decode_batch(
-        store_process.encode_batch([envelope], RECEIVED))
-    assert len(items) == 1
+        store_process.encode_batch([envelope, other], RECEIVED))
+    assert len(items) == 2
+    assert items[0] == other
+    assert items[1].reason == 'payload nested too deeply'
