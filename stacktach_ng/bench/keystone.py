@@ -37,7 +37,6 @@ import grp
 import os
 import pwd
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -45,6 +44,8 @@ import time
 import uuid
 
 import requests
+
+from stacktach_ng.bench import procs
 
 VENV_ENV = 'STACKTACH_KEYSTONE_VENV'
 DEFAULT_VENV = os.path.join(os.path.expanduser('~'), '.cache',
@@ -205,15 +206,7 @@ class Keystone:
         """Stop gunicorn (and its worker)."""
         if self._process is None:
             return
-        try:
-            os.killpg(self._process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
-            self._process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self._process.pid, signal.SIGKILL)
-            self._process.wait()
+        procs.stop_group(self._process)
         self._process = None
         self._http.close()
 

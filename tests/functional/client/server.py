@@ -4,13 +4,13 @@ executable."""
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
 
 import requests
 
+from stacktach_ng.bench import procs
 from tests.functional import keystone_fixture
 
 BIN = os.path.dirname(sys.executable)
@@ -94,15 +94,7 @@ class ApiProcess:
     def stop(self):
         if self.process is None:
             return
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        procs.stop_group(self.process)
         self.process = None
 
     def log_tail(self, size=3000):

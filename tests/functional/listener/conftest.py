@@ -114,6 +114,14 @@ class Bus:
             return [dict(row._mapping) for row in connection.execute(
                 sa.select(HEARTBEATS))]
 
+    def assert_stored_exactly(self, items):
+        """Every one of ``items`` is stored, and stored once."""
+        ids = self.stored_ids()
+        assert len(ids) == len(set(ids)), 'a notification was stored twice'
+        missing = traffic.ids_of(items) - set(ids)
+        assert not missing, '%d notifications lost' % len(missing)
+        assert len(ids) == len(items)
+
     def wait_stored(self, count, timeout=60, also=None):
         """Wait until ``count`` notifications are stored; return the count
         seen last."""

@@ -91,14 +91,6 @@ def _wait_queues_empty(bus, timeout=15):
     return depth
 
 
-def _assert_exactly(bus, items):
-    ids = bus.stored_ids()
-    assert len(ids) == len(set(ids)), 'a notification was stored twice'
-    missing = traffic.ids_of(items) - set(ids)
-    assert not missing, '%d notifications lost' % len(missing)
-    assert len(ids) == len(items)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize('database_url,queues', [
     ('sqlite', 'durable'),
@@ -155,7 +147,7 @@ def test_broker_restart_while_draining(bus, rabbit_node, listener_processes,
     phase('listener stopped')
     assert traffic.queue_depth(bus.rabbit_url, bus.queues) == 0, \
         _queues(rabbit_node)
-    _assert_exactly(bus, items)
+    bus.assert_stored_exactly(items)
     # The worker's own account agrees: each notification stored once.
     beats = bus.heartbeats()
     assert sum(beat['stored'] for beat in beats) == COUNT, beats

@@ -22,14 +22,6 @@ def _wait_heartbeats(bus, count, timeout=60):
     return True
 
 
-def _assert_exactly(bus, items):
-    ids = bus.stored_ids()
-    assert len(ids) == len(set(ids)), 'a notification was stored twice'
-    missing = traffic.ids_of(items) - set(ids)
-    assert not missing, '%d notifications lost' % len(missing)
-    assert len(ids) == len(items)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize('database_url', ['mysql', 'postgresql'],
                          indirect=True)
@@ -68,7 +60,7 @@ def test_database_outage_while_draining(bus):
         publisher.publisher.close()
         proxy.close()
     assert seen == len(items)
-    _assert_exactly(bus, items)
+    bus.assert_stored_exactly(items)
     assert stats['requeued'] > 0
     # A batch cut during its COMMIT may have been stored although the
     # listener saw an error: its redelivery then counts as duplicates.
@@ -106,7 +98,7 @@ def test_kill_9_mid_stream(bus, listener_processes):
     finally:
         publisher.publisher.close()
     assert seen == len(items), second.log()
-    _assert_exactly(bus, items)
+    bus.assert_stored_exactly(items)
 
 
 @pytest.mark.slow
@@ -138,7 +130,7 @@ def test_sigterm_exits_0_and_everything_acked_is_stored(
     with conftest.running_listener(bus.conf()):
         assert bus.wait_stored(len(items), timeout=60) == len(items)
         time.sleep(1)
-    _assert_exactly(bus, items)
+    bus.assert_stored_exactly(items)
 
 
 @pytest.mark.slow
@@ -167,4 +159,4 @@ def test_sighup_applies_new_batch_size(bus, listener_processes):
     assert [beat['stored'] for beat in beats] == [100, 100]
     # 100 messages in batches of at most 7.
     assert beats[1]['batches'] >= 15
-    _assert_exactly(bus, items)
+    bus.assert_stored_exactly(items)
