@@ -13,6 +13,7 @@ standard library is the fallback for what orjson does differently:
 """
 
 import json
+import math
 
 import orjson
 
@@ -20,13 +21,28 @@ _OPTIONS = orjson.OPT_NON_STR_KEYS
 
 
 def dumps(value):
-    """Compact JSON text (str) of a JSON-like value; unknown types become
-    their ``str()``."""
+    """Compact, strict JSON text (str) of a JSON-like value; unknown types
+    become their ``str()``, NaN and the infinities null (as orjson writes
+    them: the standard library's bare ``NaN`` is no JSON that other
+    parsers read)."""
     try:
         return orjson.dumps(value, default=str, option=_OPTIONS).decode()
     except (orjson.JSONEncodeError, TypeError):
-        return json.dumps(value, ensure_ascii=False, separators=(',', ':'),
-                          default=str)
+        return json.dumps(_finite(value), ensure_ascii=False,
+                          separators=(',', ':'), default=str)
+
+
+def _finite(value):
+    """A copy of a JSON-like structure with NaN and the infinities as
+    None."""
+    kind = type(value)
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if kind is dict:
+        return {key: _finite(item) for key, item in value.items()}
+    if kind is list:
+        return [_finite(item) for item in value]
+    return value
 
 
 # Every digit as '0', to find a long run of digits with one substring test.

@@ -25,10 +25,7 @@ What is extracted, and from where (first found wins):
 
 import hashlib
 import json
-import math
 import uuid
-
-import orjson
 
 from stacktach_ng.common import jsonutils
 from stacktach_ng.ingest import resources
@@ -115,35 +112,9 @@ def storable_text(text):
     return text
 
 
-def _finite(value):
-    """A copy of a JSON-like structure with NaN and the infinities as
-    None (what orjson writes for them)."""
-    kind = type(value)
-    if kind is float:
-        return value if math.isfinite(value) else None
-    if kind is dict:
-        return {key: _finite(item) for key, item in value.items()}
-    if kind is list:
-        return [_finite(item) for item in value]
-    return value
-
-
-def json_text(value):
-    """The JSON text stored for a payload or a context: always strict
-    JSON.
-
-    ``jsonutils.dumps`` falls back to the standard library for what orjson
-    refuses (integers beyond 64 bits, lone surrogates), which writes NaN
-    and the infinities as the bare words ``NaN`` and ``Infinity``: no JSON
-    parser but Python's reads them back, and ``export`` wrote them out as
-    they were. The fallback is given them as null, as orjson writes them;
-    orjson's own path (with ``jsonutils.dumps``' options) is unchanged.
-    """
-    try:
-        return orjson.dumps(value, default=str,
-                            option=orjson.OPT_NON_STR_KEYS).decode()
-    except (orjson.JSONEncodeError, TypeError):
-        return jsonutils.dumps(_finite(value))
+# The JSON text stored for a payload or a context: strict JSON, what
+# orjson writes (see jsonutils.dumps for what it cannot).
+json_text = jsonutils.dumps
 
 
 _ESCAPED_NUL = '\\u0000'
