@@ -1,7 +1,7 @@
 """A real Keystone for functional tests.
 
-The Keystone of ``stacktach_ng.bench.keystone`` (``bench api`` starts the
-same one), with a virtualenv of the tests' own: Keystone runs from it
+The Keystone of ``tests.fixtures.keystone`` (the API benchmark starts
+the same one), with a virtualenv of the tests' own: Keystone runs from it
 (its dependencies never touch the project's), it is created on first use
 and cached between runs, and Keystone is served by gunicorn on a free
 loopback port with a SQLite database in a temporary directory.
@@ -18,7 +18,7 @@ Usage::
     ...
     keystone.stop()
 
-See ``stacktach_ng.bench.keystone`` for the attributes and methods.
+See ``tests.fixtures.keystone`` for the attributes and methods.
 
 Where the virtualenv lives: ``STACKTACH_TEST_KEYSTONE_VENV``, by default
 ``~/.cache/stacktach-ng-tests/keystone-venv``. A missing or broken one is
@@ -29,17 +29,16 @@ workers from building it twice.
 
 import os
 
-from stacktach_ng.bench import keystone as bench_keystone
+from tests.fixtures import keystone as keystone_server
 
 VENV_ENV = 'STACKTACH_TEST_KEYSTONE_VENV'
 DEFAULT_VENV = os.path.join(os.path.expanduser('~'), '.cache',
                             'stacktach-ng-tests', 'keystone-venv')
-PACKAGES = bench_keystone.PACKAGES
-SERVICE_TYPE = bench_keystone.SERVICE_TYPE
-REGION = bench_keystone.REGION
+PACKAGES = keystone_server.PACKAGES
+SERVICE_TYPE = keystone_server.SERVICE_TYPE
+REGION = keystone_server.REGION
 
-KeystoneError = bench_keystone.KeystoneError
-free_port = bench_keystone.free_port
+KeystoneError = keystone_server.KeystoneError
 
 
 def venv_path():
@@ -49,10 +48,10 @@ def venv_path():
 def ensure_venv(path=None, timeout=900):
     """The path of a virtualenv with Keystone and gunicorn, built when
     missing."""
-    return bench_keystone.ensure_venv(path or venv_path(), timeout=timeout)
+    return keystone_server.ensure_venv(path or venv_path(), timeout=timeout)
 
 
-class Keystone(bench_keystone.Keystone):
+class Keystone(keystone_server.Keystone):
     """A Keystone process with its own database and keys, from the tests'
     virtualenv."""
 

@@ -12,14 +12,13 @@ from oslo_config import cfg
 
 from stacktach_ng import service
 from stacktach_ng.cmd.manage import analysis
-from stacktach_ng.cmd.manage import bench
 from stacktach_ng.cmd.manage import db
 from stacktach_ng.cmd.manage import ingest
 from stacktach_ng.cmd.manage import simulate
 from stacktach_ng.cmd.manage import usage
 
 # Modules contributing sub-commands, in the order of the help text.
-COMMAND_MODULES = [db, ingest, simulate, usage, analysis, bench]
+COMMAND_MODULES = [db, ingest, simulate, usage, analysis]
 
 
 def _add_command_parsers(subparsers):

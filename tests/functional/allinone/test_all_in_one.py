@@ -8,7 +8,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,16 +16,12 @@ import urllib.request
 
 import pytest
 
+from tests.fixtures import processes
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.dirname(os.path.abspath(__file__)))))
 
 _URL_LINE = re.compile(r'UI:\s+(http://\S+)/ui/')
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 def _get(url, timeout=5):
@@ -35,7 +30,7 @@ def _get(url, timeout=5):
 
 
 def _run_all_in_one(executable, tmp_path, wait=60):
-    port = _free_port()
+    port = processes.free_port()
     log = open(tmp_path / 'all.log', 'w+')
     process = subprocess.Popen(
         [executable, '--state-dir', str(tmp_path / 'state'),

@@ -14,12 +14,12 @@ import requests
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import migration
 from tests import base
-from tests.functional import keystone_fixture
+from tests.fixtures import processes
 
 
 @pytest.fixture
 def config(tmp_path):
-    port = keystone_fixture.free_port()
+    port = processes.free_port()
     path = tmp_path / 'stacktach-ng.conf'
     path.write_text(
         '[DEFAULT]\nstate_path = %s\n[api]\nauth_strategy = noauth\n'

@@ -10,8 +10,7 @@ import time
 
 import requests
 
-from stacktach_ng.bench import procs
-from tests.functional import keystone_fixture
+from tests.fixtures import processes
 
 BIN = os.path.dirname(sys.executable)
 
@@ -37,7 +36,7 @@ class ApiProcess:
 
     def __init__(self, workdir, auth_strategy='noauth', sections=None):
         self.workdir = str(workdir)
-        self.port = keystone_fixture.free_port()
+        self.port = processes.free_port()
         self.url = 'http://127.0.0.1:%d' % self.port
         self.config = os.path.join(self.workdir, 'stacktach-ng.conf')
         self.log = os.path.join(self.workdir, 'api.log')
@@ -94,7 +93,7 @@ class ApiProcess:
     def stop(self):
         if self.process is None:
             return
-        procs.stop_group(self.process)
+        processes.stop_group(self.process)
         self.process = None
 
     def log_tail(self, size=3000):

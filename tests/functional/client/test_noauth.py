@@ -11,6 +11,7 @@ import time
 import pytest
 import yaml
 
+from tests.fixtures import processes
 from tests.functional.api import data as api_data
 from tests.functional.client import server
 
@@ -108,7 +109,7 @@ def test_unreachable_api_is_one_line_error():
     openstack = server.OpenStack(
         OS_AUTH_TYPE='none',
         OS_STACKTACH_URL='http://127.0.0.1:%d'
-        % server.keystone_fixture.free_port())
+        % processes.free_port())
     result = openstack.run('stacktach', 'summary', check=False)
     assert result.returncode == 1
     assert 'cannot reach the stacktach-ng API' in result.stderr

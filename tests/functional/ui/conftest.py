@@ -27,7 +27,7 @@ from stacktach_ng.ingest import forms
 from stacktach_ng.ingest import pipeline
 from stacktach_ng.simulator import engine
 from tests import base
-from tests.functional import keystone_fixture
+from tests.fixtures import processes
 from tests.functional import services
 
 ARTIFACTS = pathlib.Path(__file__).resolve().parents[3] / 'artifacts' / 'ui'
@@ -71,7 +71,7 @@ class ApiProcess:
 
     def __init__(self, workdir, database_url, auth_strategy='noauth',
                  extra=''):
-        self.port = keystone_fixture.free_port()
+        self.port = processes.free_port()
         self.url = 'http://127.0.0.1:%d' % self.port
         self.config = workdir / 'stacktach-ng.conf'
         self.config.write_text(

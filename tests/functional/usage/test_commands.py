@@ -12,13 +12,13 @@ import time
 
 import sqlalchemy as sa
 
-from stacktach_ng.bench import verify as bench_verify
 from stacktach_ng.db import api as db_api
 from stacktach_ng.ingest import timestamps
 from stacktach_ng.usage import store
 from tests.functional.usage import base
 from tests.functional.usage.test_verify import P1
 from tests.functional.usage.test_verify import _boot
+from tests.perf import verify as bench_verify
 from tests.unit.usage import messages as m
 
 MANAGE = [sys.executable, '-c',

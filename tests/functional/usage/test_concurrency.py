@@ -15,6 +15,7 @@ from stacktach_ng.usage import verify
 from tests import base as test_base
 from tests.functional import services
 from tests.functional.usage import base
+from tests.perf import verify as bench_verify
 
 
 @pytest.fixture(params=('mysql', 'postgresql'))
@@ -69,11 +70,9 @@ def test_two_verifiers_verify_each_exists_once(server_conf):
 
 
 def test_bench_verify_checks_every_exists_is_decided_once(server_conf):
-    """``stacktach-ng-manage bench verify`` with two verifiers, small: its
+    """``tox -e bench -- verify`` with two verifiers, small: its
     own check (each record decided once, exactly the mismatches failed)
     passes. The 100,000-record figures are in the benchmarks doc."""
-    from stacktach_ng.bench import verify as bench_verify
-
     backend = server_conf.database.connection.split('+')[0].split(':')[0]
     options = argparse.Namespace(
         backend=backend, count=3000, verifiers=2, keep=False,

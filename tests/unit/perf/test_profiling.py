@@ -3,7 +3,7 @@
 import cProfile
 import time
 
-from stacktach_ng.bench import profiling
+from tests.perf import profiling
 
 
 class _Handler:

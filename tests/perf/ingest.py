@@ -1,4 +1,4 @@
-"""``stacktach-ng-manage bench ingest``: drain a pre-filled RabbitMQ queue.
+"""``tox -e bench -- ingest``: drain a pre-filled RabbitMQ queue.
 
 The same simulated traffic is put on fresh queues before each measurement
 and drained by, in turn:
@@ -36,14 +36,14 @@ import kombu
 import oslo_messaging
 import sqlalchemy as sa
 
-from stacktach_ng.bench import consumers
-from stacktach_ng.bench import databases
-from stacktach_ng.bench import procs
-from stacktach_ng.bench import report
 from stacktach_ng.common import jsonutils
 from stacktach_ng.db import models
 from stacktach_ng.simulator import engine
 from stacktach_ng.simulator import sinks
+from tests.perf import consumers
+from tests.perf import databases
+from tests.perf import proc_stats
+from tests.perf import report
 
 # The exchanges of the services the simulator speaks for.
 SERVICES = ('nova', 'glance', 'cinder', 'neutron')
@@ -220,9 +220,9 @@ def memory_sample(pids):
     everyone = []
     for pid in pids:
         everyone.append(pid)
-        everyone.extend(procs.descendants(pid))
-    rss = [procs.rss_kib(pid) for pid in everyone]
-    pss = [procs.pss_kib(pid) for pid in everyone]
+        everyone.extend(proc_stats.descendants(pid))
+    rss = [proc_stats.rss_kib(pid) for pid in everyone]
+    pss = [proc_stats.pss_kib(pid) for pid in everyone]
     rss = [kib for kib in rss if kib is not None]
     pss = [kib for kib in pss if kib is not None]
     return (max(rss) if rss else None), (sum(pss) if pss else None)
@@ -327,7 +327,7 @@ class Measurement:
         result_path = os.path.join(self.work_dir, '%s.json' % self.name)
         spawned = time.time()
         process, log = self._spawn([
-            sys.executable, '-m', 'stacktach_ng.bench.consumers',
+            sys.executable, '-m', 'tests.perf.consumers',
             self.kind, config, str(count), result_path,
             str(self._timeout(count))])
         samples = []
@@ -382,7 +382,7 @@ class Measurement:
                     # parent, which only watches them).
                     samples.append(
                         (time.time(),)
-                        + memory_sample(procs.children(process.pid)))
+                        + memory_sample(proc_stats.children(process.pid)))
                     next_sample = now + _SAMPLE_EVERY
                 time.sleep(0.2)
                 stored = self._stored()

@@ -4,22 +4,22 @@ import os
 import subprocess
 import sys
 
-from stacktach_ng.bench import procs
+from tests.perf import proc_stats
 
 
 def test_figures_of_this_process():
     pid = os.getpid()
-    assert procs.rss_kib(pid) > 1024
-    assert 0 < procs.pss_kib(pid) <= procs.rss_kib(pid)
-    assert procs.cpu_seconds(pid) > 0
+    assert proc_stats.rss_kib(pid) > 1024
+    assert 0 < proc_stats.pss_kib(pid) <= proc_stats.rss_kib(pid)
+    assert proc_stats.cpu_seconds(pid) > 0
 
 
 def test_a_gone_process_has_no_figures():
     child = subprocess.Popen([sys.executable, '-c', 'pass'])
     child.wait()
-    assert procs.rss_kib(child.pid) is None
-    assert procs.pss_kib(child.pid) is None
-    assert procs.cpu_seconds(child.pid) == 0.0
+    assert proc_stats.rss_kib(child.pid) is None
+    assert proc_stats.pss_kib(child.pid) is None
+    assert proc_stats.cpu_seconds(child.pid) == 0.0
 
 
 def test_descendants_include_grandchildren():
@@ -31,13 +31,13 @@ def test_descendants_include_grandchildren():
                              stdout=subprocess.PIPE, text=True)
     try:
         grandchild = int(child.stdout.readline())
-        assert procs.children(os.getpid()).count(child.pid) == 1
-        below = procs.descendants(os.getpid())
+        assert proc_stats.children(os.getpid()).count(child.pid) == 1
+        below = proc_stats.descendants(os.getpid())
         assert child.pid in below and grandchild in below
-        assert procs.tree_cpu_seconds(child.pid) >= procs.cpu_seconds(
-            child.pid)
+        assert (proc_stats.tree_cpu_seconds(child.pid)
+                >= proc_stats.cpu_seconds(child.pid))
     finally:
-        for pid in procs.descendants(child.pid):
+        for pid in proc_stats.descendants(child.pid):
             os.kill(pid, 9)
         child.kill()
         child.wait()

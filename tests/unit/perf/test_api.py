@@ -1,18 +1,18 @@
-"""Options and configuration of ``bench api``."""
+"""Options and configuration of the API benchmark."""
 
 import argparse
 import configparser
 
 import pytest
 
-from stacktach_ng.bench import api
-from stacktach_ng.cmd.manage import bench
+from tests.perf import api
+from tests.perf import cli
 
 
 def _options(*argv):
     parser = argparse.ArgumentParser()
-    bench.add_parsers(parser.add_subparsers(dest='command'))
-    return parser.parse_args(['bench', 'api', '--use-database',
+    cli.add_parsers(parser.add_subparsers(dest='command'))
+    return parser.parse_args(['api', '--use-database',
                               'sqlite:///unused.sqlite', *argv])
 
 

@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 
-from stacktach_ng.bench import importing
+from tests.perf import importing
 
 
 def _count(url, sql):

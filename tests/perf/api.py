@@ -1,4 +1,4 @@
-"""``stacktach-ng-manage bench api``: the API under a real WSGI server.
+"""``tox -e bench -- api``: the API under a real WSGI server.
 
 The API (``stacktach_ng.wsgi.api:application``) is served by gunicorn
 (``--workers`` processes of 4 threads, gthread) on a free loopback port,
@@ -6,7 +6,7 @@ over an already loaded database (``--use-database``), with Keystone auth
 (keystonemiddleware and its in-process token cache) or without.
 
 1. **Latency**: ``--samples`` sequential requests on each read path, ids
-   picked at random from the data as ``bench queries`` does. The server
+   picked at random from the data as the queries benchmark does. The server
    time of each request is gunicorn's own (``%(D)s`` of its access log:
    from the request read to the response written, in the worker), so
    neither the client nor the loopback is counted; the client-side time
@@ -17,7 +17,7 @@ over an already loaded database (``--use-database``), with Keystone auth
    of the CPUs.
 
 With ``--auth keystone`` and no ``--auth-url``, a Keystone of the
-benchmark's own is started first (``stacktach_ng.bench.keystone``, on
+benchmark's own is started first (``tests.fixtures.keystone``, on
 another loopback port, from a virtualenv built on first use): its
 bootstrap admin asks for the token, its service user validates it.
 """
@@ -36,20 +36,18 @@ import urllib.parse
 
 import requests
 
-from stacktach_ng.bench import databases
-from stacktach_ng.bench import keystone
-from stacktach_ng.bench import queries
-from stacktach_ng.bench import report
 from stacktach_ng.db import api as db_api
+from tests.fixtures import keystone
+from tests.fixtures import processes
+from tests.perf import databases
+from tests.perf import queries
+from tests.perf import report
 
 LOOKUP_P95_MS = queries.LOOKUP_P95_MS
 MIN_REQUESTS_PER_SECOND = 300
 
 _ACCESS_FORMAT = '%(m)s %(U)s %(q)s %(s)s %(D)s'
 _WARM_UP = 10
-
-
-free_port = keystone.free_port
 
 
 def keystone_token(options):
@@ -382,7 +380,8 @@ def run(options):
                 'started by the benchmark' if own_keystone
                 else options.auth_url)
         config = write_config(os.path.join(work_dir, 'api.conf'), options,
-                              options.use_database, free_port(), authtoken)
+                              options.use_database, processes.free_port(),
+                              authtoken)
         server = Server(config, work_dir, options.workers)
         try:
             server.start()

@@ -1,12 +1,11 @@
 """Latency of the analysis queries on a loaded database.
 
-Not a test (pytest does not collect it): a reproducible measurement for
-the speed targets of the analyses, run against a database filled with the
-simulator, for example::
+A reproducible measurement for the speed targets of the analyses, run
+against a database filled with the simulator, for example::
 
     stacktach-ng-manage simulate --count 1000000 --seed 1 --output big.jsonl
     stacktach-ng-manage --config-file big.conf import big.jsonl
-    python -m tests.perf.measure_queries --config-file big.conf
+    tox -e bench -- --config-file big.conf analysis-queries
 
 It times, in this process and through the query layer the API calls, a
 trace, a lifecycle, a one-day timing summary, a one-day ``/v1/summary``
@@ -16,7 +15,6 @@ full day of the stored traffic and "now" its end, so the figures do not
 depend on when the script runs.
 """
 
-import argparse
 import datetime
 import random
 import sys
@@ -24,8 +22,6 @@ import time
 
 import sqlalchemy as sa
 
-from stacktach_ng import service
-from stacktach_ng.db import api as db_api
 from stacktach_ng.db import models
 from stacktach_ng.handlers import analysis
 from stacktach_ng.queries import lifecycles
@@ -129,24 +125,3 @@ def measure(database, samples=200, repeat=20, seed=1, project_id=None):
                                   project_id=project_id)))
     _report('stuck list', day_query(lambda c: lifecycles.list_stuck(
         c, project_id=project_id, older_than=600, now=until)))
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--samples', type=int, default=200)
-    parser.add_argument('--repeat', type=int, default=20)
-    parser.add_argument('--project-id')
-    args, rest = parser.parse_known_args(argv)
-    conf = service.prepare_service(['measure_queries'] + rest,
-                                   register_gmr=False)
-    database = db_api.Database(conf)
-    try:
-        measure(database, args.samples, args.repeat,
-                project_id=args.project_id)
-    finally:
-        database.dispose()
-    return 0
-
-
-if __name__ == '__main__':
-    sys.exit(main())

@@ -5,8 +5,6 @@ CPU are those of the whole tree.
 """
 
 import os
-import signal
-import subprocess
 
 _TICKS = os.sysconf('SC_CLK_TCK')
 
@@ -79,17 +77,3 @@ def tree_cpu_seconds(pid):
     """CPU seconds of a process and its live descendants."""
     return sum(cpu_seconds(each) for each in [pid] + descendants(pid))
 
-
-def stop_group(process, timeout=20):
-    """Stop a ``Popen`` started with ``start_new_session=True`` and every
-    process of its group: SIGTERM, then SIGKILL after ``timeout``
-    seconds."""
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        pass
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()

@@ -1,4 +1,4 @@
-"""``stacktach-ng-manage bench queries``: the API's queries on a big database.
+"""``tox -e bench -- queries``: the API's queries on a big database.
 
 A database with many stored notifications (1,000,000 for the SPEC bar) is
 loaded once through the import pipeline (every default handler), or an
@@ -29,8 +29,6 @@ import time
 
 import sqlalchemy as sa
 
-from stacktach_ng.bench import databases
-from stacktach_ng.bench import report
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import models
 from stacktach_ng.ingest import importer
@@ -38,6 +36,8 @@ from stacktach_ng.queries import lifecycles
 from stacktach_ng.queries import notifications
 from stacktach_ng.queries import timings
 from stacktach_ng.queries import traces
+from tests.perf import databases
+from tests.perf import report
 
 # SPEC section 9, in milliseconds (p95).
 LOOKUP_P95_MS = 20.0

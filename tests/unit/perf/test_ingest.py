@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from stacktach_ng.bench import ingest
+from tests.perf import ingest
 
 
 def test_kombu_url_of_a_rabbit_transport_url():

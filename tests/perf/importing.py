@@ -1,4 +1,4 @@
-"""``stacktach-ng-manage bench import``: the pipeline without a broker.
+"""``tox -e bench -- import``: the pipeline without a broker.
 
 ``stacktach-ng-manage import`` of one notifications file into a fresh
 database, run as an operator runs it (a process of its own), once with
@@ -41,9 +41,6 @@ import time
 import orjson
 import sqlalchemy as sa
 
-from stacktach_ng.bench import databases
-from stacktach_ng.bench import profiling
-from stacktach_ng.bench import report
 from stacktach_ng.conf import listener as listener_conf
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import bulk
@@ -53,6 +50,9 @@ from stacktach_ng.ingest import importer
 from stacktach_ng.ingest import pipeline as ingest_pipeline
 from stacktach_ng.simulator import engine
 from stacktach_ng.simulator import sinks
+from tests.perf import databases
+from tests.perf import profiling
+from tests.perf import report
 
 TARGET_RATE = 20000
 

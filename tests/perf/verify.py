@@ -1,4 +1,4 @@
-"""``stacktach-ng-manage bench verify``: one verifier pass over N exists.
+"""``tox -e bench -- verify``: one verifier pass over N exists.
 
 A fresh database gets ``--count`` instances, each with its launch and an
 exists record for one audit day, as the usage handler stores them; one
@@ -20,13 +20,13 @@ import time
 
 import sqlalchemy as sa
 
-from stacktach_ng.bench import databases
-from stacktach_ng.bench import report
 from stacktach_ng.db import api as db_api
 from stacktach_ng.ingest import timestamps
 from stacktach_ng.usage import checks
 from stacktach_ng.usage import store
 from stacktach_ng.usage import verify
+from tests.perf import databases
+from tests.perf import report
 
 # SPEC section 9: 100,000 exists verified in under a minute.
 TARGET_SECONDS = 60.0

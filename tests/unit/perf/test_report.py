@@ -2,7 +2,7 @@
 
 import json
 
-from stacktach_ng.bench import report
+from tests.perf import report
 
 
 def test_latency_summary_uses_nearest_rank_percentiles():
@@ -56,7 +56,7 @@ def test_format_table_aligns_columns():
 
 def test_results_checks_text_and_json(tmp_path):
     results = report.Results('ingest', {'count': 10},
-                             argv=['stacktach-ng-manage', 'bench', 'ingest'])
+                             argv=['python -m tests.perf', 'ingest'])
     results.add(name='noop', rate=100.0)
     results.check('ratio', 0.95, '>= 0.90', True)
     results.check('times', 3.0, '>= 5.0', False)
@@ -69,7 +69,7 @@ def test_results_checks_text_and_json(tmp_path):
     path = tmp_path / 'results.json'
     results.write_json(str(path))
     written = json.loads(path.read_text())
-    assert written['command'] == 'stacktach-ng-manage bench ingest'
+    assert written['command'] == 'python -m tests.perf ingest'
     assert written['rows'] == [{'name': 'noop', 'rate': 100.0}]
     assert [check['passed'] for check in written['checks']] == [True, False]
     assert written['parameters'] == {'count': 10}

@@ -1,10 +1,10 @@
 """Cost of each ingestion handler per notification.
 
-Not a test (pytest does not collect it): a reproducible measurement of
-what the handlers add to ingestion, for example::
+A reproducible measurement of what the handlers add to ingestion, for
+example::
 
     stacktach-ng-manage simulate --count 60000 --seed 1 --output s.jsonl
-    python -m tests.perf.measure_handlers s.jsonl
+    tox -e bench -- handlers s.jsonl
 
 The file's messages are normalized first (not timed), then stored in a
 new SQLite database in batches, one transaction per batch as the
@@ -13,9 +13,7 @@ microseconds per notification of every handler and their total; run it
 twice and keep the lower figures on a busy machine.
 """
 
-import argparse
 import os
-import sys
 import tempfile
 import time
 
@@ -81,18 +79,3 @@ def _run(conf, database, batches):
                 if out is not None:
                     records = out
     return spent
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('file')
-    parser.add_argument('--count', type=int, default=60000)
-    parser.add_argument('--batch-size', type=int, default=2000)
-    parser.add_argument('--rounds', type=int, default=2)
-    args = parser.parse_args(argv)
-    measure(args.file, args.count, args.batch_size, args.rounds)
-    return 0
-
-
-if __name__ == '__main__':
-    sys.exit(main())

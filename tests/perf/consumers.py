@@ -2,7 +2,7 @@
 
 ::
 
-    python -m stacktach_ng.bench.consumers KIND CONFIG_FILE COUNT RESULT
+    python -m tests.perf.consumers KIND CONFIG_FILE COUNT RESULT
 
 ``KIND`` is one of:
 
@@ -38,10 +38,10 @@ import time
 import oslo_messaging
 
 from stacktach_ng import service
-from stacktach_ng.bench import procs
 from stacktach_ng.db import api as db_api
 from stacktach_ng.ingest import listener as ingest_listener
 from stacktach_ng.ingest import pipeline as ingest_pipeline
+from tests.perf import proc_stats
 
 LOG = logging.getLogger(__name__)
 
@@ -212,7 +212,7 @@ def run(kind, config_file, count, timeout):
     consumer.start()
     started_wall = time.time()
     started = time.monotonic()
-    cpu_started = procs.tree_cpu_seconds(pid)
+    cpu_started = proc_stats.tree_cpu_seconds(pid)
     before = consumer.handled()
     deadline = started + timeout
     while (not counter.reached.is_set()
@@ -221,7 +221,7 @@ def run(kind, config_file, count, timeout):
         counter.reached.wait(_POLL)
     consumer.handled()
     elapsed = time.monotonic() - started
-    cpu_seconds = procs.tree_cpu_seconds(pid) - cpu_started
+    cpu_seconds = proc_stats.tree_cpu_seconds(pid) - cpu_started
     figures = {
         'kind': kind,
         'count': count,
@@ -243,7 +243,7 @@ def run(kind, config_file, count, timeout):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) not in (4, 5) or argv[0] not in KINDS:
-        sys.stderr.write('usage: python -m stacktach_ng.bench.consumers '
+        sys.stderr.write('usage: python -m tests.perf.consumers '
                          '{%s} CONFIG_FILE COUNT RESULT [TIMEOUT]\n'
                          % '|'.join(KINDS))
         return 2

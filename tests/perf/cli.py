@@ -1,8 +1,16 @@
-"""``stacktach-ng-manage bench ingest|import|queries|api``.
+"""The command line of the benchmarks: ``tox -e bench -- BENCHMARK ...``.
 
-Each benchmark prints a table and the SPEC quality bars it checks (PASS or
-MISS), and writes every figure as JSON with ``--output``. See the
-benchmarks page of the administrator guide for what each one measures.
+``ingest``, ``import``, ``queries``, ``verify`` and ``api`` each print a
+table and the SPEC quality bars they check (PASS or MISS), and write every
+figure as JSON with ``--output``. See the benchmarks page of the
+administrator guide for what each one measures. ``handlers`` and
+``analysis-queries`` are finer measurements for developers (see their
+modules).
+
+As with ``stacktach-ng-manage``, the configuration files
+(``--config-file``; by default ``/etc/stacktach-ng/stacktach-ng.conf`` when
+it exists) come before the benchmark's name; ``ingest`` reads the
+notification transport URL there, ``analysis-queries`` the database.
 """
 
 import argparse
@@ -10,12 +18,22 @@ import os
 import sys
 
 import sqlalchemy.exc as sa_exc
+from oslo_config import cfg
 from oslo_db import exception as db_exc
 from oslo_messaging import opts as messaging_opts
 
-from stacktach_ng.bench import databases
+from stacktach_ng import service
+from stacktach_ng.db import api as db_api
+from tests.perf import analysis_queries
+from tests.perf import api
+from tests.perf import databases
+from tests.perf import handlers
+from tests.perf import importing
+from tests.perf import ingest
+from tests.perf import queries
+from tests.perf import verify
 
-PROG = 'stacktach-ng-manage bench'
+PROG = 'tox -e bench --'
 
 _FAILURES = (db_exc.DBError, sa_exc.SQLAlchemyError, OSError, ValueError,
              RuntimeError)
@@ -89,7 +107,6 @@ def _configured_transport(conf):
 
 
 def do_ingest(conf, args):
-    from stacktach_ng.bench import ingest
     args = _options(args)
     args.transport_url = (args.transport_url or _configured_transport(conf)
                           or databases.DEFAULT_TRANSPORT_URL)
@@ -105,7 +122,6 @@ def do_ingest(conf, args):
 
 
 def do_import(conf, args):
-    from stacktach_ng.bench import importing
     args = _options(args)
     if args.input and not os.path.isfile(args.input):
         return _fail('import', 'no such file: %s' % args.input)
@@ -120,7 +136,6 @@ def do_import(conf, args):
 
 
 def do_queries(conf, args):
-    from stacktach_ng.bench import queries
     args = _options(args)
     if args.input and not os.path.isfile(args.input):
         return _fail('queries', 'no such file: %s' % args.input)
@@ -132,7 +147,6 @@ def do_queries(conf, args):
 
 
 def do_api(conf, args):
-    from stacktach_ng.bench import api
     args = _options(args)
     try:
         results = api.run(args)
@@ -142,13 +156,31 @@ def do_api(conf, args):
 
 
 def do_verify(conf, args):
-    from stacktach_ng.bench import verify
     args = _options(args)
     try:
         results = verify.run(args)
     except _FAILURES as e:
         return _fail('verify', e)
     return _finish(results, args, results.text(verify.COLUMNS))
+
+
+def do_handlers(conf, args):
+    if not os.path.isfile(args.file):
+        return _fail('handlers', 'no such file: %s' % args.file)
+    handlers.measure(args.file, args.count, args.batch_size, args.rounds)
+    return 0
+
+
+def do_analysis_queries(conf, args):
+    database = db_api.Database(conf)
+    try:
+        analysis_queries.measure(database, args.samples, args.repeat,
+                                 project_id=args.project_id)
+    except _FAILURES as e:
+        return _fail('analysis-queries', e)
+    finally:
+        database.dispose()
+    return 0
 
 
 def _common(parser, count=None):
@@ -184,161 +216,209 @@ def _common(parser, count=None):
              '(default: %(default)s, a format per host).')
 
 
-def add_parsers(subparsers):
-    parser = subparsers.add_parser(
-        'bench', help='Benchmarks of the SPEC quality bars (ingest rate, '
-                      'import rate, query latency, verifier, API).')
-    commands = parser.add_subparsers(dest='bench_command',
-                                     metavar='BENCHMARK')
-    commands.required = True
-
-    ingest = commands.add_parser(
+def add_parsers(commands):
+    """Add a sub-parser per benchmark to ``commands``."""
+    ingest_parser = commands.add_parser(
         'ingest',
         help='Drain pre-filled RabbitMQ queues with the listener, a '
              'do-nothing batch listener and a one-message-per-transaction '
              'consumer; compare their rates.')
-    _common(ingest, count=100000)
-    ingest.add_argument(
+    _common(ingest_parser, count=100000)
+    ingest_parser.add_argument(
         '--transport-url', metavar='URL',
         help='RabbitMQ transport URL (default: [DEFAULT] transport_url, '
              'else the local RabbitMQ as guest).')
-    ingest.add_argument(
+    ingest_parser.add_argument(
         '--workers', type=_positive, default=2,
         help='Also measure the listener daemon with this many workers '
              '(1 to skip; MySQL/PostgreSQL only; default: %(default)s).')
-    ingest.add_argument(
+    ingest_parser.add_argument(
         '--single-count', type=_positive, default=10000,
         help='Messages drained by the one-message-per-transaction '
              'consumer: the first ones of the same list (default: '
              '%(default)s; it runs at a few hundred a second at best).')
-    ingest.add_argument(
+    ingest_parser.add_argument(
         '--skip-single', action='store_true',
         help='Do not measure the one-message-per-transaction consumer.')
-    ingest.add_argument(
+    ingest_parser.add_argument(
         '--batch-size', type=_positive,
         help='[listener] batch_size of the listener and the do-nothing '
              'listener (default: the option default).')
-    ingest.add_argument(
+    ingest_parser.add_argument(
         '--concurrent-batches', type=_positive, metavar='N',
         help='[listener] concurrent_batches of the listener and the '
              'do-nothing listener (default: the option default).')
-    ingest.add_argument(
+    ingest_parser.add_argument(
         '--store-processes', type=int, metavar='N',
         help='[listener] store_processes of the listener (default: the '
              'option default).')
-    ingest.add_argument(
+    ingest_parser.add_argument(
         '--repeat', type=_positive, default=1,
         help='Rounds of measurements; the ratios use the best round of '
              'each consumer (default: %(default)s).')
-    ingest.set_defaults(func=do_ingest)
+    ingest_parser.set_defaults(func=do_ingest)
 
-    importing = commands.add_parser(
+    import_parser = commands.add_parser(
         'import',
         help='Time "stacktach-ng-manage import" of one file into a fresh '
              'database, with every default handler and with the '
              'notifications handler alone.')
-    _common(importing, count=100000)
-    importing.add_argument(
+    _common(import_parser, count=100000)
+    import_parser.add_argument(
         '--input', metavar='FILE',
         help='Notifications file to import (any form "import" reads; '
              '--count limits it to its first lines); default: simulated '
              'traffic.')
-    importing.add_argument(
+    import_parser.add_argument(
         '--handlers', choices=('both', 'all', 'notifications'),
         default='both',
         help='Handler sets to measure (default: %(default)s).')
-    importing.add_argument(
+    import_parser.add_argument(
         '--repeat', type=_positive, default=1,
         help='Rounds of measurements (default: %(default)s).')
-    importing.add_argument(
+    import_parser.add_argument(
         '--profile', action='store_true',
         help='Also profile the pipeline in this process: time per stage '
              'and handler, and the functions with the most own time.')
-    importing.add_argument(
+    import_parser.add_argument(
         '--profile-count', type=_positive, default=20000,
         help='Notifications of the profiled run (default: %(default)s).')
-    importing.set_defaults(func=do_import)
+    import_parser.set_defaults(func=do_import)
 
-    queries = commands.add_parser(
+    queries_parser = commands.add_parser(
         'queries',
         help='Latency of the trace, lifecycle, notification page and '
              'timing summary queries on a big database.')
-    _common(queries)
-    queries.add_argument(
+    _common(queries_parser)
+    queries_parser.add_argument(
         '--input', metavar='FILE',
         help='Notifications file to load into a scratch database first '
              '(e.g. 1,000,000 simulated ones, gzipped).')
-    queries.add_argument(
+    queries_parser.add_argument(
         '--use-database', type=_database_url, metavar='URL',
         help='Query this already loaded database instead (it is never '
              'dropped).')
-    queries.add_argument(
+    queries_parser.add_argument(
         '--samples', type=_positive, default=200,
         help='Timed calls per query (default: %(default)s).')
-    queries.set_defaults(func=do_queries)
+    queries_parser.set_defaults(func=do_queries)
 
-    verifying = commands.add_parser(
+    verify_parser = commands.add_parser(
         'verify',
         help='Time one verifier pass over COUNT exists records (with '
              'their launches; one in a hundred with a flavor mismatch) and '
              'check each was decided exactly once.')
-    _common(verifying)
-    verifying.add_argument(
+    _common(verify_parser)
+    verify_parser.add_argument(
         '--count', type=_positive, default=100000,
         help='Exists records to verify (default: %(default)s).')
-    verifying.add_argument(
+    verify_parser.add_argument(
         '--verifiers', type=_positive, default=1,
         help='Verifiers running the pass at once, sharing the records by '
              'row claims (default: %(default)s; more than one needs MySQL '
              'or PostgreSQL to be meaningful).')
-    verifying.set_defaults(func=do_verify)
+    verify_parser.set_defaults(func=do_verify)
 
-    api = commands.add_parser(
+    api_parser = commands.add_parser(
         'api',
         help='The API under gunicorn: server-side latency of the main '
              'read paths and requests per second of mixed reads.')
-    _common(api)
-    api.add_argument(
+    _common(api_parser)
+    api_parser.add_argument(
         '--use-database', type=_database_url, metavar='URL', required=True,
-        help='A loaded database to serve (see "bench queries --keep").')
-    api.add_argument(
+        help='A loaded database to serve (see "queries --keep").')
+    api_parser.add_argument(
         '--samples', type=_positive, default=200,
         help='Timed requests per path (default: %(default)s).')
-    api.add_argument(
+    api_parser.add_argument(
         '--duration', type=_positive, default=20,
         help='Seconds of the mixed-read throughput run (default: '
              '%(default)s).')
-    api.add_argument(
+    api_parser.add_argument(
         '--concurrency', type=_positive, default=8,
         help='Client threads of the throughput run (default: '
              '%(default)s).')
-    api.add_argument(
+    api_parser.add_argument(
         '--workers', type=_positive, default=2,
         help='gunicorn worker processes, 4 threads each (default: '
              '%(default)s).')
-    api.add_argument(
+    api_parser.add_argument(
         '--auth', choices=('keystone', 'noauth'), default='keystone',
         help='API auth strategy (default: %(default)s). With keystone the '
              'API validates tokens with keystonemiddleware, as the '
              'user below, and the benchmark sends a token of that user; '
              'without --auth-url the benchmark starts a Keystone of its '
              'own on a loopback port and uses its admin.')
-    api.add_argument(
+    api_parser.add_argument(
         '--auth-url', default=os.environ.get('OS_AUTH_URL'),
         help='Keystone v3 URL (default: $OS_AUTH_URL; neither: start a '
              'Keystone).')
-    api.add_argument(
+    api_parser.add_argument(
         '--username', default=os.environ.get('OS_USERNAME'),
         help='Keystone user with the admin role (default: $OS_USERNAME).')
-    api.add_argument(
+    api_parser.add_argument(
         '--password', default=os.environ.get('OS_PASSWORD'),
         help='Its password (default: $OS_PASSWORD).')
-    api.add_argument(
+    api_parser.add_argument(
         '--project-name', default=os.environ.get('OS_PROJECT_NAME'),
         help='Its project (default: $OS_PROJECT_NAME).')
-    api.add_argument(
+    api_parser.add_argument(
         '--keystone-venv', metavar='DIR',
         help='Virtualenv of the Keystone the benchmark starts, built there '
              'when missing (default: $STACKTACH_KEYSTONE_VENV, else '
              '~/.cache/stacktach-ng/keystone-venv).')
-    api.set_defaults(func=do_api)
+    api_parser.set_defaults(func=do_api)
+
+    handlers_parser = commands.add_parser(
+        'handlers',
+        help='Microseconds per notification of each ingestion handler, '
+             'storing a notifications file in a new SQLite database.')
+    handlers_parser.add_argument(
+        'file', help='Notifications, one JSON body a line (e.g. written by '
+                     '"stacktach-ng-manage simulate --output").')
+    handlers_parser.add_argument(
+        '--count', type=_positive, default=60000,
+        help='Notifications of the file to store (default: %(default)s).')
+    handlers_parser.add_argument(
+        '--batch-size', type=_positive, default=2000,
+        help='Notifications per transaction (default: %(default)s).')
+    handlers_parser.add_argument(
+        '--rounds', type=_positive, default=2,
+        help='Rounds; each handler keeps its best (default: %(default)s).')
+    handlers_parser.set_defaults(func=do_handlers)
+
+    analyses_parser = commands.add_parser(
+        'analysis-queries',
+        help='Latency of the analysis queries (trace, lifecycle, timing '
+             'summaries, /v1/summary, stuck list) on the loaded database '
+             'of the configuration files.')
+    analyses_parser.add_argument(
+        '--samples', type=_positive, default=200,
+        help='Requests and resources looked up (default: %(default)s).')
+    analyses_parser.add_argument(
+        '--repeat', type=_positive, default=20,
+        help='Timed calls of each one-day query (default: %(default)s).')
+    analyses_parser.add_argument(
+        '--project-id',
+        help='Scope every query to this project (default: all).')
+    analyses_parser.set_defaults(func=do_analysis_queries)
+
+
+def main(argv=None):
+    argv = sys.argv if argv is None else argv
+    command_opt = cfg.SubCommandOpt(
+        'command', title='Benchmarks', help='Available benchmarks',
+        handler=add_parsers)
+    conf = service.build_conf()
+    conf.register_cli_opt(command_opt)
+    try:
+        conf = service.prepare_service(argv, conf=conf, register_gmr=False)
+    except cfg.Error as e:
+        sys.stderr.write('%s: %s\n' % (PROG, e))
+        return 2
+    args = conf.command
+    try:
+        return args.func(conf, args) or 0
+    except KeyboardInterrupt:
+        sys.stderr.write('Interrupted.\n')
+        return 130
