@@ -22,8 +22,8 @@ import sqlalchemy as sa
 
 from stacktach_ng.bench import databases
 from stacktach_ng.bench import report
+from stacktach_ng.common import timestamps
 from stacktach_ng.db import api as db_api
-from stacktach_ng.ingest import timestamps
 from stacktach_ng.usage import checks
 from stacktach_ng.usage import store
 from stacktach_ng.usage import verify

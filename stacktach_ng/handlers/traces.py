@@ -17,9 +17,9 @@ time); only ``notifications`` is a sum, of notifications that the
 
 import sqlalchemy as sa
 
+from stacktach_ng.common import timestamps
 from stacktach_ng.db import models
 from stacktach_ng.handlers import analysis
-from stacktach_ng.ingest import timestamps
 
 # None-aware minimum for folding a batch before its upsert.
 _least = analysis.least_known

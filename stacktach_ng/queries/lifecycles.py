@@ -19,10 +19,10 @@ import sqlalchemy as sa
 
 from stacktach_ng import queries
 from stacktach_ng.common import jsonutils
+from stacktach_ng.common import timestamps
 from stacktach_ng.db import models
 from stacktach_ng.handlers import analysis
 from stacktach_ng.handlers import lifecycle
-from stacktach_ng.ingest import timestamps
 from stacktach_ng.queries import errors as error_queries
 from stacktach_ng.queries import timings
 

@@ -16,8 +16,8 @@ import orjson
 import sqlalchemy as sa
 
 from stacktach_ng import queries
+from stacktach_ng.common import timestamps
 from stacktach_ng.db import models
-from stacktach_ng.ingest import timestamps
 
 NOTIFICATIONS = models.Notification.__table__
 HEARTBEATS = models.ListenerHeartbeat.__table__

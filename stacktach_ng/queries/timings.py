@@ -22,9 +22,9 @@ import math
 import sqlalchemy as sa
 
 from stacktach_ng import queries
+from stacktach_ng.common import timestamps
 from stacktach_ng.db import models
 from stacktach_ng.handlers import analysis
-from stacktach_ng.ingest import timestamps
 
 OPERATIONS = models.analyses.Operation.__table__
 

@@ -35,9 +35,9 @@ child that ends last, down to a leaf.
 import sqlalchemy as sa
 
 from stacktach_ng import queries
+from stacktach_ng.common import timestamps
 from stacktach_ng.db import models
 from stacktach_ng.handlers import analysis
-from stacktach_ng.ingest import timestamps
 from stacktach_ng.queries import timings
 
 NOTIFICATIONS = models.Notification.__table__

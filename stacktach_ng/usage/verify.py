@@ -34,7 +34,7 @@ import uuid
 import sqlalchemy as sa
 from oslo_db import exception as db_exc
 
-from stacktach_ng.ingest import timestamps
+from stacktach_ng.common import timestamps
 from stacktach_ng.usage import checks
 from stacktach_ng.usage import extract
 from stacktach_ng.usage import store
