@@ -9,10 +9,9 @@ batches commit, and a replay of the same notifications changes nothing.
 """
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects import sqlite
 
+from stacktach_ng.db import chunking
+from stacktach_ng.db import upsert
 from stacktach_ng.db.models import usage as models
 
 LAUNCHES = models.UsageLaunch.__table__
@@ -22,31 +21,8 @@ EXISTS = models.UsageExists.__table__
 PERIODS = models.UsageAuditPeriod.__table__
 MISSING = models.UsageMissing.__table__
 
-# Rows per INSERT statement: far below every backend's parameter limit.
-_CHUNK = 500
-
-_INSERTS = {
-    'sqlite': sqlite.insert,
-    'postgresql': postgresql.insert,
-    'mysql': mysql.insert,
-}
-
-
-def insert_ignore(connection, table, rows):
-    """Insert ``rows``; a row whose unique key is taken is skipped."""
-    if not rows:
-        return
-    name = connection.dialect.name
-    statement = _INSERTS[name](table)
-    if name == 'mysql':
-        # Not INSERT IGNORE: that would also hide truncations and other
-        # errors. Assigning the key column to itself changes nothing.
-        key = next(iter(table.primary_key.columns)).name
-        statement = statement.on_duplicate_key_update({key: table.c[key]})
-    else:
-        statement = statement.on_conflict_do_nothing()
-    for start in range(0, len(rows), _CHUNK):
-        connection.execute(statement, rows[start:start + _CHUNK])
+# The insert of the usage tables (see the module doc).
+insert_ignore = upsert.insert_ignore
 
 
 def _best(rows, key, rank):
@@ -112,8 +88,8 @@ def write_launches(connection, rows):
 def _existing_launches(connection, rows):
     instances = sorted({row['instance_id'] for row in rows})
     found = {}
-    for start in range(0, len(instances), _CHUNK):
-        chunk = instances[start:start + _CHUNK]
+    for start in range(0, len(instances), chunking.CHUNK):
+        chunk = instances[start:start + chunking.CHUNK]
         for item in connection.execute(
                 sa.select(LAUNCHES.c.instance_id, LAUNCHES.c.effective_at,
                           LAUNCHES.c.evidence, LAUNCHES.c.generated_at)
