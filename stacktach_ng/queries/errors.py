@@ -22,7 +22,7 @@ count once, as the versioned event, which names the exception class.
 
 import sqlalchemy as sa
 
-from stacktach_ng import queries
+from stacktach_ng import exception
 from stacktach_ng.analyses import times
 from stacktach_ng.db import chunking
 from stacktach_ng.db import models
@@ -183,7 +183,7 @@ def list_errors(connection, project_id=None, since=None, until=None,
     :param since/until: naive UTC datetimes (inclusive / exclusive).
     :param marker: the fingerprint of the last group of the previous page.
     :returns: ``(groups, more)``: group dicts (module doc).
-    :raises queries.MarkerNotFound: the marker is not a group of the list.
+    :raises exception.MarkerNotFound: the marker is not a group of the list.
     """
     query = _time_range(_scoped(sa.select(*_COLUMNS), project_id),
                         since, until)
@@ -201,7 +201,7 @@ def list_errors(connection, project_id=None, since=None, until=None,
     if marker is not None:
         fingerprints = [g['fingerprint'] for g in groups]
         if marker not in fingerprints:
-            raise queries.MarkerNotFound(marker)
+            raise exception.MarkerNotFound(marker=marker)
         groups = groups[fingerprints.index(marker) + 1:]
     return groups[:limit], len(groups) > limit
 

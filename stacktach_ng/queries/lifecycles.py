@@ -17,6 +17,7 @@ nothing.
 
 import sqlalchemy as sa
 
+from stacktach_ng import exception
 from stacktach_ng import queries
 from stacktach_ng.analyses import operations
 from stacktach_ng.analyses import states
@@ -205,7 +206,7 @@ def list_resources(connection, project_id=None, resource_type=None,
         page.
     :returns: ``(resources, more)``; a resource is the dict of
         ``get_resource`` without the lists.
-    :raises queries.MarkerNotFound: the marker names no resource in the
+    :raises exception.MarkerNotFound: the marker names no resource in the
         scope.
     """
     table = RESOURCES
@@ -217,7 +218,7 @@ def list_resources(connection, project_id=None, resource_type=None,
             sa.select(table.c.last_us).where(table.c.resource_id == marker),
             table, project_id)).scalar()
         if key is None:
-            raise queries.MarkerNotFound(marker)
+            raise exception.MarkerNotFound(marker=marker)
         query = query.where(sa.or_(table.c.last_us < key, sa.and_(
             table.c.last_us == key, table.c.resource_id < marker)))
     query = query.order_by(table.c.last_us.desc(),
@@ -249,7 +250,7 @@ def list_stuck(connection, project_id=None, older_than=600, now=None,
         operation dict, see ``timings``), ``"last_step"`` (``{"at",
         "event_type", "service", "host", "message_id"}`` of the last
         notification) and ``"waiting_on"`` (see ``states.waiting_on``).
-    :raises queries.MarkerNotFound: the marker is not a stuck resource.
+    :raises exception.MarkerNotFound: the marker is not a stuck resource.
     """
     now = now or timestamps.utcnow()
     now_us = times.to_us(now)
@@ -297,6 +298,6 @@ def list_stuck(connection, project_id=None, older_than=600, now=None,
     if marker is not None:
         ids = [i['resource_id'] for i in items]
         if marker not in ids:
-            raise queries.MarkerNotFound(marker)
+            raise exception.MarkerNotFound(marker=marker)
         items = items[ids.index(marker) + 1:]
     return items[:limit], len(items) > limit

@@ -6,6 +6,7 @@ microseconds.
 
 import sqlalchemy as sa
 
+from stacktach_ng import exception
 from stacktach_ng.analyses import counts
 from stacktach_ng.analyses import times
 from stacktach_ng.db import models
@@ -41,10 +42,11 @@ def summary(connection, since, until, project_id=None, bucket=None,
         ``breakdown_limit``. Request latency runs from a request's first
         notification to its last ``.end`` / ``.error``, for requests that
         started in the period and ended.
-    :raises ValueError: a bad ``bucket``.
+    :raises exception.InvalidParameter: a bad ``bucket``.
     """
     if bucket is not None and bucket <= 0:
-        raise ValueError('bucket must be a positive number of seconds')
+        raise exception.InvalidParameter(
+            'bucket must be a positive number of seconds')
     width = int((bucket or 3600) * 1000000)
     conditions = [COUNTS.c.bucket_us >= times.to_us(since),
                   COUNTS.c.bucket_us < times.to_us(until)]

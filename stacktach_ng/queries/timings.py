@@ -21,6 +21,7 @@ import math
 
 import sqlalchemy as sa
 
+from stacktach_ng import exception
 from stacktach_ng import queries
 from stacktach_ng.analyses import operations
 from stacktach_ng.analyses import times
@@ -115,9 +116,9 @@ def list_operations(connection, project_id=None, operation=None, host=None,
         (default: the current time).
     :returns: ``(operations, more)``: operation dicts (module doc) and
         whether a next page exists.
-    :raises queries.MarkerNotFound: the marker names no operation in the
+    :raises exception.MarkerNotFound: the marker names no operation in the
         scope.
-    :raises ValueError: an unknown outcome.
+    :raises exception.InvalidParameter: an unknown outcome.
     """
     table = OPERATIONS
     query = _scoped(sa.select(*_COLUMNS), project_id)
@@ -136,7 +137,7 @@ def list_operations(connection, project_id=None, operation=None, host=None,
         query = query.where(table.c.request_id == request_id)
     if outcome is not None:
         if outcome not in OUTCOMES:
-            raise ValueError('unknown outcome %r (one of %s)'
+            raise exception.InvalidParameter('unknown outcome %r (one of %s)'
                              % (outcome, ', '.join(OUTCOMES)))
         query = query.where(table.c.outcome.is_(None) if outcome == OPEN
                             else table.c.outcome == outcome)
@@ -151,7 +152,7 @@ def list_operations(connection, project_id=None, operation=None, host=None,
             sa.select(start, table.c.id).where(table.c.id == marker),
             project_id)).first()
         if key is None:
-            raise queries.MarkerNotFound(marker)
+            raise exception.MarkerNotFound(marker=marker)
         query = query.where(sa.or_(
             start < key[0], sa.and_(start == key[0], table.c.id < key[1])))
     query = query.order_by(start.desc(), table.c.id.desc()).limit(limit + 1)
@@ -292,15 +293,17 @@ def summary(connection, project_id=None, since=None, until=None,
         "max_us"}`` sorted by the group keys; ``count`` counts ended
         operations, ``errors`` those that failed; the duration statistics
         (exact, nearest rank) cover the ones with a known start.
-    :raises ValueError: a bad ``group_by`` or ``bucket``.
+    :raises exception.InvalidParameter: a bad ``group_by`` or ``bucket``.
     """
     group_by = tuple(group_by)
     for name in group_by:
         if name not in GROUP_BY:
-            raise ValueError('cannot group timings by %r (one of %s)'
+            raise exception.InvalidParameter(
+                'cannot group timings by %r (one of %s)'
                              % (name, ', '.join(GROUP_BY)))
     if bucket is not None and bucket <= 0:
-        raise ValueError('bucket must be a positive number of seconds')
+        raise exception.InvalidParameter(
+            'bucket must be a positive number of seconds')
     table = OPERATIONS
     columns = {'operation': table.c.operation,
                'host': sa.func.coalesce(table.c.host, table.c.end_host),

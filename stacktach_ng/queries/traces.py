@@ -34,6 +34,7 @@ child that ends last, down to a leaf.
 
 import sqlalchemy as sa
 
+from stacktach_ng import exception
 from stacktach_ng import queries
 from stacktach_ng.analyses import times
 from stacktach_ng.common import timestamps
@@ -101,8 +102,8 @@ def list_requests(connection, project_id=None, since=None, until=None,
         "last_at", "duration_us", "outcome", "notifications"}``;
         ``duration_us`` runs from the first notification to the last
         ``.end`` / ``.error``.
-    :raises queries.MarkerNotFound: the marker names no request in scope.
-    :raises ValueError: an unknown outcome.
+    :raises exception.MarkerNotFound: the marker names no request in scope.
+    :raises exception.InvalidParameter: an unknown outcome.
     """
     table = REQUESTS
     query = _scoped(sa.select(table), table, project_id)
@@ -122,13 +123,13 @@ def list_requests(connection, project_id=None, since=None, until=None,
             query = query.where(table.c.failed.is_(False),
                                 table.c.end_us.is_(None))
         else:
-            raise ValueError('unknown outcome %r' % outcome)
+            raise exception.InvalidParameter('unknown outcome %r' % outcome)
     if marker is not None:
         key = connection.execute(_scoped(
             sa.select(table.c.first_us).where(table.c.request_id == marker),
             table, project_id)).scalar()
         if key is None:
-            raise queries.MarkerNotFound(marker)
+            raise exception.MarkerNotFound(marker=marker)
         query = query.where(sa.or_(table.c.first_us < key, sa.and_(
             table.c.first_us == key, table.c.request_id < marker)))
     query = query.order_by(table.c.first_us.desc(),
