@@ -13,7 +13,7 @@ import jsonschema
 from oslo_utils import strutils
 
 from stacktach_ng.api import errors
-from stacktach_ng.ingest import timestamps
+from stacktach_ng.common import timestamps
 
 _INTEGER = re.compile(r'^-?[0-9]{1,18}$')
 

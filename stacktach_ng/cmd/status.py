@@ -23,9 +23,9 @@ from oslo_upgradecheck import upgradecheck
 
 from stacktach_ng import service
 from stacktach_ng.cmd import listener as listener_cmd
+from stacktach_ng.common import timestamps
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import models
-from stacktach_ng.ingest import timestamps
 
 PROG = 'stacktach-ng-status'
 

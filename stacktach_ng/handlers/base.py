@@ -29,6 +29,10 @@ ones it was given), or None for "unchanged".
 
 import abc
 
+import sqlalchemy as sa
+
+from stacktach_ng.analyses import times
+
 
 class Handler(metaclass=abc.ABCMeta):
     #: The entry point name; set by the pipeline when loading.
@@ -49,3 +53,33 @@ class Handler(metaclass=abc.ABCMeta):
         Handlers without derived data keep the default.
         """
         return 0
+
+
+class AnalysisHandler(Handler):
+    """A handler whose derived tables can be emptied and rebuilt.
+
+    ``tables`` lists the tables it owns; ``purge_column`` names the
+    epoch-microsecond column by which its rows age (see ``purge``).
+    """
+
+    tables = ()
+    purge_column = None
+
+    def reset(self, connection):
+        """Delete every derived row (before ``rebuild`` replays)."""
+        for table in self.tables:
+            connection.execute(table.delete())
+
+    def purge(self, connection, before, batch_size):
+        if self.purge_column is None:
+            return 0
+        table = self.tables[0]
+        column = table.c[self.purge_column]
+        pk = list(table.primary_key.columns)[0]
+        ids = connection.execute(
+            sa.select(pk).where(column < times.to_us(before))
+            .order_by(pk).limit(batch_size)).scalars().all()
+        if not ids:
+            return 0
+        connection.execute(table.delete().where(pk.in_(ids)))
+        return len(ids)

@@ -4,12 +4,11 @@ import sqlalchemy as sa
 from oslo_db import exception as db_exc
 
 from stacktach_ng.db import bulk
+from stacktach_ng.db import chunking
 from stacktach_ng.db import models
 from stacktach_ng.handlers import base
 
 _TABLE = models.Notification.__table__
-# Bound parameters per IN list; far below every backend's limit.
-_CHUNK = 500
 
 
 class NotificationsHandler(base.Handler):
@@ -40,8 +39,7 @@ class NotificationsHandler(base.Handler):
             return records
         existing = set()
         ids = [row['message_id'] for row in rows]
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start:start + _CHUNK]
+        for chunk in chunking.chunks(ids):
             existing.update(connection.execute(
                 sa.select(_TABLE.c.message_id).where(
                     _TABLE.c.message_id.in_(chunk))).scalars())

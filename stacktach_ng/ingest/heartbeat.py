@@ -11,8 +11,8 @@ import logging
 import os
 import threading
 
+from stacktach_ng.common import timestamps
 from stacktach_ng.db import models
-from stacktach_ng.ingest import timestamps
 
 LOG = logging.getLogger(__name__)
 

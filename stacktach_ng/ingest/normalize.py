@@ -28,9 +28,9 @@ import json
 import uuid
 
 from stacktach_ng.common import jsonutils
+from stacktach_ng.common import timestamps
 from stacktach_ng.ingest import resources
 from stacktach_ng.ingest import scrub
-from stacktach_ng.ingest import timestamps
 from stacktach_ng.ingest.rejection import Rejected
 
 # Namespace of the deterministic ids given to messages that have none.

@@ -13,12 +13,12 @@ import time
 import stevedore
 from oslo_db import exception as db_exc
 
+from stacktach_ng.common import timestamps
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import models
 from stacktach_ng.ingest import forms
 from stacktach_ng.ingest import normalize
 from stacktach_ng.ingest import rejection
-from stacktach_ng.ingest import timestamps
 
 LOG = logging.getLogger(__name__)
 

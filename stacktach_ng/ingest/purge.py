@@ -20,9 +20,9 @@ import logging
 import sqlalchemy as sa
 
 from stacktach_ng.common import durations
+from stacktach_ng.common import timestamps
 from stacktach_ng.db import models
 from stacktach_ng.ingest import pipeline as ingest_pipeline
-from stacktach_ng.ingest import timestamps
 
 LOG = logging.getLogger(__name__)
 

@@ -66,7 +66,7 @@ def versioned_data(payload, payload_text=None):
     return payload, None, None
 
 
-def _object_data(value):
+def object_data(value):
     """The data of a nested versioned object, or the value itself."""
     if isinstance(value, dict):
         for key, item in value.items():
@@ -323,7 +323,7 @@ def _exception_instance(data):
 
 def _instance_states(data, versioned, facts):
     if versioned:
-        update = _object_data(data.get('state_update'))
+        update = object_data(data.get('state_update'))
         if isinstance(update, dict):
             # instance.update: old_task_state is stored as given, even
             # when nova reports the new value there (see the analyses).
@@ -418,7 +418,7 @@ def extract(event_type, payload, data, object_name):
     if rtype == 'instance':
         _instance_states(data, versioned, facts)
         if facts.get('resource_id') is None:
-            nested = _object_data(data.get('instance'))
+            nested = object_data(data.get('instance'))
             if isinstance(nested, dict):
                 facts['resource_id'] = nested.get('uuid')
             else:

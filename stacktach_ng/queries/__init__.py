@@ -9,12 +9,12 @@ can widen it.
 Lists use keyset paging: they take a ``limit`` and a ``marker`` (the key of
 the last row of the previous page) and fetch one row more than asked to
 tell whether a next page exists, never an OFFSET (whose cost grows with
-the page number).
+the page number). Every list returns ``(items, more)``: at most ``limit``
+items and whether a next page exists (``page``). A marker that names no
+row raises ``stacktach_ng.exception.MarkerNotFound``; a parameter value a
+query refuses raises ``stacktach_ng.exception.InvalidParameter`` (a
+``ValueError``).
 """
-
-
-class MarkerNotFound(LookupError):
-    """The marker of a list names no row (in the caller's scope)."""
 
 
 def glob_to_like(pattern):

@@ -22,9 +22,10 @@ count once, as the versioned event, which names the exception class.
 
 import sqlalchemy as sa
 
-from stacktach_ng import queries
+from stacktach_ng import exception
+from stacktach_ng.analyses import times
+from stacktach_ng.db import chunking
 from stacktach_ng.db import models
-from stacktach_ng.handlers import analysis
 
 ERRORS = models.analyses.ErrorEvent.__table__
 
@@ -86,7 +87,7 @@ def collapse_twins(rows):
 
 def _event(row):
     item = {name: getattr(row, name) for name in _EVENT_COLUMNS}
-    item['generated_at'] = analysis.from_us(row.generated_us)
+    item['generated_at'] = times.from_us(row.generated_us)
     return item
 
 
@@ -96,9 +97,9 @@ def _with_twins(connection, rows, project_id):
     keys = sorted({row.twin_key for row in rows})
     seen = {row.message_id for row in rows}
     out = list(rows)
-    for start in range(0, len(keys), analysis.CHUNK):
+    for start in range(0, len(keys), chunking.CHUNK):
         query = _scoped(sa.select(*_COLUMNS).where(
-            ERRORS.c.twin_key.in_(keys[start:start + analysis.CHUNK])),
+            ERRORS.c.twin_key.in_(keys[start:start + chunking.CHUNK])),
             project_id)
         out.extend(row for row in connection.execute(query)
                    if row.message_id not in seen)
@@ -132,9 +133,9 @@ def error_events(connection, project_id=None, resource_id=None,
 
 def _time_range(query, since, until):
     if since is not None:
-        query = query.where(ERRORS.c.generated_us >= analysis.to_us(since))
+        query = query.where(ERRORS.c.generated_us >= times.to_us(since))
     if until is not None:
-        query = query.where(ERRORS.c.generated_us < analysis.to_us(until))
+        query = query.where(ERRORS.c.generated_us < times.to_us(until))
     return query
 
 
@@ -166,8 +167,8 @@ def _groups(rows):
             group['sample_requests'].append(row.request_id)
     out = []
     for group in groups.values():
-        group['first_seen'] = analysis.from_us(group.pop('first_us'))
-        group['last_seen'] = analysis.from_us(group.pop('last_us'))
+        group['first_seen'] = times.from_us(group.pop('first_us'))
+        group['last_seen'] = times.from_us(group.pop('last_us'))
         for name in ('operations', 'hosts', 'services'):
             group[name] = sorted(group[name])
         out.append(group)
@@ -182,7 +183,7 @@ def list_errors(connection, project_id=None, since=None, until=None,
     :param since/until: naive UTC datetimes (inclusive / exclusive).
     :param marker: the fingerprint of the last group of the previous page.
     :returns: ``(groups, more)``: group dicts (module doc).
-    :raises queries.MarkerNotFound: the marker is not a group of the list.
+    :raises exception.MarkerNotFound: the marker is not a group of the list.
     """
     query = _time_range(_scoped(sa.select(*_COLUMNS), project_id),
                         since, until)
@@ -200,7 +201,7 @@ def list_errors(connection, project_id=None, since=None, until=None,
     if marker is not None:
         fingerprints = [g['fingerprint'] for g in groups]
         if marker not in fingerprints:
-            raise queries.MarkerNotFound(marker)
+            raise exception.MarkerNotFound(marker=marker)
         groups = groups[fingerprints.index(marker) + 1:]
     return groups[:limit], len(groups) > limit
 
@@ -231,4 +232,4 @@ class _EventRow:
 
     def __init__(self, event):
         self.__dict__.update(event)
-        self.generated_us = analysis.to_us(event['generated_at'])
+        self.generated_us = times.to_us(event['generated_at'])

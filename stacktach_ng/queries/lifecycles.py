@@ -17,12 +17,15 @@ nothing.
 
 import sqlalchemy as sa
 
+from stacktach_ng import exception
 from stacktach_ng import queries
+from stacktach_ng.analyses import operations
+from stacktach_ng.analyses import states
+from stacktach_ng.analyses import times
 from stacktach_ng.common import jsonutils
+from stacktach_ng.common import timestamps
+from stacktach_ng.db import chunking
 from stacktach_ng.db import models
-from stacktach_ng.handlers import analysis
-from stacktach_ng.handlers import lifecycle
-from stacktach_ng.ingest import timestamps
 from stacktach_ng.queries import errors as error_queries
 from stacktach_ng.queries import timings
 
@@ -35,9 +38,6 @@ STATE_FIELDS = ('vm_state', 'task_state', 'power_state', 'status')
 # Bound on the notifications read for one resource.
 MAX_NOTIFICATIONS = 20000
 
-# Bound parameters per IN list; far below every backend's limit.
-_IN_CHUNK = 500
-
 _ROW_COLUMNS = [NOTIFICATIONS.c[name] for name in (
     'message_id', 'event_type', 'generated_at', 'request_id', 'service',
     'host', 'resource_type', 'vm_state', 'task_state', 'power_state')]
@@ -49,7 +49,7 @@ def _notification_states(connection, resource_id, project_id,
     order (dicts with the keys of ``timeline``)."""
     # Only images and volumes need their payload (their status).
     payload_column = sa.case(
-        (NOTIFICATIONS.c.resource_type.in_(sorted(lifecycle.STATUS_TYPES)),
+        (NOTIFICATIONS.c.resource_type.in_(sorted(states.STATUS_TYPES)),
          NOTIFICATIONS.c.payload), else_=sa.null()).label('payload')
     query = sa.select(*_ROW_COLUMNS, payload_column).where(
         NOTIFICATIONS.c.resource_id == resource_id)
@@ -68,7 +68,7 @@ def _notification_states(connection, resource_id, project_id,
             except ValueError:
                 document = {}
             if isinstance(document, dict):
-                item['status'] = lifecycle.status_of(item, document)
+                item['status'] = states.status_of(item, document)
         out.append(item)
     return out
 
@@ -86,7 +86,7 @@ def timeline(rows):
         "duration_us", "request_id", "service", "host"}``, the last one
         with ``left_at`` and ``duration_us`` None.
     """
-    updates = [r for r in rows if analysis.is_instance_update(
+    updates = [r for r in rows if operations.is_instance_update(
         r['event_type'])]
     source = updates or [r for r in rows if any(
         r[name] is not None for name in STATE_FIELDS)]
@@ -128,8 +128,8 @@ def timeline(rows):
 
 def _close(interval, at):
     interval['left_at'] = at
-    interval['duration_us'] = (analysis.to_us(at)
-                               - analysis.to_us(interval['entered_at']))
+    interval['duration_us'] = (times.to_us(at)
+                               - times.to_us(interval['entered_at']))
 
 
 def time_in_task_states(task_states):
@@ -148,13 +148,13 @@ def _resource_item(row):
         'resource_id': row.resource_id,
         'resource_type': row.resource_type,
         'project_id': row.project_id,
-        'first_seen': analysis.from_us(row.first_us),
-        'last_seen': analysis.from_us(row.last_us),
+        'first_seen': times.from_us(row.first_us),
+        'last_seen': times.from_us(row.last_us),
         'vm_state': row.vm_state,
         'task_state': row.task_state,
         'power_state': row.power_state,
         'status': row.status,
-        'state_at': analysis.from_us(row.state_us),
+        'state_at': times.from_us(row.state_us),
         'state_event_type': row.state_event_type,
         'state_request_id': row.state_request_id,
         'state_host': row.state_host,
@@ -206,7 +206,7 @@ def list_resources(connection, project_id=None, resource_type=None,
         page.
     :returns: ``(resources, more)``; a resource is the dict of
         ``get_resource`` without the lists.
-    :raises queries.MarkerNotFound: the marker names no resource in the
+    :raises exception.MarkerNotFound: the marker names no resource in the
         scope.
     """
     table = RESOURCES
@@ -218,23 +218,13 @@ def list_resources(connection, project_id=None, resource_type=None,
             sa.select(table.c.last_us).where(table.c.resource_id == marker),
             table, project_id)).scalar()
         if key is None:
-            raise queries.MarkerNotFound(marker)
+            raise exception.MarkerNotFound(marker=marker)
         query = query.where(sa.or_(table.c.last_us < key, sa.and_(
             table.c.last_us == key, table.c.resource_id < marker)))
     query = query.order_by(table.c.last_us.desc(),
                            table.c.resource_id.desc()).limit(limit + 1)
     rows, more = queries.page(connection.execute(query), limit)
     return [_resource_item(row) for row in rows], more
-
-
-def waiting_on(task_state, host):
-    """The service a resource in a task state waits on: ``{"service",
-    "host"}`` (the hypervisor of the compute host for spawning ...)."""
-    service = analysis.TASK_STATE_SERVICES.get(task_state)
-    if service is None:
-        return None
-    return {'service': service,
-            'host': host if service == 'hypervisor' else None}
 
 
 def list_stuck(connection, project_id=None, older_than=600, now=None,
@@ -259,11 +249,11 @@ def list_stuck(connection, project_id=None, older_than=600, now=None,
         was entered), ``"stuck_for_us"``, ``"operation"`` (the open
         operation dict, see ``timings``), ``"last_step"`` (``{"at",
         "event_type", "service", "host", "message_id"}`` of the last
-        notification) and ``"waiting_on"`` (see ``waiting_on``).
-    :raises queries.MarkerNotFound: the marker is not a stuck resource.
+        notification) and ``"waiting_on"`` (see ``states.waiting_on``).
+    :raises exception.MarkerNotFound: the marker is not a stuck resource.
     """
     now = now or timestamps.utcnow()
-    now_us = analysis.to_us(now)
+    now_us = times.to_us(now)
     cutoff = now_us - int(older_than * 1000000)
     ops = OPERATIONS
     query = _scoped(sa.select(*timings._COLUMNS).where(
@@ -278,9 +268,9 @@ def list_stuck(connection, project_id=None, older_than=600, now=None,
             open_ops[row.resource_id] = row
     items = []
     keys = sorted(open_ops)
-    for start in range(0, len(keys), _IN_CHUNK):
+    for start in range(0, len(keys), chunking.CHUNK):
         query = _scoped(sa.select(RESOURCES).where(
-            RESOURCES.c.resource_id.in_(keys[start:start + _IN_CHUNK])),
+            RESOURCES.c.resource_id.in_(keys[start:start + chunking.CHUNK])),
             RESOURCES, project_id)
         for row in connection.execute(query):
             operation = timings.operation_item(open_ops[row.resource_id],
@@ -293,21 +283,21 @@ def list_stuck(connection, project_id=None, older_than=600, now=None,
                 continue
             item = _resource_item(row)
             item.update(
-                since=analysis.from_us(since_us),
+                since=times.from_us(since_us),
                 stuck_for_us=now_us - since_us,
                 operation=operation,
-                last_step={'at': analysis.from_us(row.last_us),
+                last_step={'at': times.from_us(row.last_us),
                            'event_type': row.last_event_type,
                            'service': row.last_service,
                            'host': row.last_host,
                            'message_id': row.last_message_id},
-                waiting_on=waiting_on(row.task_state,
+                waiting_on=states.waiting_on(row.task_state,
                                       row.state_host or operation['host']))
             items.append(item)
     items.sort(key=lambda i: (-i['stuck_for_us'], i['resource_id']))
     if marker is not None:
         ids = [i['resource_id'] for i in items]
         if marker not in ids:
-            raise queries.MarkerNotFound(marker)
+            raise exception.MarkerNotFound(marker=marker)
         items = items[ids.index(marker) + 1:]
     return items[:limit], len(items) > limit

@@ -15,9 +15,10 @@ parsing and re-serializing them.
 import orjson
 import sqlalchemy as sa
 
+from stacktach_ng import exception
 from stacktach_ng import queries
+from stacktach_ng.common import timestamps
 from stacktach_ng.db import models
-from stacktach_ng.ingest import timestamps
 
 NOTIFICATIONS = models.Notification.__table__
 HEARTBEATS = models.ListenerHeartbeat.__table__
@@ -107,7 +108,7 @@ def list_notifications(connection, project_id=None, filters=None,
     :param details: include the payload and context of each notification.
     :returns: ``(notifications, more)``, a list of dicts and whether a next
         page exists.
-    :raises queries.MarkerNotFound: the marker names no notification in
+    :raises exception.MarkerNotFound: the marker names no notification in
         the scope.
     """
     table = NOTIFICATIONS
@@ -115,7 +116,8 @@ def list_notifications(connection, project_id=None, filters=None,
     query = _scoped(sa.select(*columns), project_id)
     for name, value in (filters or {}).items():
         if name not in FILTER_COLUMNS:
-            raise ValueError('cannot filter notifications on %r' % name)
+            raise exception.InvalidParameter(
+                'cannot filter notifications on %r' % name)
         query = query.where(table.c[name] == value)
     query = _event_type(query, event_type)
     query = _time_range(query, table.c.generated_at, since, until)
@@ -125,7 +127,7 @@ def list_notifications(connection, project_id=None, filters=None,
             sa.select(table.c.generated_at, table.c.id)
             .where(table.c.message_id == marker), project_id)).first()
         if key is None:
-            raise queries.MarkerNotFound(marker)
+            raise exception.MarkerNotFound(marker=marker)
         query = query.where(_after(key, descending))
     if descending:
         order = (table.c.generated_at.desc(), table.c.id.desc())
@@ -173,7 +175,8 @@ def count_by(connection, column, project_id=None, since=None, until=None,
         the column is empty are not counted.
     """
     if column not in COUNTED_COLUMNS:
-        raise ValueError('cannot count notifications by %r' % column)
+        raise exception.InvalidParameter(
+            'cannot count notifications by %r' % column)
     table = NOTIFICATIONS
     key = table.c[column]
     query = sa.select(

@@ -6,9 +6,10 @@ microseconds.
 
 import sqlalchemy as sa
 
+from stacktach_ng import exception
+from stacktach_ng.analyses import counts
+from stacktach_ng.analyses import times
 from stacktach_ng.db import models
-from stacktach_ng.handlers import analysis
-from stacktach_ng.handlers import summary as summary_handler
 from stacktach_ng.queries import timings
 
 COUNTS = models.analyses.SummaryCount.__table__
@@ -41,18 +42,19 @@ def summary(connection, since, until, project_id=None, bucket=None,
         ``breakdown_limit``. Request latency runs from a request's first
         notification to its last ``.end`` / ``.error``, for requests that
         started in the period and ended.
-    :raises ValueError: a bad ``bucket``.
+    :raises exception.InvalidParameter: a bad ``bucket``.
     """
     if bucket is not None and bucket <= 0:
-        raise ValueError('bucket must be a positive number of seconds')
+        raise exception.InvalidParameter(
+            'bucket must be a positive number of seconds')
     width = int((bucket or 3600) * 1000000)
-    conditions = [COUNTS.c.bucket_us >= analysis.to_us(since),
-                  COUNTS.c.bucket_us < analysis.to_us(until)]
+    conditions = [COUNTS.c.bucket_us >= times.to_us(since),
+                  COUNTS.c.bucket_us < times.to_us(until)]
     if project_id is not None:
         conditions.append(COUNTS.c.project_id == project_id)
     notifications = sa.func.sum(COUNTS.c.notifications)
     errors = sa.func.sum(COUNTS.c.errors)
-    breakdowns = {name: [] for name in summary_handler.DIMENSIONS}
+    breakdowns = {name: [] for name in counts.DIMENSIONS}
     for dimension, name, count, failed in connection.execute(
             sa.select(COUNTS.c.dimension, COUNTS.c.name, notifications,
                       errors).where(*conditions)
@@ -65,7 +67,7 @@ def summary(connection, since, until, project_id=None, bucket=None,
     start = COUNTS.c.bucket_us - COUNTS.c.bucket_us % width
     buckets = connection.execute(
         sa.select(start, notifications, errors).where(
-            COUNTS.c.dimension == summary_handler.SERVICE, *conditions)
+            COUNTS.c.dimension == counts.SERVICE, *conditions)
         .group_by(start).order_by(start)).all()
     totals = [sum(int(row[1]) for row in buckets),
               sum(int(row[2]) for row in buckets)]
@@ -81,7 +83,7 @@ def summary(connection, since, until, project_id=None, bucket=None,
              'error_rate': _ratio(failed, count)}
             for key, count, failed in values[:breakdown_limit]]
     result['buckets'] = [
-        {'start': analysis.from_us(int(bucket_start)),
+        {'start': times.from_us(int(bucket_start)),
          'notifications': int(count), 'errors': int(failed),
          'error_rate': _ratio(int(failed), int(count))}
         for bucket_start, count, failed in buckets]
@@ -93,8 +95,8 @@ def summary(connection, since, until, project_id=None, bucket=None,
 def request_latency(connection, since, until, project_id=None):
     """Latency statistics of the requests that started in a period, per
     operation (see ``summary``), computed by the database."""
-    conditions = [REQUESTS.c.first_us >= analysis.to_us(since),
-                  REQUESTS.c.first_us < analysis.to_us(until),
+    conditions = [REQUESTS.c.first_us >= times.to_us(since),
+                  REQUESTS.c.first_us < times.to_us(until),
                   REQUESTS.c.end_us.is_not(None)]
     if project_id is not None:
         conditions.append(REQUESTS.c.project_id == project_id)

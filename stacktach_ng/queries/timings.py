@@ -21,10 +21,12 @@ import math
 
 import sqlalchemy as sa
 
+from stacktach_ng import exception
 from stacktach_ng import queries
+from stacktach_ng.analyses import operations
+from stacktach_ng.analyses import times
+from stacktach_ng.common import timestamps
 from stacktach_ng.db import models
-from stacktach_ng.handlers import analysis
-from stacktach_ng.ingest import timestamps
 
 OPERATIONS = models.analyses.Operation.__table__
 
@@ -75,7 +77,7 @@ def operation_item(row, now_us=None):
     return {
         'id': row.id,
         'operation': row.operation,
-        'family': analysis.family_of(row.operation),
+        'family': operations.family_of(row.operation),
         'resource_id': row.resource_id or None,
         'resource_type': row.resource_type,
         'request_id': row.request_id or None,
@@ -83,8 +85,8 @@ def operation_item(row, now_us=None):
         'service': row.service,
         'host': row.host or row.end_host,
         'end_host': row.end_host,
-        'started_at': analysis.from_us(start_us),
-        'ended_at': analysis.from_us(end_us),
+        'started_at': times.from_us(start_us),
+        'ended_at': times.from_us(end_us),
         'duration_us': duration,
         'outcome': outcome,
         'age_us': (now_us - start_us
@@ -114,9 +116,9 @@ def list_operations(connection, project_id=None, operation=None, host=None,
         (default: the current time).
     :returns: ``(operations, more)``: operation dicts (module doc) and
         whether a next page exists.
-    :raises queries.MarkerNotFound: the marker names no operation in the
+    :raises exception.MarkerNotFound: the marker names no operation in the
         scope.
-    :raises ValueError: an unknown outcome.
+    :raises exception.InvalidParameter: an unknown outcome.
     """
     table = OPERATIONS
     query = _scoped(sa.select(*_COLUMNS), project_id)
@@ -135,14 +137,14 @@ def list_operations(connection, project_id=None, operation=None, host=None,
         query = query.where(table.c.request_id == request_id)
     if outcome is not None:
         if outcome not in OUTCOMES:
-            raise ValueError('unknown outcome %r (one of %s)'
+            raise exception.InvalidParameter('unknown outcome %r (one of %s)'
                              % (outcome, ', '.join(OUTCOMES)))
         query = query.where(table.c.outcome.is_(None) if outcome == OPEN
                             else table.c.outcome == outcome)
     if since is not None:
-        query = query.where(table.c.start_us >= analysis.to_us(since))
+        query = query.where(table.c.start_us >= times.to_us(since))
     if until is not None:
-        query = query.where(table.c.start_us < analysis.to_us(until))
+        query = query.where(table.c.start_us < times.to_us(until))
     # Operations with no start sort as the oldest.
     start = sa.func.coalesce(table.c.start_us, -1)
     if marker is not None:
@@ -150,12 +152,12 @@ def list_operations(connection, project_id=None, operation=None, host=None,
             sa.select(start, table.c.id).where(table.c.id == marker),
             project_id)).first()
         if key is None:
-            raise queries.MarkerNotFound(marker)
+            raise exception.MarkerNotFound(marker=marker)
         query = query.where(sa.or_(
             start < key[0], sa.and_(start == key[0], table.c.id < key[1])))
     query = query.order_by(start.desc(), table.c.id.desc()).limit(limit + 1)
     rows, more = queries.page(connection.execute(query), limit)
-    now_us = analysis.to_us(now or timestamps.utcnow())
+    now_us = times.to_us(now or timestamps.utcnow())
     return [operation_item(row, now_us) for row in rows], more
 
 
@@ -173,18 +175,18 @@ def operations_of(connection, project_id=None, resource_id=None,
     query = query.order_by(sa.func.coalesce(OPERATIONS.c.start_us,
                                             OPERATIONS.c.end_us),
                            OPERATIONS.c.id).limit(limit)
-    now_us = analysis.to_us(now or timestamps.utcnow())
+    now_us = times.to_us(now or timestamps.utcnow())
     return [operation_item(row, now_us)
             for row in connection.execute(query)]
 
 
-def group_steps(operations):
+def group_steps(items):
     """Operations with the steps of multi-step ones nested.
 
     Resize (prep, resize, finish, then confirm or revert), live migration
     and rebuild steps of one resource are gathered under one item of
     their family, opened by the family's first step
-    (``analysis.FAMILY_OPENERS``) or by a step of another request than
+    (``operations.FAMILY_OPENERS``) or by a step of another request than
     the group's (except confirm and revert, which close the group). Other
     operations pass as they are. Input and output are in start order; a
     grouped item is ``{"operation": family, "steps": [...], "started_at",
@@ -192,7 +194,7 @@ def group_steps(operations):
     """
     out = []
     open_groups = {}
-    for item in operations:
+    for item in items:
         family = item['family']
         if family == item['operation'] and family not in (
                 'instance.resize', 'instance.live_migration',
@@ -201,7 +203,7 @@ def group_steps(operations):
             continue
         key = (item['resource_id'], family)
         group = open_groups.get(key)
-        if (group is None or item['operation'] in analysis.FAMILY_OPENERS
+        if (group is None or item['operation'] in operations.FAMILY_OPENERS
                 or (item['request_id'] != group['request_id']
                     and item['operation'] not in _LATER_REQUEST_STEPS)):
             group = {
@@ -236,7 +238,7 @@ def _summarize_group(group):
         outcome = 'success'
     group.update(
         started_at=started, ended_at=ended if outcome != OPEN else None,
-        duration_us=(analysis.to_us(ended) - analysis.to_us(started)
+        duration_us=(times.to_us(ended) - times.to_us(started)
                      if started and ended and outcome != OPEN else None),
         outcome=outcome)
 
@@ -291,15 +293,17 @@ def summary(connection, project_id=None, since=None, until=None,
         "max_us"}`` sorted by the group keys; ``count`` counts ended
         operations, ``errors`` those that failed; the duration statistics
         (exact, nearest rank) cover the ones with a known start.
-    :raises ValueError: a bad ``group_by`` or ``bucket``.
+    :raises exception.InvalidParameter: a bad ``group_by`` or ``bucket``.
     """
     group_by = tuple(group_by)
     for name in group_by:
         if name not in GROUP_BY:
-            raise ValueError('cannot group timings by %r (one of %s)'
+            raise exception.InvalidParameter(
+                'cannot group timings by %r (one of %s)'
                              % (name, ', '.join(GROUP_BY)))
     if bucket is not None and bucket <= 0:
-        raise ValueError('bucket must be a positive number of seconds')
+        raise exception.InvalidParameter(
+            'bucket must be a positive number of seconds')
     table = OPERATIONS
     columns = {'operation': table.c.operation,
                'host': sa.func.coalesce(table.c.host, table.c.end_host),
@@ -309,8 +313,8 @@ def summary(connection, project_id=None, since=None, until=None,
     if width:
         keys.append((table.c.end_us - table.c.end_us % width)
                     .label('key_bucket'))
-    conditions = [table.c.end_us >= analysis.to_us(since),
-                  table.c.end_us < analysis.to_us(until)]
+    conditions = [table.c.end_us >= times.to_us(since),
+                  table.c.end_us < times.to_us(until)]
     if project_id is not None:
         conditions.append(table.c.project_id == project_id)
     if operation is not None:
@@ -323,7 +327,7 @@ def summary(connection, project_id=None, since=None, until=None,
             '' if v is None else v for v in k)):
         item = dict(zip(group_by, key, strict=False))
         if width:
-            item['bucket'] = analysis.from_us(key[-1])
+            item['bucket'] = times.from_us(key[-1])
         item.update(groups[key])
         out.append(item)
     return out

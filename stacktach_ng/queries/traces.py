@@ -34,10 +34,12 @@ child that ends last, down to a leaf.
 
 import sqlalchemy as sa
 
+from stacktach_ng import exception
 from stacktach_ng import queries
+from stacktach_ng.analyses import times
+from stacktach_ng.common import timestamps
+from stacktach_ng.db import chunking
 from stacktach_ng.db import models
-from stacktach_ng.handlers import analysis
-from stacktach_ng.ingest import timestamps
 from stacktach_ng.queries import timings
 
 NOTIFICATIONS = models.Notification.__table__
@@ -74,9 +76,9 @@ def request_item(row):
         'first_event_type': row.first_event_type,
         'service': row.service,
         'host': row.host,
-        'started_at': analysis.from_us(row.first_us),
-        'ended_at': analysis.from_us(row.end_us),
-        'last_at': analysis.from_us(row.last_us),
+        'started_at': times.from_us(row.first_us),
+        'ended_at': times.from_us(row.end_us),
+        'last_at': times.from_us(row.last_us),
         'duration_us': (row.end_us - row.first_us
                         if row.end_us is not None else None),
         'outcome': outcome,
@@ -100,15 +102,15 @@ def list_requests(connection, project_id=None, since=None, until=None,
         "last_at", "duration_us", "outcome", "notifications"}``;
         ``duration_us`` runs from the first notification to the last
         ``.end`` / ``.error``.
-    :raises queries.MarkerNotFound: the marker names no request in scope.
-    :raises ValueError: an unknown outcome.
+    :raises exception.MarkerNotFound: the marker names no request in scope.
+    :raises exception.InvalidParameter: an unknown outcome.
     """
     table = REQUESTS
     query = _scoped(sa.select(table), table, project_id)
     if since is not None:
-        query = query.where(table.c.first_us >= analysis.to_us(since))
+        query = query.where(table.c.first_us >= times.to_us(since))
     if until is not None:
-        query = query.where(table.c.first_us < analysis.to_us(until))
+        query = query.where(table.c.first_us < times.to_us(until))
     if operation is not None:
         query = query.where(table.c.operation == operation)
     if outcome is not None:
@@ -121,13 +123,13 @@ def list_requests(connection, project_id=None, since=None, until=None,
             query = query.where(table.c.failed.is_(False),
                                 table.c.end_us.is_(None))
         else:
-            raise ValueError('unknown outcome %r' % outcome)
+            raise exception.InvalidParameter('unknown outcome %r' % outcome)
     if marker is not None:
         key = connection.execute(_scoped(
             sa.select(table.c.first_us).where(table.c.request_id == marker),
             table, project_id)).scalar()
         if key is None:
-            raise queries.MarkerNotFound(marker)
+            raise exception.MarkerNotFound(marker=marker)
         query = query.where(sa.or_(table.c.first_us < key, sa.and_(
             table.c.first_us == key, table.c.request_id < marker)))
     query = query.order_by(table.c.first_us.desc(),
@@ -213,7 +215,7 @@ def get_trace(connection, request_id, project_id=None, now=None):
         SPANS, project_id).limit(MAX_SPANS)))
     if not request_rows and not profiler_rows:
         return None
-    now_us = analysis.to_us(now or timestamps.utcnow())
+    now_us = times.to_us(now or timestamps.utcnow())
 
     spans = []
     request_spans = {}
@@ -229,8 +231,8 @@ def get_trace(connection, request_id, project_id=None, now=None):
     operation_spans = {}
     for op in timings.operations_of(connection, project_id,
                                     request_ids=request_ids, now=now):
-        start_us = analysis.to_us(op['started_at'] or op['ended_at'])
-        end_us = analysis.to_us(op['ended_at'])
+        start_us = times.to_us(op['started_at'] or op['ended_at'])
+        end_us = times.to_us(op['ended_at'])
         span = _span('operation:%s' % op['id'], 'operation',
                      op['request_id'], op['service'], op['host'],
                      op['operation'], op['resource_id'], start_us, end_us,
@@ -327,15 +329,15 @@ def _place_notifications(connection, project_id, request_ids, request_spans,
     columns = [NOTIFICATIONS.c[name] for name in (
         'message_id', 'event_type', 'priority', 'generated_at', 'host',
         'request_id')]
-    for start in range(0, len(request_ids), analysis.CHUNK):
-        chunk = request_ids[start:start + analysis.CHUNK]
+    for start in range(0, len(request_ids), chunking.CHUNK):
+        chunk = request_ids[start:start + chunking.CHUNK]
         query = _scoped(sa.select(*columns).where(
             NOTIFICATIONS.c.request_id.in_(chunk)), NOTIFICATIONS,
             project_id).order_by(NOTIFICATIONS.c.generated_at,
                                  NOTIFICATIONS.c.message_id).limit(
             MAX_NOTIFICATIONS)
         for row in connection.execute(query):
-            at = analysis.to_us(row.generated_at)
+            at = times.to_us(row.generated_at)
             point = {'id': '~', 'start_us': at, 'end_us': at}
             target = _smallest_containing(
                 operation_spans.get(row.request_id, ()), point)
@@ -375,8 +377,8 @@ def _finish(span):
         'service': span['service'], 'host': span['host'],
         'operation': span['operation'],
         'resource_id': span['resource_id'] or None,
-        'started_at': analysis.from_us(start_us),
-        'ended_at': analysis.from_us(end_us),
+        'started_at': times.from_us(start_us),
+        'ended_at': times.from_us(end_us),
         'duration_us': (end_us - start_us
                         if start_us is not None and end_us is not None
                         else None),

@@ -1,10 +1,10 @@
 """Usage and verification queries (``/v1/usage/*``, ``/v1/verifications``).
 
-Lists are newest first and paged: ``limit`` items at most, and ``marker``
-the ``next_marker`` of the previous page (an opaque string; a bad one
-raises ``ValueError``). Every list returns::
-
-    {"items": [...], "next_marker": "123" or None}
+Lists are newest first and paged like the other lists (see
+``stacktach_ng.queries``): ``limit`` items at most, and ``marker`` the
+``id`` of the last item of the previous page (a marker that is not an id
+raises ``exception.MarkerNotFound``). Every list returns ``(items,
+more)``.
 
 Datetimes are ISO 8601 strings in UTC without a zone
 (``2026-01-02T03:04:05``, microseconds when there are some).
@@ -12,6 +12,8 @@ Datetimes are ISO 8601 strings in UTC without a zone
 
 import sqlalchemy as sa
 
+from stacktach_ng import exception
+from stacktach_ng import queries
 from stacktach_ng.usage import checks
 from stacktach_ng.usage import report
 from stacktach_ng.usage import store
@@ -68,15 +70,15 @@ def _marker(marker):
     try:
         value = int(marker)
     except (TypeError, ValueError):
-        raise ValueError('invalid marker %r' % (marker,)) from None
+        raise exception.MarkerNotFound(marker=marker) from None
     if value < 1:
-        raise ValueError('invalid marker %r' % (marker,))
+        raise exception.MarkerNotFound(marker=marker)
     return value
 
 
 def _limit(limit):
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise ValueError('limit must be a positive integer')
+        raise exception.InvalidParameter('limit must be a positive integer')
     return limit
 
 
@@ -87,14 +89,14 @@ def _page(connection, table, query, fields, limit, marker):
         query = query.where(table.c.id < marker)
     rows = connection.execute(
         query.order_by(table.c.id.desc()).limit(limit + 1)).all()
-    items = [_item(row, fields) for row in rows[:limit]]
-    next_marker = str(rows[limit - 1].id) if len(rows) > limit else None
-    return {'items': items, 'next_marker': next_marker}
+    rows, more = queries.page(rows, limit)
+    return [_item(row, fields) for row in rows], more
 
 
 def _choice(value, allowed, name):
     if value is not None and value not in allowed:
-        raise ValueError('%s must be one of %s' % (name, ', '.join(allowed)))
+        raise exception.InvalidParameter(
+            '%s must be one of %s' % (name, ', '.join(allowed)))
 
 
 def list_launches(connection, project_id=None, instance_id=None,
@@ -103,12 +105,12 @@ def list_launches(connection, project_id=None, instance_id=None,
     unrescue, observed), newest first.
 
     :param since: / :param until: bounds (datetimes) on ``effective_at``.
-    :returns: ``{"items": [{"id", "instance_id", "project_id", "user_id",
+    :returns: ``([{"id", "instance_id", "project_id", "user_id",
         "kind", "launched_at", "effective_at", "flavor_id",
         "flavor_name", "instance_type_id", "vcpus", "memory_mb",
         "root_gb", "ephemeral_gb", "image_id", "evidence" (0 launch
         notification, 1 observed in another notification), "message_id",
-        "generated_at"}], "next_marker"}``
+        "generated_at"}], more)``
     """
     query = sa.select(LAUNCHES)
     if project_id is not None:
@@ -128,9 +130,9 @@ def list_deletes(connection, project_id=None, resource_type=None,
     """Deletions of instances, images and volumes, newest first.
 
     :param since: / :param until: bounds on ``deleted_at``.
-    :returns: ``{"items": [{"id", "resource_type", "resource_id",
+    :returns: ``([{"id", "resource_type", "resource_id",
         "project_id", "launched_at", "deleted_at", "terminated_at",
-        "message_id", "generated_at"}], "next_marker"}``
+        "message_id", "generated_at"}], more)``
     """
     _choice(resource_type, RESOURCE_TYPES, 'resource_type')
     query = sa.select(DELETES)
@@ -177,14 +179,14 @@ def list_exists(connection, project_id=None, resource_type=None,
 
     :param status: ``pending``, ``verified``, ``failed`` or ``reconciled``.
     :param since: / :param until: bounds on ``audit_period_ending``.
-    :returns: ``{"items": [{"id", "message_id", "event_type",
+    :returns: ``([{"id", "message_id", "event_type",
         "resource_type", "resource_id", "project_id", "user_id",
         "launched_at", "deleted_at", "audit_period_beginning",
         "audit_period_ending", "flavor_id", "flavor_name",
         "instance_type_id", "vcpus", "memory_mb", "root_gb",
         "ephemeral_gb", "image_id", "size_bytes", "volume_type",
         "generated_at", "received_at", "status", "reason", "detail",
-        "verified_at", "attempts"}], "next_marker"}``
+        "verified_at", "attempts"}], more)``
     """
     query = _exists_query(project_id, resource_type, resource_id, status,
                           None, since, until)
@@ -198,10 +200,10 @@ def list_verifications(connection, project_id=None, status=None,
     status is asked for), newest first.
 
     :param reason: a reason code (``stacktach_ng.usage.checks.REASONS``).
-    :returns: ``{"items": [{"id", "message_id", "event_type",
+    :returns: ``([{"id", "message_id", "event_type",
         "resource_type", "resource_id", "project_id", "launched_at",
         "audit_period_beginning", "audit_period_ending", "status",
-        "reason", "detail", "verified_at"}], "next_marker"}``
+        "reason", "detail", "verified_at"}], more)``
     """
     query = _exists_query(project_id, resource_type, resource_id, status,
                           reason, None, None)
@@ -240,9 +242,9 @@ def list_missing(connection, project_id=None, since=None, until=None,
     it, newest first.
 
     :param since: / :param until: bounds on ``audit_period_ending``.
-    :returns: ``{"items": [{"id", "instance_id", "project_id",
+    :returns: ``([{"id", "instance_id", "project_id",
         "launched_at", "audit_period_beginning", "audit_period_ending",
-        "detected_at"}], "next_marker"}``
+        "detected_at"}], more)``
     """
     query = sa.select(MISSING)
     if project_id is not None:

@@ -9,7 +9,7 @@ malformed payload never fails the batch, it is tracked with what it has.
 
 import datetime
 
-from stacktach_ng.ingest import timestamps
+from stacktach_ng.common import timestamps
 
 GIB = 1024 ** 3
 

@@ -15,12 +15,12 @@ import oslo_messaging
 import sqlalchemy as sa
 
 from stacktach_ng.common import jsonutils
+from stacktach_ng.db import chunking
 from stacktach_ng.db import models
 
 LOG = logging.getLogger(__name__)
 
 _NOTIFICATIONS = models.Notification.__table__
-_CHUNK = 500
 
 
 class ExistsNotifier:
@@ -79,12 +79,12 @@ def _original_payloads(database, message_ids):
     found = {}
     ids = sorted(set(message_ids))
     with database.reader() as connection:
-        for start in range(0, len(ids), _CHUNK):
+        for start in range(0, len(ids), chunking.CHUNK):
             for message_id, payload in connection.execute(
                     sa.select(_NOTIFICATIONS.c.message_id,
                               _NOTIFICATIONS.c.payload)
                     .where(_NOTIFICATIONS.c.message_id.in_(
-                        ids[start:start + _CHUNK]))):
+                        ids[start:start + chunking.CHUNK]))):
                 found[message_id] = jsonutils.loads(payload)
     return found
 

@@ -9,10 +9,9 @@ batches commit, and a replay of the same notifications changes nothing.
 """
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects import sqlite
 
+from stacktach_ng.db import chunking
+from stacktach_ng.db import upsert
 from stacktach_ng.db.models import usage as models
 
 LAUNCHES = models.UsageLaunch.__table__
@@ -21,32 +20,6 @@ DELETES = models.UsageDelete.__table__
 EXISTS = models.UsageExists.__table__
 PERIODS = models.UsageAuditPeriod.__table__
 MISSING = models.UsageMissing.__table__
-
-# Rows per INSERT statement: far below every backend's parameter limit.
-_CHUNK = 500
-
-_INSERTS = {
-    'sqlite': sqlite.insert,
-    'postgresql': postgresql.insert,
-    'mysql': mysql.insert,
-}
-
-
-def insert_ignore(connection, table, rows):
-    """Insert ``rows``; a row whose unique key is taken is skipped."""
-    if not rows:
-        return
-    name = connection.dialect.name
-    statement = _INSERTS[name](table)
-    if name == 'mysql':
-        # Not INSERT IGNORE: that would also hide truncations and other
-        # errors. Assigning the key column to itself changes nothing.
-        key = next(iter(table.primary_key.columns)).name
-        statement = statement.on_duplicate_key_update({key: table.c[key]})
-    else:
-        statement = statement.on_conflict_do_nothing()
-    for start in range(0, len(rows), _CHUNK):
-        connection.execute(statement, rows[start:start + _CHUNK])
 
 
 def _best(rows, key, rank):
@@ -94,7 +67,7 @@ def write_launches(connection, rows):
     rows = _best(rows, _launch_key, _launch_rank)
     if not rows:
         return
-    insert_ignore(connection, LAUNCHES, rows)
+    upsert.insert_ignore(connection, LAUNCHES, rows)
     # Only launch events can improve on a stored row in practice (an
     # update reported the launch before the create.end arrived); an
     # observation is corrected too when it predates the stored one.
@@ -112,8 +85,8 @@ def write_launches(connection, rows):
 def _existing_launches(connection, rows):
     instances = sorted({row['instance_id'] for row in rows})
     found = {}
-    for start in range(0, len(instances), _CHUNK):
-        chunk = instances[start:start + _CHUNK]
+    for start in range(0, len(instances), chunking.CHUNK):
+        chunk = instances[start:start + chunking.CHUNK]
         for item in connection.execute(
                 sa.select(LAUNCHES.c.instance_id, LAUNCHES.c.effective_at,
                           LAUNCHES.c.evidence, LAUNCHES.c.generated_at)
@@ -139,7 +112,7 @@ def write_deletes(connection, rows):
                  lambda r: (r['deleted_at'], r['generated_at']))
     if not rows:
         return
-    insert_ignore(connection, DELETES, rows)
+    upsert.insert_ignore(connection, DELETES, rows)
     connection.execute(
         _DELETE_UPDATE,
         [_keyed(row, ('resource_type', 'resource_id', 'deleted_at',
@@ -151,18 +124,18 @@ def write_storage(connection, rows):
     rows = _best(rows, lambda r: (r['resource_type'], r['resource_id'],
                                   r['started_at']),
                  lambda r: r['generated_at'])
-    insert_ignore(connection, STORAGE, rows)
+    upsert.insert_ignore(connection, STORAGE, rows)
 
 
 def write_exists(connection, rows):
     """Store exists records; a redelivered one keeps its verification."""
     rows = _best(rows, lambda r: (r['message_id'], r['resource_id']),
                  lambda r: 0)
-    insert_ignore(connection, EXISTS, rows)
+    upsert.insert_ignore(connection, EXISTS, rows)
 
 
 def write_periods(connection, periods):
     """Remember the regular audit periods (``(beginning, ending)``)."""
-    insert_ignore(connection, PERIODS, [
+    upsert.insert_ignore(connection, PERIODS, [
         {'beginning': beginning, 'ending': ending, 'checked_at': None,
          'missing': 0} for beginning, ending in sorted(set(periods))])

@@ -34,7 +34,9 @@ import uuid
 import sqlalchemy as sa
 from oslo_db import exception as db_exc
 
-from stacktach_ng.ingest import timestamps
+from stacktach_ng.common import timestamps
+from stacktach_ng.db import chunking
+from stacktach_ng.db import upsert
 from stacktach_ng.usage import checks
 from stacktach_ng.usage import extract
 from stacktach_ng.usage import store
@@ -54,7 +56,6 @@ FAILED = 'failed'
 RECONCILED = 'reconciled'
 STATUSES = (PENDING, VERIFIED, FAILED, RECONCILED)
 
-_CHUNK = 500
 # Consecutive deadlocks of one batch before the pass gives up (the next
 # pass starts again).
 _DEADLOCK_RETRIES = 5
@@ -154,7 +155,7 @@ class Verifier:
         ids = connection.execute(query).scalars().all()
         if not ids:
             return None
-        for chunk in _chunks(ids):
+        for chunk in chunking.chunks(ids):
             connection.execute(
                 EXISTS.update().where(EXISTS.c.id.in_(chunk)).where(due)
                 .values(claimed_by=token,
@@ -209,7 +210,7 @@ class Verifier:
                     return 0, after
                 token, ids = claim
                 rows = []
-                for chunk in _chunks(ids):
+                for chunk in chunking.chunks(ids):
                     rows.extend(connection.execute(
                         sa.select(EXISTS).where(EXISTS.c.id.in_(chunk))
                         .where(EXISTS.c.claimed_by == token)
@@ -231,11 +232,10 @@ class Verifier:
             done = {'verified_at': now, 'claimed_by': None,
                     'claimed_until': None,
                     'attempts': EXISTS.c.attempts + (0 if token else 1)}
-            for start in range(0, len(verified_ids), _CHUNK):
+            for chunk in chunking.chunks(verified_ids):
                 result.verified += connection.execute(
                     EXISTS.update()
-                    .where(EXISTS.c.id.in_(
-                        verified_ids[start:start + _CHUNK]))
+                    .where(EXISTS.c.id.in_(chunk))
                     .where(mine)
                     .values(status=VERIFIED, reason=None, detail=None,
                             **done)).rowcount
@@ -351,10 +351,10 @@ class Verifier:
         known = set(connection.execute(
             sa.select(MISSING.c.instance_id).where(period_rows)).scalars())
         gone = sorted(known - set(found))
-        for start in range(0, len(gone), _CHUNK):
+        for chunk in chunking.chunks(gone):
             connection.execute(MISSING.delete().where(period_rows).where(
-                MISSING.c.instance_id.in_(gone[start:start + _CHUNK])))
-        store.insert_ignore(connection, MISSING, [
+                MISSING.c.instance_id.in_(chunk)))
+        upsert.insert_ignore(connection, MISSING, [
             {'instance_id': row.instance_id, 'project_id': row.project_id,
              'launched_at': row.launched_at,
              'audit_period_beginning': beginning,
@@ -375,10 +375,10 @@ class Verifier:
         ids = self.notifier.send(self.database, verdicts)
         if ids:
             with self.database.writer() as connection:
-                for start in range(0, len(ids), _CHUNK):
+                for chunk in chunking.chunks(ids):
                     connection.execute(
                         EXISTS.update()
-                        .where(EXISTS.c.id.in_(ids[start:start + _CHUNK]))
+                        .where(EXISTS.c.id.in_(chunk))
                         .values(notified_at=now))
             result.notified += len(ids)
 
@@ -416,20 +416,20 @@ class _Context:
         launches = collections.defaultdict(list)
         storage = collections.defaultdict(list)
         deletes = {}
-        for chunk in _chunks(instances):
+        for chunk in chunking.chunks(instances):
             for launch in connection.execute(
                     sa.select(LAUNCHES)
                     .where(LAUNCHES.c.instance_id.in_(chunk))
                     .order_by(LAUNCHES.c.effective_at)):
                 launches[launch.instance_id].append(launch)
-        for chunk in _chunks(others):
+        for chunk in chunking.chunks(others):
             for segment in connection.execute(
                     sa.select(STORAGE)
                     .where(STORAGE.c.resource_id.in_(chunk))
                     .order_by(STORAGE.c.started_at)):
                 storage[(segment.resource_type,
                          segment.resource_id)].append(segment)
-        for chunk in _chunks(instances + others):
+        for chunk in chunking.chunks(instances + others):
             for delete in connection.execute(
                     sa.select(DELETES)
                     .where(DELETES.c.resource_id.in_(chunk))):
@@ -443,6 +443,3 @@ class _Context:
                             self.deletes.get(key))
 
 
-def _chunks(items):
-    for start in range(0, len(items), _CHUNK):
-        yield items[start:start + _CHUNK]

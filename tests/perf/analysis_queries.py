@@ -22,8 +22,8 @@ import time
 
 import sqlalchemy as sa
 
+from stacktach_ng.analyses import times
 from stacktach_ng.db import models
-from stacktach_ng.handlers import analysis
 from stacktach_ng.queries import lifecycles
 from stacktach_ng.queries import summary
 from stacktach_ng.queries import timings
@@ -65,7 +65,7 @@ def _busiest_day(connection):
         sa.select(day, sa.func.sum(table.c.notifications))
         .group_by(day).order_by(sa.func.sum(table.c.notifications).desc())
         .limit(1)).first()
-    start = analysis.from_us(row[0] * _DAY_US)
+    start = times.from_us(row[0] * _DAY_US)
     return start, start + datetime.timedelta(days=1)
 
 

@@ -20,8 +20,9 @@ import time
 
 import sqlalchemy as sa
 
+from stacktach_ng.common import timestamps
 from stacktach_ng.db import api as db_api
-from stacktach_ng.ingest import timestamps
+from stacktach_ng.db import upsert
 from stacktach_ng.usage import checks
 from stacktach_ng.usage import store
 from stacktach_ng.usage import verify
@@ -79,8 +80,8 @@ def seed(database, count, received_at):
                     received_at=received_at, status='pending', reason=None,
                     detail=None, verified_at=None, attempts=0,
                     claimed_by=None, claimed_until=None, notified_at=None))
-            store.insert_ignore(connection, store.LAUNCHES, launches)
-            store.insert_ignore(connection, store.EXISTS, exists)
+            upsert.insert_ignore(connection, store.LAUNCHES, launches)
+            upsert.insert_ignore(connection, store.EXISTS, exists)
     return mismatches
 
 

@@ -16,7 +16,7 @@ import webob
 from stacktach_ng.api import policy
 from stacktach_ng.api import validation
 from stacktach_ng.api.schemas import parameters
-from stacktach_ng.ingest import timestamps
+from stacktach_ng.common import timestamps
 from stacktach_ng.queries import notifications as notification_queries
 
 CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8'

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from stacktach_ng.common import jsonutils
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import models
-from stacktach_ng.handlers import analysis
+from stacktach_ng.handlers import base as handler_base
 from stacktach_ng.ingest import normalize
 from stacktach_ng.ingest import pipeline
 
@@ -92,7 +92,7 @@ def rebuild(conf, args):
         sys.stderr.write('rebuild: %s\n' % error)
         return 2
     rebuildable = [h for h in handlers
-                   if isinstance(h, analysis.AnalysisHandler)]
+                   if isinstance(h, handler_base.AnalysisHandler)]
     refused = [h.name for h in handlers if h not in rebuildable]
     if args.handlers and refused:
         sys.stderr.write('rebuild: cannot rebuild %s (not an analysis '

@@ -7,7 +7,7 @@ Writes JSON lines (``--output``) or publishes to a message bus
 import sys
 
 from stacktach_ng.common import durations
-from stacktach_ng.ingest import timestamps
+from stacktach_ng.common import timestamps
 from stacktach_ng.simulator import engine
 from stacktach_ng.simulator import sinks
 

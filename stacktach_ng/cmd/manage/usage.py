@@ -4,8 +4,8 @@ import json
 import sys
 
 from stacktach_ng.common import jsonutils
+from stacktach_ng.common import timestamps
 from stacktach_ng.db import api as db_api
-from stacktach_ng.ingest import timestamps
 from stacktach_ng.usage import report
 from stacktach_ng.usage import verify
 

@@ -3,7 +3,7 @@
 Every table here is derived from the stored notifications and can be
 rebuilt from them (``stacktach-ng-manage rebuild``). Times are integers,
 microseconds since the Unix epoch (UTC), in columns named ``*_us``; see
-``stacktach_ng.handlers.analysis`` for why. Key columns that may be
+``stacktach_ng.analyses`` for why. Key columns that may be
 unknown (a request id, a resource id) hold '' rather than NULL so that the
 unique keys the upserts rely on hold.
 """
@@ -27,7 +27,7 @@ class Resource(Base):
     from ``notifications`` by resource.
 
     The ``task_*`` columns summarize the task-state timeline for stuck
-    detection without reading it (see ``handlers.lifecycle``):
+    detection without reading it (see ``analyses.task_summary``):
     ``task_source`` says which notifications the timeline uses (1: the
     instance updates, 0: every state-bearing one; NULL: none yet);
     ``task_us``/``task_message_id``/``task_value`` is the latest one that

@@ -9,8 +9,8 @@ import random
 
 import pytest
 
+from stacktach_ng.analyses import operations
 from stacktach_ng.cmd.manage import analysis as rebuild_command
-from stacktach_ng.handlers import analysis
 from stacktach_ng.ingest import pipeline
 from stacktach_ng.queries import errors
 from stacktach_ng.queries import lifecycles
@@ -155,7 +155,7 @@ def _sqlite_only(database_url):
 
 
 def _phase_operation(name):
-    return analysis.operation_of(name + '.start')[0]
+    return operations.operation_of(name + '.start')[0]
 
 
 @pytest.mark.parametrize('fmt', ['legacy', 'versioned', 'both'])
@@ -357,7 +357,7 @@ def test_nova_versioned_samples_are_understood(migrated_conf, database_url,
                                                         'error')]
     names = {o['operation'] for o in ops}
     for body in phased:
-        assert analysis.operation_of(body['event_type'])[0] in names
+        assert operations.operation_of(body['event_type'])[0] in names
     errors_in = [b for b in bodies if b['priority'] == 'ERROR']
     assert len(failures) == len(errors_in) == 14
     for failure in failures:

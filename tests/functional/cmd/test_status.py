@@ -8,9 +8,9 @@ import socket
 import pytest
 
 from stacktach_ng.cmd import status
+from stacktach_ng.common import timestamps
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import models
-from stacktach_ng.ingest import timestamps
 
 SUCCESS, WARNING, FAILURE = 0, 1, 2
 

@@ -8,8 +8,9 @@ from oslo_db import exception as db_exc
 
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import bulk
+from stacktach_ng.db import chunking
 from stacktach_ng.db import models
-from stacktach_ng.handlers import analysis
+from stacktach_ng.db import upsert
 
 NOTIFICATIONS = models.Notification.__table__
 
@@ -88,7 +89,7 @@ def _merge(stored, incoming):
 
 
 def test_upsert_merges_across_statement_pages(database):
-    count = analysis.CHUNK * 2 + 7
+    count = chunking.CHUNK * 2 + 7
     with database.writer() as connection:
         _COUNTS.create(connection)
     try:
@@ -97,7 +98,7 @@ def test_upsert_merges_across_statement_pages(database):
                      'largest': (number * round_number) % 11}
                     for number in range(count)]
             with database.writer() as connection:
-                analysis.upsert(connection, _COUNTS, rows, ('name',),
+                upsert.upsert(connection, _COUNTS, rows, ('name',),
                                 _merge)
         with database.reader() as connection:
             stored = {row.name: (row.total, row.largest)

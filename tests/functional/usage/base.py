@@ -4,6 +4,7 @@ real pipeline, run verification passes, read the usage tables."""
 import sqlalchemy as sa
 
 from stacktach_ng.db import api as db_api
+from stacktach_ng.db import upsert
 from stacktach_ng.ingest import forms
 from stacktach_ng.ingest import pipeline
 from stacktach_ng.usage import store
@@ -68,12 +69,12 @@ def seed_exists(database, count, received_at, prefix='i'):
     with database.writer() as connection:
         for start in range(0, count, 5000):
             chunk = ids[start:start + 5000]
-            store.insert_ignore(connection, store.LAUNCHES, [
+            upsert.insert_ignore(connection, store.LAUNCHES, [
                 dict(common, instance_id=instance, launched_at=launched,
                      effective_at=launched, kind='create', evidence=0,
                      message_id='launch-' + instance,
                      generated_at=launched) for instance in chunk])
-            store.insert_ignore(connection, store.EXISTS, [
+            upsert.insert_ignore(connection, store.EXISTS, [
                 dict(common, message_id='exists-' + instance,
                      event_type='compute.instance.exists',
                      resource_type='instance', resource_id=instance,

@@ -12,8 +12,8 @@ import time
 
 import sqlalchemy as sa
 
+from stacktach_ng.common import timestamps
 from stacktach_ng.db import api as db_api
-from stacktach_ng.ingest import timestamps
 from stacktach_ng.usage import store
 from tests.functional.usage import base
 from tests.functional.usage.test_verify import P1

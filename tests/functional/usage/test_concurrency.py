@@ -7,9 +7,9 @@ import threading
 import pytest
 import sqlalchemy as sa
 
+from stacktach_ng.common import timestamps
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import migration
-from stacktach_ng.ingest import timestamps
 from stacktach_ng.usage import store
 from stacktach_ng.usage import verify
 from tests import base as test_base

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from stacktach_ng.ingest import timestamps
+from stacktach_ng.common import timestamps
 from stacktach_ng.usage import store
 from tests.functional.usage import base
 from tests.unit.usage import messages as m

@@ -4,12 +4,12 @@ new and stored ids a batch brings."""
 import pytest
 import sqlalchemy as sa
 
+from stacktach_ng.common import timestamps
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import migration
 from stacktach_ng.db import models
 from stacktach_ng.handlers import notifications
 from stacktach_ng.ingest import normalize
-from stacktach_ng.ingest import timestamps
 from tests import base
 from tests.unit.ingest import fixtures as fx
 

@@ -4,6 +4,7 @@ twins."""
 import collections
 import datetime
 
+from stacktach_ng.analyses import operations
 from stacktach_ng.queries import errors
 from stacktach_ng.queries import lifecycles
 from stacktach_ng.queries import timings
@@ -80,7 +81,7 @@ def test_nearest_rank_percentiles():
 
 def _op(op_id, operation, request_id, start, end, outcome='success'):
     return {'id': op_id, 'operation': operation,
-            'family': timings.analysis.family_of(operation),
+            'family': operations.family_of(operation),
             'resource_id': 'i1', 'resource_type': 'instance',
             'request_id': request_id, 'project_id': 'p', 'host': 'h',
             'started_at': _at(start), 'ended_at': _at(end),

@@ -1,6 +1,6 @@
 """Each operation's messages form the sequence real services send."""
 
-from stacktach_ng.ingest import timestamps
+from stacktach_ng.common import timestamps
 
 BOOT_TASK_STATES = ['scheduling', None, 'networking',
                     'block_device_mapping', 'spawning', None]

@@ -3,7 +3,7 @@
 import datetime
 import json
 
-from stacktach_ng.ingest import timestamps
+from stacktach_ng.common import timestamps
 from stacktach_ng.simulator import engine
 from stacktach_ng.simulator import truth as T
 

@@ -6,7 +6,7 @@ import datetime
 
 import pecan
 
-from stacktach_ng import queries
+from stacktach_ng import exception
 from stacktach_ng.api import errors
 from stacktach_ng.api import paging
 from stacktach_ng.api import policy
@@ -41,7 +41,7 @@ def list_view(declared, rule, key, query, marker_of,
     :param declared: the parameter objects of the endpoint.
     :param query: ``query(connection, scope, params, limit)`` returning
         ``(items, more)``; it may run twice (see ``Database.read``); it may
-        raise ``queries.MarkerNotFound`` or
+        raise ``exception.MarkerNotFound`` or
         ``ValueError`` (a parameter the query refused).
     :param marker_of: the marker of an item (for the ``next`` link).
     """
@@ -55,7 +55,7 @@ def list_view(declared, rule, key, query, marker_of,
     try:
         items, more = request.database.read(
             lambda connection: query(connection, scope, params, limit))
-    except queries.MarkerNotFound:
+    except exception.MarkerNotFound:
         raise errors.InvalidParameter('marker', marker_problem) from None
     return paging.collection(request, key, items, more, marker_of)
 

@@ -3,7 +3,7 @@
 import pecan
 from pecan import rest
 
-from stacktach_ng import queries
+from stacktach_ng import exception
 from stacktach_ng.api import errors
 from stacktach_ng.api import paging
 from stacktach_ng.api import policy
@@ -38,7 +38,7 @@ class NotificationsController(rest.RestController):
                     until=params['until'], marker=params['marker'],
                     limit=limit, sort_dir=params['sort_dir'],
                     details=params['details']))
-        except queries.MarkerNotFound:
+        except exception.MarkerNotFound:
             raise errors.InvalidParameter(
                 'marker', 'no notification has this message_id') from None
         return paging.collection(request, 'notifications', items, more,

@@ -14,15 +14,8 @@ from stacktach_ng.api.schemas import parameters
 from stacktach_ng.queries import usage as usage_queries
 
 
-def _usage_list(declared, rule, key, run):
-    """A list view over a usage query returning ``{items, next_marker}``."""
-    def query(connection, scope, params, limit):
-        try:
-            page = run(connection, scope, params, limit)
-        except ValueError as e:
-            raise errors.InvalidParameter('marker', str(e)) from None
-        return page['items'], page['next_marker'] is not None
-
+def _usage_list(declared, rule, key, query):
+    """A list view over a usage query (marked by the items' ids)."""
     return base.list_view(declared, rule, key, query,
                           lambda item: item['id'])
 

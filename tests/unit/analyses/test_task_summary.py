@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from stacktach_ng.handlers import analysis
-from stacktach_ng.handlers import lifecycle
+from stacktach_ng.analyses import task_summary
+from stacktach_ng.analyses import times
 from stacktach_ng.queries import lifecycles
 
 _BASE = datetime.datetime(2026, 1, 1)
@@ -38,9 +38,9 @@ def _rows(source, count):
 
 
 def _summary_of(rows):
-    points = lifecycle._Points()
+    points = task_summary.Points()
     for row in rows:
-        points.add(row, analysis.to_us(row['generated_at']))
+        points.add(row, times.to_us(row['generated_at']))
     return points.summary()
 
 
@@ -58,8 +58,8 @@ def _merged(rows, source):
         if seen and source.random() < 0.2:
             batch.append(source.choice(seen))  # a replayed notification
         seen.extend(batch)
-        merged = lifecycle.merge_summaries(stored, _summary_of(batch))
-        if merged is lifecycle.UNKNOWN:
+        merged = task_summary.merge_summaries(stored, _summary_of(batch))
+        if merged is task_summary.UNKNOWN:
             merged = _summary_of(seen)
         stored = merged
     return stored
@@ -74,7 +74,7 @@ def test_summary_matches_the_timeline_in_any_order(seed):
     _transitions, task_states = lifecycles.timeline(ordered)
     summary = _summary_of(rows)
     if task_states:
-        assert analysis.from_us(summary.since[0]) == (
+        assert times.from_us(summary.since[0]) == (
             task_states[-1]['entered_at'])
         assert summary.value == task_states[-1]['task_state']
     else:
@@ -83,23 +83,23 @@ def test_summary_matches_the_timeline_in_any_order(seed):
 
 
 def test_a_late_change_inside_a_run_is_not_guessed():
-    run = lifecycle.task_summary(
+    run = task_summary.task_summary(
         [(1, 'a', 'spawning'), (3, 'b', 'spawning'), (5, 'c', 'spawning')],
         1)
-    late = lifecycle.task_summary([(2, 'd', 'networking')], 1)
-    assert lifecycle.merge_summaries(run, late) is lifecycle.UNKNOWN
+    late = task_summary.task_summary([(2, 'd', 'networking')], 1)
+    assert task_summary.merge_summaries(run, late) is task_summary.UNKNOWN
     # Placed before the run or after it, it is decided.
-    before = lifecycle.task_summary([(0, 'e', 'networking')], 1)
-    assert lifecycle.merge_summaries(run, before) == (
-        lifecycle.TaskSummary(1, (5, 'c'), 'spawning', (0, 'e'), (1, 'a')))
-    after = lifecycle.task_summary([(9, 'f', None)], 1)
-    assert lifecycle.merge_summaries(after, run) == (
-        lifecycle.TaskSummary(1, (9, 'f'), None, (5, 'c'), (9, 'f')))
+    before = task_summary.task_summary([(0, 'e', 'networking')], 1)
+    assert task_summary.merge_summaries(run, before) == (
+        task_summary.TaskSummary(1, (5, 'c'), 'spawning', (0, 'e'), (1, 'a')))
+    after = task_summary.task_summary([(9, 'f', None)], 1)
+    assert task_summary.merge_summaries(after, run) == (
+        task_summary.TaskSummary(1, (9, 'f'), None, (5, 'c'), (9, 'f')))
 
 
 def test_instance_updates_replace_other_sources():
-    events = lifecycle.task_summary([(1, 'a', 'spawning')], 0)
-    updates = lifecycle.task_summary([(0, 'b', 'scheduling')], 1)
-    assert lifecycle.merge_summaries(events, updates) == updates
-    assert lifecycle.merge_summaries(updates, events) == updates
-    assert lifecycle.merge_summaries(None, events) == events
+    events = task_summary.task_summary([(1, 'a', 'spawning')], 0)
+    updates = task_summary.task_summary([(0, 'b', 'scheduling')], 1)
+    assert task_summary.merge_summaries(events, updates) == updates
+    assert task_summary.merge_summaries(updates, events) == updates
+    assert task_summary.merge_summaries(None, events) == events

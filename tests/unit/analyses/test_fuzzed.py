@@ -4,11 +4,11 @@ import datetime
 
 import pytest
 
-from stacktach_ng.handlers import analysis
-from stacktach_ng.handlers import errors
-from stacktach_ng.handlers import lifecycle
-from stacktach_ng.handlers import timings
-from stacktach_ng.handlers import traces
+from stacktach_ng.analyses import failures
+from stacktach_ng.analyses import operations
+from stacktach_ng.analyses import task_summary
+from stacktach_ng.analyses import timings
+from stacktach_ng.analyses import traces
 from stacktach_ng.ingest import forms
 from stacktach_ng.ingest import normalize
 from stacktach_ng.usage import extract
@@ -33,7 +33,7 @@ def test_compute_exception_with_a_function_name_that_is_no_text(
     payload = {'nova_object.data': {'function_name': function_name,
                                     'request_id': 'req-1', 'exception': 'X',
                                     'exception_message': 'boom'}}
-    assert analysis.error_operation('compute.exception', payload) == (
+    assert operations.error_operation('compute.exception', payload) == (
         'compute.exception')
     message = fx.nova_versioned_action('compute.exception')
     message['priority'] = 'ERROR'
@@ -42,7 +42,7 @@ def test_compute_exception_with_a_function_name_that_is_no_text(
     record = _record(message)
     assert timings.endpoints_of(record.row, record.payload) == [
         ('compute.exception', 'error')]
-    assert errors.error_row(record.row, record.payload)['operation'] == (
+    assert failures.error_row(record.row, record.payload)['operation'] == (
         'compute.exception')
 
 
@@ -54,7 +54,7 @@ def test_errors_fingerprint_of_a_message_with_lone_surrogates():
     message['payload']['message'] = 'No valid host \ud800 for \udfff'
     message['payload']['exception'] = 'NoValidHost\ud83d'
     record = _record(message, 'listener')
-    row = errors.error_row(record.row, record.payload)
+    row = failures.error_row(record.row, record.payload)
     assert row['message'] == 'No valid host ? for ?'
     assert row['exception'] == 'NoValidHost?'
     assert len(row['fingerprint']) == 16
@@ -164,16 +164,16 @@ def test_lifecycle_summary_of_an_id_the_database_matched_without_case(
                             'task_break_message_id', 'task_since_us',
                             'task_since_message_id'))
     row = type('Row', (), dict(stored, resource_id='NaN'))()
-    recomputed = lifecycle.TaskSummary(1, (5, 'm-2'), 'spawning', None,
+    recomputed = task_summary.TaskSummary(1, (5, 'm-2'), 'spawning', None,
                                        (5, 'm-2'))
     asked = []
-    monkeypatch.setattr(lifecycle, 'recompute_summary',
+    monkeypatch.setattr(task_summary, 'recompute_summary',
                         lambda connection, resource_id: asked.append(
                             resource_id) or recomputed)
     connection = _Connection([row])
-    batch = lifecycle.TaskSummary(1, (5, 'm-2'), 'spawning', None,
+    batch = task_summary.TaskSummary(1, (5, 'm-2'), 'spawning', None,
                                   (5, 'm-2'))
-    lifecycle._merge_task_summaries(connection, {'nan': batch})
+    task_summary.merge_task_summaries(connection, {'nan': batch})
     assert asked == ['NaN']
     assert len(connection.updates) == 1
     assert connection.updates[0]['key'] == 'NaN'

@@ -4,9 +4,11 @@ import datetime
 
 import pytest
 
-from stacktach_ng.handlers import analysis
-from stacktach_ng.handlers import errors
-from stacktach_ng.handlers import timings
+from stacktach_ng.analyses import failures
+from stacktach_ng.analyses import operations
+from stacktach_ng.analyses import times
+from stacktach_ng.analyses import timings
+from stacktach_ng.analyses import traces
 
 
 @pytest.mark.parametrize('legacy, versioned, operation, phase', [
@@ -31,50 +33,52 @@ from stacktach_ng.handlers import timings
 ])
 def test_legacy_and_versioned_names_meet(legacy, versioned, operation,
                                          phase):
-    assert analysis.operation_of(legacy) == (operation, phase)
-    assert analysis.operation_of(versioned) == (operation, phase)
+    assert operations.operation_of(legacy) == (operation, phase)
+    assert operations.operation_of(versioned) == (operation, phase)
 
 
 def test_other_services_keep_their_names():
-    assert analysis.operation_of('volume.attach.start') == (
+    assert operations.operation_of('volume.attach.start') == (
         'volume.attach', 'start')
-    assert analysis.operation_of('scheduler.run_instance.scheduled') == (
+    assert operations.operation_of('scheduler.run_instance.scheduled') == (
         'scheduler.run_instance.scheduled', None)
-    assert analysis.operation_of('compute.instance.exists') == (
+    assert operations.operation_of('compute.instance.exists') == (
         'instance.exists', None)
 
 
 def test_wrap_exception_names_the_failed_operation():
-    assert analysis.error_operation('snapshot_instance', {}) == (
+    assert operations.error_operation('snapshot_instance', {}) == (
         'instance.snapshot')
     payload = {'nova_object.data': {'function_name': 'terminate_instance'}}
-    assert analysis.error_operation('compute.exception', payload) == (
+    assert operations.error_operation('compute.exception', payload) == (
         'instance.delete')
-    assert analysis.error_operation('scheduler.run_instance', {}) == (
+    assert operations.error_operation('scheduler.run_instance', {}) == (
         'scheduler.run_instance')
 
 
 def test_epoch_microseconds_round_trip():
     moment = datetime.datetime(2015, 1, 22, 20, 44, 52, 363064)
-    assert analysis.from_us(analysis.to_us(moment)) == moment
-    assert analysis.to_us(moment) - analysis.to_us(
+    assert times.from_us(times.to_us(moment)) == moment
+    assert times.to_us(moment) - times.to_us(
         moment - datetime.timedelta(seconds=1)) == 1000000
-    assert analysis.iso(analysis.to_us(moment)) == (
+    assert times.iso(times.to_us(moment)) == (
         '2015-01-22T20:44:52.363064Z')
 
 
 def test_mask_hides_what_varies():
-    one = errors.mask('Build of instance 0026ae8b-b286-4e2f-b442-0d35a565b245'
-                      ' on cmp-r01-018.cloud.example.org failed: 3 GB at '
-                      '10.0.0.12', 'cmp-r01-018')
-    two = errors.mask('Build of instance 9f8e7d6c-b286-4e2f-b442-0d35a565b245'
-                      ' on cmp-r02-007.cloud.example.org failed: 40 GB at '
-                      '10.0.3.7', 'cmp-r02-007')
+    one = failures.mask('Build of instance '
+                        '0026ae8b-b286-4e2f-b442-0d35a565b245'
+                          ' on cmp-r01-018.cloud.example.org failed: 3 GB at '
+                        '10.0.0.12', 'cmp-r01-018')
+    two = failures.mask('Build of instance '
+                        '9f8e7d6c-b286-4e2f-b442-0d35a565b245'
+                          ' on cmp-r02-007.cloud.example.org failed: 40 GB at '
+                        '10.0.3.7', 'cmp-r02-007')
     assert one == two
     assert '<uuid>' in one and '<ip>' in one and '<host>' in one
-    assert errors.fingerprint('NoValidHost', one) == errors.fingerprint(
+    assert failures.fingerprint('NoValidHost', one) == failures.fingerprint(
         'NoValidHost', two)
-    assert errors.fingerprint('NoValidHost', one) != errors.fingerprint(
+    assert failures.fingerprint('NoValidHost', one) != failures.fingerprint(
         'Timeout', one)
 
 
@@ -89,13 +93,13 @@ def _row(**values):
 
 
 def test_versioned_and_legacy_failures_share_a_twin_key():
-    versioned = errors.error_row(_row(object_name='InstanceActionPayload'), {
+    versioned = failures.error_row(_row(object_name='InstanceActionPayload'), {
         'nova_object.data': {'fault': {'nova_object.data': {
             'exception': 'FlavorDiskTooSmall',
             'exception_message': 'Disk too small: 20 GB',
             'function_name': '_build_resources',
             'module_name': 'nova.compute.manager'}}}})
-    legacy = errors.error_row(_row(
+    legacy = failures.error_row(_row(
         event_type='compute.instance.create.error', message_id='m2',
         generated_at=datetime.datetime(2026, 1, 1, 0, 0, 0, 350)),
         {'message': 'Disk too small: 20 GB', 'code': 500, 'exception': {}})
@@ -148,7 +152,6 @@ def test_operation_merge_is_order_independent():
 
 
 def test_osprofiler_points_become_spans():
-    from stacktach_ng.handlers import traces
     row = _row(event_type='profiler.nova', priority='INFO',
                request_id=None, host=None, service='profiler')
     start = traces.profiler_point(row, {
@@ -170,10 +173,3 @@ def test_osprofiler_points_become_spans():
     assert traces.profiler_point(_row(event_type='profiler.nova'),
                                  {'name': 'x', 'trace_id': 't'}) is None
 
-
-def test_values_form_of_a_postgresql_upsert():
-    sql = ('INSERT INTO t (a, b) VALUES (%(a)s, %(b)s) ON CONFLICT (a) '
-           'DO UPDATE SET b = (t.b + excluded.b)')
-    assert analysis._values_form(sql) == (
-        'INSERT INTO t (a, b) VALUES %s ON CONFLICT (a) '
-        'DO UPDATE SET b = (t.b + excluded.b)', '(%(a)s, %(b)s)')
