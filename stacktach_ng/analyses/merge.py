@@ -88,6 +88,12 @@ def assign_compared(stored, incoming, wins, order):
             for name, _smaller in reversed(order)]
 
 
+#: The format of an end that no notification of the operation reported,
+#: plus the format of the failure elsewhere that ends it (see
+#: ``timings.endpoints_of``): any reported end beats it.
+INFERRED = 2
+
+
 def format_of(row):
     """0 for a legacy notification, 1 for a versioned one.
 

@@ -64,6 +64,14 @@ FUNCTION_OPERATIONS = {
     'trigger_crash_dump': 'instance.trigger_crash_dump',
 }
 
+# Conductor tasks whose failure is the failure of an instance operation:
+# nova's conductor reports "no valid host" for a boot or a rebuild as a
+# ``compute_task.*`` failure, and nothing else of that request may name it.
+CONDUCTOR_TASK_OPERATIONS = {
+    'compute_task.build_instances': 'instance.create',
+    'compute_task.rebuild_server': 'instance.rebuild',
+}
+
 # Operations that are steps of a larger one, and the name of that one.
 FAMILIES = {
     'instance.resize_prep': 'instance.resize',

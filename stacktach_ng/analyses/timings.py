@@ -30,15 +30,21 @@ ERROR = 'error'
 
 
 # Failures that also end another operation of their request: nova's
-# conductor reports "no valid host" for the scheduling that failed.
+# conductor reports "no valid host" for the scheduling that failed. The
+# scheduler sends no end then, and no start either when placement had no
+# candidate at all: the inferred end closes a scheduling that started, and
+# an operation with nothing but an inferred end is not shown (see
+# ``queries.timings.REPORTED``).
 _ALSO_ENDS = {
     'compute_task.build_instances': ('scheduler.select_destinations',),
 }
 
 
 def endpoints_of(row, payload):
-    """[(operation, phase)] of a notification that starts or ends
-    operations (phase start/end/error), else []."""
+    """[(operation, phase, format)] of a notification that starts or ends
+    operations (phase start/end/error), else []. ``format`` is the
+    notification's (``merge.format_of``), or ``merge.INFERRED`` plus that
+    for an operation it ends without reporting it."""
     operation, phase = operations.operation_of(row['event_type'])
     if phase is None:
         if not operations.is_error(row) or (row['resource_id'] is None
@@ -46,10 +52,12 @@ def endpoints_of(row, payload):
             return []
         operation = operations.error_operation(row['event_type'], payload)
         phase = ERROR
-    found = [(operation[:128], phase)]
+    found = [(operation[:128], phase, merge.format_of(row))]
     if phase == ERROR:
-        found.extend((other, ERROR) for other in _ALSO_ENDS.get(
-            operation, ()))
+        # Legacy first among inferred ends too, as among reported ones.
+        inferred = merge.INFERRED + merge.format_of(row)
+        found.extend((other, ERROR, inferred)
+                     for other in _ALSO_ENDS.get(operation, ()))
     return found
 
 
@@ -107,12 +115,13 @@ def _empty(key, row):
     }
 
 
-def merge_endpoint(current, row, phase):
+def merge_endpoint(current, row, phase, format_=None):
     """Fold one start/end notification into an operation dict, with the
-    same rules as the SQL merge."""
+    same rules as the SQL merge; ``format_`` defaults to the row's."""
     at = times.to_us(row['generated_at'])
     message_id = row['message_id']
-    format_ = merge.format_of(row)
+    if format_ is None:
+        format_ = merge.format_of(row)
     current['project_id'] = _least(current['project_id'], row['project_id'])
     current['resource_id'] = _least(current['resource_id'],
                                     row['resource_id'])
@@ -137,7 +146,6 @@ def merge_endpoint(current, row, phase):
                        outcome=SUCCESS if phase == operations.END else ERROR)
 
 
-
 _KEY = ('scope_id', 'request_id', 'operation')
 
 
@@ -146,13 +154,13 @@ def operation_rows(records):
     merged = {}
     for record in records:
         row = record.row
-        for operation, phase in endpoints_of(row, record.payload):
+        for operation, phase, format_ in endpoints_of(row, record.payload):
             key = (scope_of(row), merge.key_text(row['request_id']),
                    operation)
             current = merged.get(key)
             if current is None:
                 current = merged[key] = _empty(key, row)
-            merge_endpoint(current, row, phase)
+            merge_endpoint(current, row, phase, format_)
     return list(merged.values())
 
 

@@ -197,12 +197,20 @@ def request_and_span_rows(records):
         if current is None:
             current = requests[request_id] = _new_request(row, at)
         _fold_request(current, row, at)
+        operation, phase = operations.operation_of(row['event_type'])
         if operations.is_error(row):
             current['failed'] = True
-        operation, phase = operations.operation_of(row['event_type'])
+            if phase is None:
+                # A failure named after the function that failed ends the
+                # request like an ``.error`` does.
+                operation = operations.error_operation(row['event_type'],
+                                                       record.payload)
+                phase = operations.ERROR
         if phase is None:
             continue
-        if phase != operations.START:
+        if phase == operations.START:
+            name = request_operation(operation[:128])
+        else:
             # The latest end, legacy preferred (see format_of).
             format_ = merge.format_of(row)
             if current['end_us'] is None or (
@@ -210,8 +218,8 @@ def request_and_span_rows(records):
                                       -current['end_us'])):
                 current['end_us'] = at
                 current['end_format'] = format_
-            continue
-        name = request_operation(operation[:128])
+            name = (operations.CONDUCTOR_TASK_OPERATIONS.get(operation)
+                    if phase == operations.ERROR else None)
         if name is not None and (
                 current['operation_us'] is None
                 or (at, name) < (current['operation_us'],

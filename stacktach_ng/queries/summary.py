@@ -11,6 +11,7 @@ from stacktach_ng.analyses import counts
 from stacktach_ng.analyses import times
 from stacktach_ng.db import models
 from stacktach_ng.queries import timings
+from stacktach_ng.queries import traces
 
 COUNTS = models.analyses.SummaryCount.__table__
 REQUESTS = models.analyses.Request.__table__
@@ -41,7 +42,8 @@ def summary(connection, since, until, project_id=None, bucket=None,
         "errors", "error_rate"}``, largest first, at most
         ``breakdown_limit``. Request latency runs from a request's first
         notification to its last ``.end`` / ``.error``, for requests that
-        started in the period and ended.
+        started in the period and ended: failed, or with no operation
+        still open.
     :raises exception.InvalidParameter: a bad ``bucket``.
     """
     if bucket is not None and bucket <= 0:
@@ -95,9 +97,14 @@ def summary(connection, since, until, project_id=None, bucket=None,
 def request_latency(connection, since, until, project_id=None):
     """Latency statistics of the requests that started in a period, per
     operation (see ``summary``), computed by the database."""
+    # Ended: failed (whatever a failure left open), or ended with no
+    # operation still running (see ``traces.request_item``).
     conditions = [REQUESTS.c.first_us >= times.to_us(since),
                   REQUESTS.c.first_us < times.to_us(until),
-                  REQUESTS.c.end_us.is_not(None)]
+                  REQUESTS.c.end_us.is_not(None),
+                  sa.or_(REQUESTS.c.failed.is_(True),
+                         REQUESTS.c.request_id.not_in(
+                             traces.open_span_requests()))]
     if project_id is not None:
         conditions.append(REQUESTS.c.project_id == project_id)
     groups = timings.grouped_statistics(

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from stacktach_ng import exception
 from stacktach_ng import queries
+from stacktach_ng.analyses import merge
 from stacktach_ng.analyses import operations
 from stacktach_ng.analyses import times
 from stacktach_ng.common import timestamps
@@ -95,7 +96,16 @@ def operation_item(row, now_us=None):
     }
 
 
+#: The operations a notification reported: not those that nothing but a
+#: failure elsewhere ended (``analyses.timings.endpoints_of``), such as a
+#: scheduling that nova's conductor reports as failed when the scheduler
+#: never started one.
+REPORTED = sa.or_(OPERATIONS.c.start_us.is_not(None),
+                  OPERATIONS.c.end_format < merge.INFERRED)
+
+
 def _scoped(query, project_id):
+    query = query.where(REPORTED)
     if project_id is not None:
         query = query.where(OPERATIONS.c.project_id == project_id)
     return query
@@ -314,7 +324,7 @@ def summary(connection, project_id=None, since=None, until=None,
         keys.append((table.c.end_us - table.c.end_us % width)
                     .label('key_bucket'))
     conditions = [table.c.end_us >= times.to_us(since),
-                  table.c.end_us < times.to_us(until)]
+                  table.c.end_us < times.to_us(until), REPORTED]
     if project_id is not None:
         conditions.append(table.c.project_id == project_id)
     if operation is not None:

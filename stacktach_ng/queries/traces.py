@@ -44,6 +44,7 @@ from stacktach_ng.queries import timings
 
 NOTIFICATIONS = models.Notification.__table__
 REQUESTS = models.analyses.Request.__table__
+OPERATIONS = models.analyses.Operation.__table__
 SPANS = models.analyses.ProfilerSpan.__table__
 
 # Bounds on what one trace reads.
@@ -60,14 +61,22 @@ def _scoped(query, table, project_id):
     return query
 
 
-def request_item(row):
-    """The dict of a ``requests`` row."""
+def request_item(row, has_open_span=False):
+    """The dict of a ``requests`` row.
+
+    A request is open while any of its operations is (started, not
+    ended), whatever ended before: a boot's API and scheduling spans end
+    within a second, its compute span a minute later. A failed request is
+    failed even with spans left open (nova sends no end for what a
+    failure interrupted).
+    """
     if row.failed:
         outcome = 'error'
-    elif row.end_us is not None:
+    elif row.end_us is not None and not has_open_span:
         outcome = 'success'
     else:
         outcome = OUTCOME_OPEN
+    end_us = row.end_us if outcome != OUTCOME_OPEN else None
     return {
         'request_id': row.request_id,
         'global_request_id': row.global_request_id,
@@ -77,13 +86,34 @@ def request_item(row):
         'service': row.service,
         'host': row.host,
         'started_at': times.from_us(row.first_us),
-        'ended_at': times.from_us(row.end_us),
+        'ended_at': times.from_us(end_us),
         'last_at': times.from_us(row.last_us),
-        'duration_us': (row.end_us - row.first_us
-                        if row.end_us is not None else None),
+        'duration_us': (end_us - row.first_us
+                        if end_us is not None else None),
         'outcome': outcome,
         'notifications': row.notifications,
     }
+
+
+def open_span_requests():
+    """The ids of the requests with an open operation, as a subquery.
+
+    Open operations are few (the running ones, and those a failure
+    interrupted): the ``(end_us, start_us)`` index reads them directly.
+    """
+    return sa.select(OPERATIONS.c.request_id).where(
+        OPERATIONS.c.end_us.is_(None), OPERATIONS.c.start_us.is_not(None),
+        OPERATIONS.c.request_id != '')
+
+
+def _with_open_spans(connection, request_ids):
+    """The subset of ``request_ids`` with an open operation."""
+    found = set()
+    request_ids = list(request_ids)
+    for chunk in chunking.chunks(request_ids):
+        found.update(connection.execute(open_span_requests().where(
+            OPERATIONS.c.request_id.in_(chunk))).scalars())
+    return found
 
 
 def list_requests(connection, project_id=None, since=None, until=None,
@@ -117,11 +147,13 @@ def list_requests(connection, project_id=None, since=None, until=None,
         if outcome == 'error':
             query = query.where(table.c.failed.is_(True))
         elif outcome == 'success':
-            query = query.where(table.c.failed.is_(False),
-                                table.c.end_us.is_not(None))
+            query = query.where(
+                table.c.failed.is_(False), table.c.end_us.is_not(None),
+                table.c.request_id.not_in(open_span_requests()))
         elif outcome == OUTCOME_OPEN:
-            query = query.where(table.c.failed.is_(False),
-                                table.c.end_us.is_(None))
+            query = query.where(table.c.failed.is_(False), sa.or_(
+                table.c.end_us.is_(None),
+                table.c.request_id.in_(open_span_requests())))
         else:
             raise exception.InvalidParameter('unknown outcome %r' % outcome)
     if marker is not None:
@@ -135,7 +167,10 @@ def list_requests(connection, project_id=None, since=None, until=None,
     query = query.order_by(table.c.first_us.desc(),
                            table.c.request_id.desc()).limit(limit + 1)
     rows, more = queries.page(connection.execute(query), limit)
-    return [request_item(row) for row in rows], more
+    with_open = _with_open_spans(connection, [row.request_id for row in rows
+                                              if not row.failed])
+    return [request_item(row, row.request_id in with_open)
+            for row in rows], more
 
 
 def _span(span_id, kind, request_id, service, host, operation, resource_id,
@@ -219,12 +254,15 @@ def get_trace(connection, request_id, project_id=None, now=None):
 
     spans = []
     request_spans = {}
+    with_open = _with_open_spans(connection, request_ids)
     for r in request_rows:
-        item = request_item(r)
+        item = request_item(r, r.request_id in with_open)
+        is_open = item['outcome'] == OUTCOME_OPEN
         span = _span('request:%s' % r.request_id, 'request', r.request_id,
                      r.service, r.host, r.operation or r.first_event_type,
-                     None, r.first_us, r.last_us, item['outcome'])
-        span['last_us'] = r.last_us
+                     None, r.first_us, None if is_open else r.last_us,
+                     item['outcome'])
+        span['last_us'] = now_us if is_open else r.last_us
         request_spans[r.request_id] = span
         spans.append(span)
 
@@ -311,7 +349,8 @@ def get_trace(connection, request_id, project_id=None, now=None):
     return {
         'request_id': request_id,
         'global_request_id': root_id if root_id != request_id else None,
-        'requests': [request_item(r) for r in request_rows],
+        'requests': [request_item(r, r.request_id in with_open)
+                     for r in request_rows],
         'started_at': tree['started_at'],
         'ended_at': tree['ended_at'],
         'duration_us': tree['duration_us'],

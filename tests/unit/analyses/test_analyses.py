@@ -5,6 +5,7 @@ import datetime
 import pytest
 
 from stacktach_ng.analyses import failures
+from stacktach_ng.analyses import merge
 from stacktach_ng.analyses import operations
 from stacktach_ng.analyses import times
 from stacktach_ng.analyses import timings
@@ -112,13 +113,16 @@ def test_versioned_and_legacy_failures_share_a_twin_key():
 
 def test_failure_without_phase_ends_an_operation():
     row = _row(event_type='snapshot_instance', priority='ERROR')
-    assert timings.endpoints_of(row, {}) == [('instance.snapshot', 'error')]
+    assert timings.endpoints_of(row, {}) == [
+        ('instance.snapshot', 'error', 0)]
     info = _row(event_type='compute.instance.update', priority='INFO')
     assert timings.endpoints_of(info, {}) == []
-    no_valid_host = _row(event_type='compute_task.build_instances.error')
+    no_valid_host = _row(event_type='compute_task.build_instances.error',
+                         object_name='ComputeTaskPayload')
+    # The scheduling it ends did not report that end: an inferred one.
     assert timings.endpoints_of(no_valid_host, {}) == [
-        ('compute_task.build_instances', 'error'),
-        ('scheduler.select_destinations', 'error')]
+        ('compute_task.build_instances', 'error', 1),
+        ('scheduler.select_destinations', 'error', merge.INFERRED + 1)]
 
 
 def _fold(events):
@@ -129,7 +133,7 @@ def _fold(events):
                    object_name='X' if versioned else None,
                    generated_at=datetime.datetime(2026, 1, 1)
                    + datetime.timedelta(seconds=seconds))
-        operation, phase = timings.endpoints_of(row, {})[0]
+        operation, phase, _format = timings.endpoints_of(row, {})[0]
         if current is None:
             current = timings._empty(('', 'q1', operation), row)
         timings.merge_endpoint(current, row, phase)

@@ -41,7 +41,7 @@ def test_compute_exception_with_a_function_name_that_is_no_text(
                           'nova_object.version': '1.1', **payload}
     record = _record(message)
     assert timings.endpoints_of(record.row, record.payload) == [
-        ('compute.exception', 'error')]
+        ('compute.exception', 'error', 1)]
     assert failures.error_row(record.row, record.payload)['operation'] == (
         'compute.exception')
 
