@@ -24,6 +24,7 @@ the same key a moment apart) once, under the richer versioned
 fingerprint.
 """
 
+import ast
 import hashlib
 import re
 
@@ -87,6 +88,45 @@ def _text(value, limit):
     return str(value)[:limit]
 
 
+# oslo.messaging appends the remote side's traceback to the message of an
+# exception it re-raises (``NoValidHost_Remote``): the message is the text
+# before it, as nova records it in the instance fault.
+_REMOTE_TRACEBACK = '\nTraceback (most recent call last):'
+
+# A legacy nova failure payload may carry the exception as the text of a
+# Python dict (``set_vm_state_and_notify`` puts the exception object in
+# ``reason`` and the serializer falls back to its repr). Longer texts are
+# not parsed.
+_MAX_REPR = 65536
+
+
+def _without_remote_traceback(message):
+    if isinstance(message, str):
+        cut = message.find(_REMOTE_TRACEBACK)
+        if cut >= 0:
+            return message[:cut]
+    return message
+
+
+def _exception_repr(value):
+    """``{"class", "message"}`` of a legacy exception given as a dict or
+    as the text of one, or None."""
+    if isinstance(value, str):
+        if not (value.startswith('{') and value.endswith('}')
+                and len(value) <= _MAX_REPR):
+            return None
+        try:
+            # Literals only: no name is looked up, nothing is called.
+            value = ast.literal_eval(value)
+        except (ValueError, SyntaxError, TypeError, MemoryError,
+                RecursionError):
+            return None
+    if (isinstance(value, dict) and isinstance(value.get('message'), str)
+            and isinstance(value.get('class', ''), str)):
+        return value
+    return None
+
+
 def failure_of(row, payload):
     """{exception, message, function_name, module_name} of a failure."""
     data, object_name, _version = resources.versioned_data(payload)
@@ -94,16 +134,24 @@ def failure_of(row, payload):
     if found is not None:
         return {
             'exception': _text(found.get('exception'), 255),
-            'message': _text(found.get('exception_message'), _MAX_MESSAGE),
+            'message': _text(_without_remote_traceback(
+                found.get('exception_message')), _MAX_MESSAGE),
             'function_name': _text(found.get('function_name'), 255),
             'module_name': _text(found.get('module_name'), 255),
         }
-    message = None
-    for key in _MESSAGE_KEYS:
-        message = _text(payload.get(key), _MAX_MESSAGE)
-        if message:
-            break
     exception = payload.get('exception')
+    reason = _exception_repr(payload.get('reason'))
+    if reason is not None:
+        message = _text(reason['message'], _MAX_MESSAGE)
+        if not isinstance(exception, str):
+            exception = reason.get('class')
+    else:
+        message = None
+        for key in _MESSAGE_KEYS:
+            message = _text(payload.get(key), _MAX_MESSAGE)
+            if message:
+                break
+    message = _without_remote_traceback(message)
     event_type = row['event_type']
     return {
         # A legacy payload's ``exception`` is the exception's kwargs; a

@@ -1,8 +1,11 @@
 """Instance task states and resource statuses, and what they tell."""
 
-# Instance task states and the service an instance stuck in them waits on.
+# Instance task states and the service an instance stuck in them waits on
+# (``waiting_on``). The services are named after their binaries, as the
+# notifications name them; "hypervisor" is the virt driver of the
+# instance's compute host.
 TASK_STATE_SERVICES = {
-    'scheduling': 'scheduler',
+    'scheduling': 'nova-scheduler',
     'networking': 'neutron',
     'block_device_mapping': 'cinder',
     'spawning': 'hypervisor',
@@ -10,8 +13,8 @@ TASK_STATE_SERVICES = {
     'image_snapshot_pending': 'hypervisor',
     'image_pending_upload': 'glance',
     'image_uploading': 'glance',
-    'deleting': 'hypervisor',
-    'resize_prep': 'scheduler',
+    'deleting': 'nova-compute',
+    'resize_prep': 'nova-scheduler',
     'resize_migrating': 'hypervisor',
     'resize_migrated': 'hypervisor',
     'resize_finish': 'hypervisor',
@@ -24,6 +27,47 @@ TASK_STATE_SERVICES = {
     'rebooting': 'hypervisor',
     'rebooting_hard': 'hypervisor',
 }
+
+# Open operations that wait on more than their own service, and what is
+# known of what they wait on. nova-compute's shutdown of an instance
+# destroys the guest, then releases its ports: a delete that neutron does
+# not answer stays in it.
+_OPEN_OPERATION_DETAILS = {
+    'instance.shutdown': 'the guest to be destroyed (hypervisor), then its '
+                         'ports to be released (neutron)',
+    'instance.delete': 'the guest to be destroyed (hypervisor) and its '
+                       'ports and volumes to be released (neutron, cinder)',
+}
+
+# After the scheduler chose a host, nova-conductor casts the build to that
+# host's nova-compute; the instance stays in "scheduling" until it starts.
+_SCHEDULED_DETAIL = ('a nova-compute to start the build: the scheduler '
+                     'chose a host and nothing has started since')
+
+
+def waiting_on(task_state, operation=None, host=None, scheduled=False):
+    """What a resource stuck in a task state waits on, as far as the
+    notifications tell: ``{"service", "host", "detail"}``, or None.
+
+    :param operation: the name of the resource's open operation, if any.
+    :param host: the compute host of the instance (or of the operation).
+    :param scheduled: the request that set the task state has a
+        scheduling that ended (the scheduler is done).
+    """
+    if task_state == 'scheduling' and scheduled:
+        return {'service': 'nova-compute', 'host': host,
+                'detail': _SCHEDULED_DETAIL}
+    detail = _OPEN_OPERATION_DETAILS.get(operation)
+    if detail is not None:
+        return {'service': 'nova-compute', 'host': host, 'detail': detail}
+    service = TASK_STATE_SERVICES.get(task_state)
+    if service is None:
+        return None
+    return {'service': service,
+            'host': host if service in ('hypervisor', 'nova-compute')
+            else None,
+            'detail': None}
+
 
 # Resource types whose payload carries a ``status`` (glance, cinder).
 STATUS_TYPES = frozenset(('image', 'volume', 'snapshot', 'backup'))
@@ -43,13 +87,3 @@ def reports_task(row):
     """Whether a notification reports a task state for the timeline: a
     task state, or a vm state without one (an instance with no task)."""
     return row['task_state'] is not None or row['vm_state'] is not None
-
-
-def waiting_on(task_state, host):
-    """The service a resource in a task state waits on: ``{"service",
-    "host"}`` (the hypervisor of the compute host for spawning ...)."""
-    service = TASK_STATE_SERVICES.get(task_state)
-    if service is None:
-        return None
-    return {'service': service,
-            'host': host if service == 'hypervisor' else None}

@@ -229,17 +229,22 @@ def list_resources(connection, project_id=None, resource_type=None,
 
 def list_stuck(connection, project_id=None, older_than=600, now=None,
                marker=None, limit=100):
-    """Resources stuck in an operation, longest stuck first.
+    """Resources stuck, longest stuck first.
 
-    A resource is stuck when it has an open operation (started, never
-    ended) that started more than ``older_than`` seconds before ``now``
-    and its task state has not changed for that long either.
+    A resource that reports task states (nova's instances) is stuck when
+    its task state is not none and has not changed for more than
+    ``older_than`` seconds before ``now``, whether or not an operation is
+    open: a boot whose compute host never starts it stays "scheduling"
+    with every operation of its request ended. A resource without task
+    states is stuck when it has an open operation (started, never ended)
+    that started more than ``older_than`` seconds before ``now``.
 
-    The cost is two indexed reads (the open operations that started
-    before the threshold, then their resources): when the resource
-    entered its task state and its last notification are kept on the
-    resource by the ``lifecycle`` handler (the ``task_*`` and ``last_*``
-    columns), so no timeline is read.
+    The cost is indexed reads of the candidates (the resources in a task
+    state, the open operations that started before the threshold), then
+    of their open operations: when a resource entered its task state and
+    its last notification are kept on the resource by the ``lifecycle``
+    handler (the ``task_*`` and ``last_*`` columns), so no timeline is
+    read.
 
     :param now: naive UTC datetime (default: the current time).
     :param marker: the ``resource_id`` of the last item of the previous
@@ -247,53 +252,67 @@ def list_stuck(connection, project_id=None, older_than=600, now=None,
     :returns: ``(items, more)``: items are the resource dicts of
         ``list_resources`` plus ``"since"`` (when the current task state
         was entered), ``"stuck_for_us"``, ``"operation"`` (the open
-        operation dict, see ``timings``), ``"last_step"`` (``{"at",
-        "event_type", "service", "host", "message_id"}`` of the last
-        notification) and ``"waiting_on"`` (see ``states.waiting_on``).
+        operation dict, see ``timings``, or None), ``"last_step"``
+        (``{"at", "event_type", "service", "host", "message_id"}`` of the
+        last notification) and ``"waiting_on"`` (see
+        ``states.waiting_on``).
     :raises exception.MarkerNotFound: the marker is not a stuck resource.
     """
     now = now or timestamps.utcnow()
     now_us = times.to_us(now)
     cutoff = now_us - int(older_than * 1000000)
+    candidates = {}
+    in_task = _scoped(sa.select(RESOURCES).where(
+        RESOURCES.c.task_state.is_not(None),
+        RESOURCES.c.task_since_us < cutoff), RESOURCES, project_id)
+    for row in connection.execute(in_task):
+        candidates[row.resource_id] = row
     ops = OPERATIONS
-    query = _scoped(sa.select(*timings._COLUMNS).where(
+    old_open = _scoped(sa.select(ops.c.resource_id).where(
         ops.c.end_us.is_(None), ops.c.start_us < cutoff,
         ops.c.resource_id.is_not(None)), ops, project_id)
-    open_ops = {}
-    for row in connection.execute(query):
-        found = open_ops.get(row.resource_id)
-        # The most recent open operation is the one the resource is in.
-        if found is None or (row.start_us, row.id) > (found.start_us,
-                                                      found.id):
-            open_ops[row.resource_id] = row
+    without_task = sorted(set(connection.execute(old_open).scalars())
+                          - set(candidates))
+    for chunk in chunking.chunks(without_task):
+        for row in connection.execute(_scoped(sa.select(RESOURCES).where(
+                RESOURCES.c.resource_id.in_(chunk),
+                RESOURCES.c.task_us.is_(None)), RESOURCES, project_id)):
+            candidates[row.resource_id] = row
+    open_ops = _open_operations(connection, project_id, sorted(candidates))
+    scheduled = _scheduled_requests(connection, [
+        row.state_request_id for row in candidates.values()
+        if row.task_state == 'scheduling' and row.state_request_id])
     items = []
-    keys = sorted(open_ops)
-    for start in range(0, len(keys), chunking.CHUNK):
-        query = _scoped(sa.select(RESOURCES).where(
-            RESOURCES.c.resource_id.in_(keys[start:start + chunking.CHUNK])),
-            RESOURCES, project_id)
-        for row in connection.execute(query):
-            operation = timings.operation_item(open_ops[row.resource_id],
-                                               now_us)
+    for row in candidates.values():
+        open_op = open_ops.get(row.resource_id)
+        if row.task_us is not None:
+            since_us = row.task_since_us
+        elif open_op is not None:
             # Without any task state reported, the resource has been in
             # its state since the operation started.
-            since_us = (row.task_since_us if row.task_us is not None
-                        else open_ops[row.resource_id].start_us)
-            if since_us >= cutoff:
-                continue
-            item = _resource_item(row)
-            item.update(
-                since=times.from_us(since_us),
-                stuck_for_us=now_us - since_us,
-                operation=operation,
-                last_step={'at': times.from_us(row.last_us),
-                           'event_type': row.last_event_type,
-                           'service': row.last_service,
-                           'host': row.last_host,
-                           'message_id': row.last_message_id},
-                waiting_on=states.waiting_on(row.task_state,
-                                      row.state_host or operation['host']))
-            items.append(item)
+            since_us = open_op.start_us
+        else:
+            continue
+        if since_us is None or since_us >= cutoff:
+            continue
+        operation = (timings.operation_item(open_op, now_us)
+                     if open_op is not None else None)
+        host = row.state_host or (operation['host'] if operation else None)
+        item = _resource_item(row)
+        item.update(
+            since=times.from_us(since_us),
+            stuck_for_us=now_us - since_us,
+            operation=operation,
+            last_step={'at': times.from_us(row.last_us),
+                       'event_type': row.last_event_type,
+                       'service': row.last_service,
+                       'host': row.last_host,
+                       'message_id': row.last_message_id},
+            waiting_on=states.waiting_on(
+                row.task_state,
+                operation['operation'] if operation else None, host,
+                scheduled=row.state_request_id in scheduled))
+        items.append(item)
     items.sort(key=lambda i: (-i['stuck_for_us'], i['resource_id']))
     if marker is not None:
         ids = [i['resource_id'] for i in items]
@@ -301,3 +320,31 @@ def list_stuck(connection, project_id=None, older_than=600, now=None,
             raise exception.MarkerNotFound(marker=marker)
         items = items[ids.index(marker) + 1:]
     return items[:limit], len(items) > limit
+
+
+def _open_operations(connection, project_id, resource_ids):
+    """The most recent open operation row of each resource."""
+    ops = OPERATIONS
+    found = {}
+    for chunk in chunking.chunks(resource_ids):
+        query = _scoped(sa.select(*timings._COLUMNS).where(
+            ops.c.resource_id.in_(chunk), ops.c.end_us.is_(None),
+            ops.c.start_us.is_not(None)), ops, project_id)
+        for row in connection.execute(query):
+            current = found.get(row.resource_id)
+            if current is None or (row.start_us, row.id) > (
+                    current.start_us, current.id):
+                found[row.resource_id] = row
+    return found
+
+
+def _scheduled_requests(connection, request_ids):
+    """The requests among ``request_ids`` whose scheduling ended well."""
+    ops = OPERATIONS
+    found = set()
+    for chunk in chunking.chunks(sorted(set(request_ids))):
+        found.update(connection.execute(sa.select(ops.c.request_id).where(
+            ops.c.request_id.in_(chunk),
+            ops.c.operation == 'scheduler.select_destinations',
+            ops.c.outcome == 'success')).scalars())
+    return found

@@ -27,8 +27,9 @@ function stuckTable(items) {
     {title: 'Since (UTC)', class: 'nowrap mono', value: (r) =>
       fmt.time(r.since)},
     {title: 'Waiting on', value: (r) => r.waiting_on ?
-      [widgets.serviceTag(r.waiting_on.service), r.waiting_on.host ?
-        ` on ${r.waiting_on.host}` : ''] : '—'},
+      h('span', {title: r.waiting_on.detail || ''},
+        [widgets.serviceTag(r.waiting_on.service), r.waiting_on.host ?
+          ` on ${r.waiting_on.host}` : '']) : '—'},
     {title: 'Last notification', value: (r) => r.last_step ? h('a', {
       href: route.href(route.path('/notifications', r.last_step.message_id)),
       title: `on ${r.last_step.host || '?'} at ${r.last_step.at}`},
