@@ -40,8 +40,8 @@ import oslo_messaging
 from stacktach_ng import service
 from stacktach_ng.bench import procs
 from stacktach_ng.db import api as db_api
-from stacktach_ng.ingest import listener as ingest_listener
-from stacktach_ng.ingest import pipeline as ingest_pipeline
+from stacktach_ng.listener import service as listener_service
+from stacktach_ng.pipeline import runner
 
 LOG = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ class SingleMessageEndpoint:
                    'metadata': metadata}
         try:
             result = self.pipeline.process(
-                ingest_pipeline.envelopes_from_listener([message],
+                runner.envelopes_from_listener([message],
                                                         priority))
         except Exception:
             LOG.exception('Message failed; requeued')
@@ -138,9 +138,9 @@ class _MessagingConsumer:
     def start(self):
         conf = self.conf
         # The same prefetch as the listener sets for itself.
-        ingest_listener.bound_prefetch(conf)
+        listener_service.bound_prefetch(conf)
         self.transport = oslo_messaging.get_notification_transport(conf)
-        targets = ingest_listener.listener_targets(conf)
+        targets = listener_service.listener_targets(conf)
         if self.kind == 'noop':
             self.server = oslo_messaging.get_batch_notification_listener(
                 self.transport, targets, [NoopEndpoint(self.counter)],
@@ -151,7 +151,7 @@ class _MessagingConsumer:
                 override_pool_size=conf.listener.concurrent_batches)
         else:
             self.database = db_api.Database(conf)
-            pipeline = ingest_pipeline.Pipeline(conf, self.database)
+            pipeline = runner.Pipeline(conf, self.database)
             self.server = oslo_messaging.get_notification_listener(
                 self.transport, targets,
                 [SingleMessageEndpoint(pipeline, self.counter)],
@@ -174,7 +174,7 @@ class _ListenerConsumer:
     """The product: ``ListenerService`` as one worker runs it."""
 
     def __init__(self, conf, counter):
-        self.service = ingest_listener.ListenerService(conf)
+        self.service = listener_service.ListenerService(conf)
         self.counter = counter
 
     def start(self):

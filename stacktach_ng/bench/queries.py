@@ -33,11 +33,11 @@ from stacktach_ng.bench import databases
 from stacktach_ng.bench import report
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import models
-from stacktach_ng.ingest import importer
 from stacktach_ng.queries import lifecycles
 from stacktach_ng.queries import notifications
 from stacktach_ng.queries import timings
 from stacktach_ng.queries import traces
+from stacktach_ng.replay import importer
 
 # SPEC section 9, in milliseconds (p95).
 LOOKUP_P95_MS = 20.0

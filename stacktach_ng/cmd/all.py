@@ -29,7 +29,7 @@ from stacktach_ng.cmd import verifier as verifier_cmd
 from stacktach_ng.conf import database as db_conf
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import migration
-from stacktach_ng.ingest import listener
+from stacktach_ng.listener import service as listener
 
 LOG = logging.getLogger(__name__)
 

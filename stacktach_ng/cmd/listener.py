@@ -17,7 +17,7 @@ from oslo_service import service as os_service
 from stacktach_ng import service
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import migration
-from stacktach_ng.ingest import listener
+from stacktach_ng.listener import service as listener
 
 LOG = logging.getLogger(__name__)
 

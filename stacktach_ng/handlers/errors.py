@@ -29,7 +29,7 @@ import re
 
 from stacktach_ng.db import models
 from stacktach_ng.handlers import analysis
-from stacktach_ng.ingest import resources
+from stacktach_ng.pipeline import resources
 
 _TABLE = models.analyses.ErrorEvent.__table__
 

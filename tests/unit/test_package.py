@@ -22,7 +22,7 @@ def test_the_store_path_loads_no_green_threads():
     # no backend, so no eventlet either (memory and start-up time).
     assert _run(
         'import sys\n'
-        'import stacktach_ng.ingest.pipeline\n'
-        'import stacktach_ng.ingest.store_process\n'
+        'import stacktach_ng.pipeline.runner\n'
+        'import stacktach_ng.listener.store_process\n'
         'print("eventlet" in sys.modules, "oslo_service.service" in '
         'sys.modules)\n') == ['False', 'False']

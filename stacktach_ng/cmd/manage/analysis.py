@@ -16,8 +16,8 @@ from stacktach_ng.common import jsonutils
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import models
 from stacktach_ng.handlers import analysis
-from stacktach_ng.ingest import normalize
-from stacktach_ng.ingest import pipeline
+from stacktach_ng.pipeline import normalize
+from stacktach_ng.pipeline import runner as pipeline
 
 _NOTIFICATIONS = models.Notification.__table__
 _COLUMNS = [column for column in _NOTIFICATIONS.c if column.name != 'id']

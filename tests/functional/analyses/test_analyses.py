@@ -11,7 +11,7 @@ import pytest
 
 from stacktach_ng.cmd.manage import analysis as rebuild_command
 from stacktach_ng.handlers import analysis
-from stacktach_ng.ingest import pipeline
+from stacktach_ng.pipeline import runner as pipeline
 from stacktach_ng.queries import errors
 from stacktach_ng.queries import lifecycles
 from stacktach_ng.queries import timings

@@ -4,9 +4,9 @@ import datetime
 import pytest
 
 from stacktach_ng.common import jsonutils
-from stacktach_ng.ingest import forms
-from stacktach_ng.ingest import normalize
 from stacktach_ng.ingest import timestamps
+from stacktach_ng.pipeline import forms
+from stacktach_ng.pipeline import normalize
 from stacktach_ng.simulator import engine
 
 RECEIVED = datetime.datetime(2030, 1, 1)

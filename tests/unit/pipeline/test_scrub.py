@@ -5,12 +5,12 @@ import datetime
 import pytest
 
 from stacktach_ng.common import jsonutils
-from stacktach_ng.ingest import forms
-from stacktach_ng.ingest import normalize
-from stacktach_ng.ingest import rejection
-from stacktach_ng.ingest import scrub
-from stacktach_ng.ingest.rejection import Rejected
-from tests.unit.ingest import fixtures as fx
+from stacktach_ng.pipeline import forms
+from stacktach_ng.pipeline import normalize
+from stacktach_ng.pipeline import rejection
+from stacktach_ng.pipeline import scrub
+from stacktach_ng.pipeline.rejection import Rejected
+from tests.unit.pipeline import fixtures as fx
 
 RECEIVED = datetime.datetime(2026, 1, 2, 3, 5, 0)
 

@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from stacktach_ng.cmd import manage
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import models
-from stacktach_ng.ingest import exporter
-from stacktach_ng.ingest import importer
-from stacktach_ng.ingest import purge
+from stacktach_ng.replay import exporter
+from stacktach_ng.replay import importer
+from stacktach_ng.retention import purge
 from tests import base
-from tests.unit.ingest import fixtures as fx
+from tests.unit.pipeline import fixtures as fx
 
 NOTIFICATIONS = models.Notification.__table__
 REJECTED = models.RejectedMessage.__table__

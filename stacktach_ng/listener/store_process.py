@@ -11,12 +11,12 @@ reading while the children store.
 The contract of ``Pipeline.process()`` is kept: ``process(items)`` returns
 the ``BatchResult`` once the batch's transaction committed, or raises.
 A database error raises ``StoreError``, whose ``transient`` tells the
-listener whether to requeue and back off (see ``listener.is_transient``).
+listener whether to requeue and back off (see ``transient.is_transient``).
 A child that dies (killed, out of memory) fails its batch as transient, so
 the batch is requeued and redelivered, and is replaced by a new child.
 
 Children are new interpreters (``python -m
-stacktach_ng.ingest.store_process FD``), not forks: the worker already runs
+stacktach_ng.listener.store_process FD``), not forks: the worker already runs
 threads when it starts them, and a fork would copy their locks. They talk
 to the worker over a socket pair and first receive a snapshot of the
 worker's configuration (every registered option's value), so that options
@@ -39,9 +39,14 @@ from multiprocessing import connection as mp_connection
 
 import orjson
 from oslo_config import cfg
+from oslo_log import log
 
-from stacktach_ng.ingest import pipeline as ingest_pipeline
-from stacktach_ng.ingest import rejection
+from stacktach_ng import service
+from stacktach_ng.db import api as db_api
+from stacktach_ng.listener.transient import StoreError
+from stacktach_ng.listener.transient import is_transient
+from stacktach_ng.pipeline import rejection
+from stacktach_ng.pipeline import runner
 
 LOG = logging.getLogger(__name__)
 
@@ -54,22 +59,6 @@ _OK = 'ok'
 _ERROR = 'error'
 _READY = 'ready'
 _FAILED = 'failed'
-
-
-class StoreError(Exception):
-    """A batch failed in a store process.
-
-    ``type_name`` is the class of the original error, ``transient``
-    whether the batch may succeed later, ``remote_traceback`` the child's
-    traceback, for the log.
-    """
-
-    def __init__(self, text, type_name='StoreError', transient=False,
-                 remote_traceback=None):
-        super().__init__(text)
-        self.type_name = type_name
-        self.transient = transient
-        self.remote_traceback = remote_traceback
 
 
 # -- the configuration snapshot -----------------------------------------
@@ -166,11 +155,9 @@ def decode_batch(data):
 
 
 def _error_reply(error):
-    from stacktach_ng.ingest import listener
-
     first_line = (str(error).strip().splitlines() or [''])[0]
     return (_ERROR, type(error).__name__, first_line,
-            listener.is_transient(error), traceback.format_exc())
+            is_transient(error), traceback.format_exc())
 
 
 # -- the child ------------------------------------------------------------
@@ -179,11 +166,6 @@ def child_main(connection):
     """Serve batches on ``connection`` until told to stop or orphaned."""
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, signal.SIG_IGN)
-    from oslo_log import log
-
-    from stacktach_ng import service
-    from stacktach_ng.db import api as db_api
-
     try:
         values = pickle.loads(connection.recv_bytes())  # noqa: S301
         conf = service.build_conf()
@@ -192,7 +174,7 @@ def child_main(connection):
         restore(conf, values)
         log.setup(conf, service.PROJECT)
         database = db_api.Database(conf)
-        pipeline = ingest_pipeline.Pipeline(conf, database)
+        pipeline = runner.Pipeline(conf, database)
     except (EOFError, OSError):
         return
     except Exception as error:
@@ -393,11 +375,11 @@ class StoreProcesses:
 
 
 def main(argv=None):
-    """The store process: ``python -m stacktach_ng.ingest.store_process
+    """The store process: ``python -m stacktach_ng.listener.store_process
     FD``, started by a listener worker with its end of a socket pair."""
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1 or not argv[0].isdigit():
-        sys.stderr.write('usage: python -m stacktach_ng.ingest.store_process'
+        sys.stderr.write('usage: python -m stacktach_ng.listener.store_process'
                          ' FD (started by stacktach-ng-listener)\n')
         return 2
     child_main(mp_connection.Connection(int(argv[0])))

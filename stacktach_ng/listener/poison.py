@@ -38,8 +38,8 @@ import threading
 from oslo_messaging.notify import dispatcher as notify_dispatcher
 
 from stacktach_ng.common import jsonutils
-from stacktach_ng.ingest import forms
-from stacktach_ng.ingest import rejection
+from stacktach_ng.pipeline import forms
+from stacktach_ng.pipeline import rejection
 
 LOG = logging.getLogger(__name__)
 

@@ -3,17 +3,18 @@ back-off and the search for the message that breaks a batch."""
 
 import threading
 import time
-import types
 
 import pytest
 import sqlalchemy.exc as sa_exc
 from oslo_db import exception as db_exc
 
-from stacktach_ng.ingest import forms
-from stacktach_ng.ingest import heartbeat
-from stacktach_ng.ingest import listener
-from stacktach_ng.ingest import pipeline as ingest_pipeline
-from stacktach_ng.ingest import rejection
+from stacktach_ng.listener import heartbeat
+from stacktach_ng.listener import service as listener
+from stacktach_ng.listener import transient
+from stacktach_ng.pipeline import forms
+from stacktach_ng.pipeline import rejection
+from stacktach_ng.pipeline import runner
+from stacktach_ng.retention import purge
 from tests import base
 
 
@@ -50,7 +51,7 @@ class FakePipeline:
         if any(envelope['metadata']['message_id'] in self.poison_ids
                for envelope in envelopes):
             raise self.poison_error
-        result = ingest_pipeline.BatchResult(received=len(items))
+        result = runner.BatchResult(received=len(items))
         for item in items:
             if isinstance(item, rejection.Rejected):
                 self.rejected.append(item)
@@ -124,12 +125,12 @@ def test_transient_error_requeues_and_backs_off(error):
 
 
 def test_is_transient():
-    assert listener.is_transient(db_exc.DBConnectionError())
-    assert listener.is_transient(db_exc.DBDeadlock())
-    assert listener.is_transient(
+    assert transient.is_transient(db_exc.DBConnectionError())
+    assert transient.is_transient(db_exc.DBDeadlock())
+    assert transient.is_transient(
         db_exc.DBError(sa_exc.OperationalError('x', {}, Exception('y'))))
-    assert not listener.is_transient(ValueError('bug'))
-    assert not listener.is_transient(db_exc.DBError(KeyError('x')))
+    assert not transient.is_transient(ValueError('bug'))
+    assert not transient.is_transient(db_exc.DBError(KeyError('x')))
 
 
 def test_backoff_grows_to_the_maximum_and_resets():
@@ -266,7 +267,7 @@ def test_message_ids_in_logs():
         '9 and 2 more')
 
 
-def test_periodic_purge_runs_the_purge_module(monkeypatch):
+def test_periodic_purge_runs_the_purge(monkeypatch):
     conf = base.make_conf('sqlite://', retention={'purge_interval': 1})
     service = listener.ListenerService(conf)
     service.database = object()
@@ -276,12 +277,8 @@ def test_periodic_purge_runs_the_purge_module(monkeypatch):
         calls.append((purge_conf, database))
         service._stopping.set()
 
-    imported = []
-    monkeypatch.setattr(
-        listener.importlib, 'import_module',
-        lambda name: imported.append(name) or types.SimpleNamespace(run=run))
+    monkeypatch.setattr(purge, 'run', run)
     service._purge_loop()
-    assert imported == [listener.PURGE_MODULE]
     assert calls == [(conf, service.database)]
 
 

@@ -23,24 +23,24 @@ ingest ``Pipeline``. The contract with the broker (SPEC section 3):
 """
 
 import collections
-import importlib
 import logging
 import threading
 import time
 
 import oslo_messaging
-import sqlalchemy.exc as sa_exc
 from oslo_messaging import opts as messaging_opts
 from oslo_messaging.notify import listener as notify_listener
 from oslo_service import service
 
 from stacktach_ng.db import api as db_api
-from stacktach_ng.ingest import heartbeat
-from stacktach_ng.ingest import normalize
-from stacktach_ng.ingest import pipeline as ingest_pipeline
-from stacktach_ng.ingest import poison
-from stacktach_ng.ingest import rejection
-from stacktach_ng.ingest import store_process
+from stacktach_ng.listener import heartbeat
+from stacktach_ng.listener import poison
+from stacktach_ng.listener import store_process
+from stacktach_ng.listener import transient
+from stacktach_ng.pipeline import normalize
+from stacktach_ng.pipeline import rejection
+from stacktach_ng.pipeline import runner
+from stacktach_ng.retention import purge
 
 LOG = logging.getLogger(__name__)
 
@@ -48,35 +48,11 @@ REQUEUE = oslo_messaging.NotificationResult.REQUEUE
 
 INITIAL_BACKOFF = 0.5
 
-# Besides what the pipeline calls transient (oslo.db's connection errors
-# and deadlocks; a MySQL lock wait timeout arrives as DBDeadlock): errors
-# that oslo.db passes through unwrapped but that go away by themselves,
-# e.g. SQLite's "database is locked", a PostgreSQL lock or statement
-# timeout (OperationalError), an exhausted connection pool (TimeoutError).
-_ALSO_TRANSIENT = (sa_exc.OperationalError, sa_exc.TimeoutError,
-                   sa_exc.DisconnectionError)
-
-# The periodic purge, when [retention] purge_interval is set.
-PURGE_MODULE = 'stacktach_ng.ingest.purge'
-
 # How many message ids of failed batches a worker remembers.
 _SUSPECTS = 10000
 # Message ids named in a log line, and the length of an error's text there.
 _IDS_SHOWN = 10
 _ERROR_TEXT = 300
-
-
-def is_transient(error):
-    """Whether a batch that failed with ``error`` may succeed later."""
-    if isinstance(error, store_process.StoreError):
-        # Decided in the store process, on the original error.
-        return error.transient
-    if ingest_pipeline.is_transient(error):
-        return True
-    if isinstance(error, _ALSO_TRANSIENT):
-        return True
-    inner = getattr(error, 'inner_exception', None)
-    return inner is not None and isinstance(inner, _ALSO_TRANSIENT)
 
 
 class Backoff:
@@ -235,7 +211,7 @@ class BatchEndpoint:
 
     def process(self, messages, priority):
         return self.handle(
-            ingest_pipeline.envelopes_from_listener(messages, priority))
+            runner.envelopes_from_listener(messages, priority))
 
     def handle(self, items):
         """Store a batch; None to acknowledge it, or ``REQUEUE``."""
@@ -257,7 +233,7 @@ class BatchEndpoint:
 
     def _failed(self, items, error):
         ids = [message_id_of(item) for item in items]
-        if is_transient(error):
+        if transient.is_transient(error):
             delay = self.backoff.failed()
             LOG.warning('Transient database error; batch of %d requeued '
                         '(%s), pausing %.1f s: %s', len(items),
@@ -282,7 +258,7 @@ class BatchEndpoint:
 
     def _isolate(self, items, ids, error):
         """Split a batch that failed again; reject only the culprits."""
-        result = ingest_pipeline.BatchResult()
+        result = runner.BatchResult()
         culprits = []
         try:
             self._bisect(items, error, result, culprits)
@@ -340,7 +316,7 @@ class BatchEndpoint:
             try:
                 result.add(self.pipeline.process(half))
             except Exception as half_error:
-                if is_transient(half_error):
+                if transient.is_transient(half_error):
                     raise _TransientDuringSplit() from half_error
                 self._bisect(half, half_error, result, culprits)
 
@@ -527,7 +503,7 @@ class ListenerService(service.Service):
         """
         count = self.conf.listener.store_processes
         if not count:
-            pipeline = ingest_pipeline.Pipeline(self.conf, self.database)
+            pipeline = runner.Pipeline(self.conf, self.database)
             return pipeline, [handler.name for handler in pipeline.handlers]
         self.store = store_process.StoreProcesses(self.conf, count)
         self.store.start()
@@ -546,16 +522,6 @@ class ListenerService(service.Service):
 
     def _purge_loop(self):
         interval = self.conf.retention.purge_interval
-        try:
-            purge = importlib.import_module(PURGE_MODULE)
-        except ModuleNotFoundError as error:
-            if error.name != PURGE_MODULE:
-                LOG.exception('Periodic purge disabled')
-                return
-            LOG.warning('[retention] purge_interval is set but this '
-                        'installation has no %s; periodic purge disabled',
-                        PURGE_MODULE)
-            return
         while not self._stopping.wait(interval):
             try:
                 purge.run(self.conf, self.database)

@@ -7,8 +7,8 @@ from oslo_messaging._drivers import common as rpc_common
 from oslo_messaging.notify import dispatcher as notify_dispatcher
 
 from stacktach_ng.common import jsonutils
-from stacktach_ng.ingest import poison
-from stacktach_ng.ingest import rejection
+from stacktach_ng.listener import poison
+from stacktach_ng.pipeline import rejection
 
 REQUEUE = notify_dispatcher.NotificationResult.REQUEUE
 

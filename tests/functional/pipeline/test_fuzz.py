@@ -26,15 +26,15 @@ from stacktach_ng.conf import listener as listener_opts
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import migration
 from stacktach_ng.db import models
-from stacktach_ng.ingest import forms
-from stacktach_ng.ingest import importer
-from stacktach_ng.ingest import pipeline as ingest_pipeline
+from stacktach_ng.pipeline import forms
+from stacktach_ng.pipeline import runner
+from stacktach_ng.replay import importer
 from tests import base
 from tests import fuzzing
 from tests.functional import services
 from tests.functional.listener import conftest as listener_fixtures
 from tests.functional.listener import traffic
-from tests.unit.ingest import fixtures
+from tests.unit.pipeline import fixtures
 
 SEED = int(os.environ.get('STACKTACH_FUZZ_SEED', '20260101'))
 COUNT = 10000
@@ -90,13 +90,13 @@ class CheckedPipeline:
         self.database = pipeline.database
         self.cases = cases
         self.failures = []
-        self.total = ingest_pipeline.BatchResult()
+        self.total = runner.BatchResult()
         self.batches = 0
 
     def process(self, items, indexes=None):
         if indexes is None:
             indexes = list(range(len(items)))
-        result = ingest_pipeline.BatchResult(received=len(items))
+        result = runner.BatchResult(received=len(items))
         try:
             result = self.pipeline.process(items)
         except Exception as error:
@@ -193,7 +193,7 @@ def test_fuzzed_batches(migrated_conf, cases):
     started = time.monotonic()
     try:
         items = [fuzzing.decode(case) for case in cases]
-        checked = CheckedPipeline(ingest_pipeline.Pipeline(conf, database),
+        checked = CheckedPipeline(runner.Pipeline(conf, database),
                                   cases)
         first = checked.run(items)
         stored, rejected = _check_stored(url)
@@ -205,7 +205,7 @@ def test_fuzzed_batches(migrated_conf, cases):
         assert first.duplicates > 0
 
         # The same messages again: nothing new, the poison recorded again.
-        again = CheckedPipeline(ingest_pipeline.Pipeline(conf, database),
+        again = CheckedPipeline(runner.Pipeline(conf, database),
                                 cases)
         second = again.run([fuzzing.decode(case) for case in cases])
         assert second.stored == 0, second
@@ -247,7 +247,7 @@ def test_fuzzed_import(sqlite_url, cases, tmp_path):
     for _attempt in range(2):
         database = db_api.Database(conf)
         try:
-            checked = CheckedPipeline(ingest_pipeline.Pipeline(
+            checked = CheckedPipeline(runner.Pipeline(
                 conf, database, source=importer.SOURCE))
             job = importer.Importer(conf, database, batch_size=BATCH_SIZE,
                                     pipeline=checked)
@@ -362,7 +362,7 @@ def test_resource_ids_differing_only_by_case(migrated_conf):
     conf = _all_handlers_conf(migrated_conf.database.connection)
     database = db_api.Database(conf)
     try:
-        pipeline = ingest_pipeline.Pipeline(conf, database)
+        pipeline = runner.Pipeline(conf, database)
         for number, instance in enumerate(('Server-A', 'server-a',
                                            'SERVER-A')):
             message = fixtures.nova_legacy_update()

@@ -20,7 +20,7 @@ Forms understood (SPEC section 3), detected from their keys:
 """
 
 from stacktach_ng.common import jsonutils
-from stacktach_ng.ingest.rejection import Rejected
+from stacktach_ng.pipeline.rejection import Rejected
 
 PRIORITIES = ('audit', 'debug', 'info', 'warn', 'error', 'critical',
               'sample')

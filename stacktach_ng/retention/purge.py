@@ -21,8 +21,8 @@ import sqlalchemy as sa
 
 from stacktach_ng.common import durations
 from stacktach_ng.db import models
-from stacktach_ng.ingest import pipeline as ingest_pipeline
 from stacktach_ng.ingest import timestamps
+from stacktach_ng.pipeline import runner
 
 LOG = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ def run(conf, database, kinds=None, older_than=None, batch_size=None,
                                         result.before)
             else:
                 if handlers is None:
-                    handlers = ingest_pipeline.load_handlers(conf)
+                    handlers = runner.load_handlers(conf)
                 for handler in reversed(handlers):
                     deleted, batches = _purge_handler(
                         database, handler, result.before, batch_size)

@@ -13,12 +13,11 @@ import time
 import stevedore
 from oslo_db import exception as db_exc
 
-from stacktach_ng.db import api as db_api
 from stacktach_ng.db import models
-from stacktach_ng.ingest import forms
-from stacktach_ng.ingest import normalize
-from stacktach_ng.ingest import rejection
 from stacktach_ng.ingest import timestamps
+from stacktach_ng.pipeline import forms
+from stacktach_ng.pipeline import normalize
+from stacktach_ng.pipeline import rejection
 
 LOG = logging.getLogger(__name__)
 
@@ -165,11 +164,6 @@ class Pipeline:
                     # The first handler (notifications) decides what is new.
                     new_count = len(passed)
             return new_count if new_count is not None else 0
-
-
-def is_transient(error):
-    """Whether a failed batch may succeed later (requeue, not reject)."""
-    return isinstance(error, db_api.TRANSIENT_ERRORS)
 
 
 def envelopes_from_listener(messages, priority):

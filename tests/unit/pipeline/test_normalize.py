@@ -5,10 +5,10 @@ import datetime
 import pytest
 
 from stacktach_ng.common import jsonutils
-from stacktach_ng.ingest import forms
-from stacktach_ng.ingest import normalize
-from stacktach_ng.ingest.rejection import Rejected
-from tests.unit.ingest import fixtures as fx
+from stacktach_ng.pipeline import forms
+from stacktach_ng.pipeline import normalize
+from stacktach_ng.pipeline.rejection import Rejected
+from tests.unit.pipeline import fixtures as fx
 
 RECEIVED = datetime.datetime(2026, 1, 2, 3, 5, 0)
 GENERATED = datetime.datetime(2026, 1, 2, 3, 4, 5, 678901)

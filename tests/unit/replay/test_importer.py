@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from stacktach_ng.ingest import importer
-from stacktach_ng.ingest import normalize
-from stacktach_ng.ingest import pipeline
-from stacktach_ng.ingest.rejection import Rejected
-from tests.unit.ingest import fixtures as fx
+from stacktach_ng.pipeline import normalize
+from stacktach_ng.pipeline import runner as pipeline
+from stacktach_ng.pipeline.rejection import Rejected
+from stacktach_ng.replay import importer
+from tests.unit.pipeline import fixtures as fx
 
 
 def _messages(count=3, form='wire_v2'):

@@ -8,14 +8,14 @@ import time
 import pytest
 
 from stacktach_ng.common import jsonutils
-from stacktach_ng.ingest import forms
-from stacktach_ng.ingest import normalize
-from stacktach_ng.ingest import rejection
-from stacktach_ng.ingest import scrub
-from stacktach_ng.ingest import store_process
-from stacktach_ng.ingest.rejection import Rejected
+from stacktach_ng.listener import store_process
+from stacktach_ng.pipeline import forms
+from stacktach_ng.pipeline import normalize
+from stacktach_ng.pipeline import rejection
+from stacktach_ng.pipeline import scrub
+from stacktach_ng.pipeline.rejection import Rejected
 from tests import fuzzing
-from tests.unit.ingest import fixtures as fx
+from tests.unit.pipeline import fixtures as fx
 
 RECEIVED = datetime.datetime(2026, 1, 2, 3, 5, 0)
 

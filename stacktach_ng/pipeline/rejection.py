@@ -2,6 +2,9 @@
 
 import json
 
+from stacktach_ng.pipeline import scrub
+from stacktach_ng.pipeline.storable import storable_text
+
 EXCERPT_LIMIT = 4096
 
 
@@ -25,21 +28,13 @@ def _field(message, name, limit=255):
         if value is None and isinstance(message.get('metadata'), dict):
             value = message['metadata'].get(name)
         if value is not None and not isinstance(value, (dict, list)):
-            return _storable(str(value)[:limit]) or None
+            return storable_text(str(value)[:limit]) or None
     return None
-
-
-def _storable(text):
-    from stacktach_ng.ingest import normalize
-
-    return normalize.storable_text(text)
 
 
 def _scrubbed(message, limit):
     """The message with its secrets masked, before it is cut short (a cut
     could split a secret from the key that marks it)."""
-    from stacktach_ng.ingest import scrub
-
     if isinstance(message, bytes):
         message = message[:limit * 4].decode('utf-8', 'replace')
     if isinstance(message, str):
@@ -86,10 +81,10 @@ def rejected_row(error, received_at, source):
     return {
         'received_at': received_at,
         'source': source[:32],
-        'reason': _storable(error.reason),
+        'reason': storable_text(error.reason),
         'message_id': _field(message, 'message_id', 128),
         'event_type': _field(message, 'event_type'),
         'publisher_id': _field(message, 'publisher_id'),
         'size': min(size, 2 ** 31 - 1),
-        'excerpt': _storable(excerpt_of(shown)),
+        'excerpt': storable_text(excerpt_of(shown)),
     }

@@ -23,9 +23,9 @@ import io
 import sys
 
 from stacktach_ng.common import jsonutils
-from stacktach_ng.ingest import forms
-from stacktach_ng.ingest import pipeline as ingest_pipeline
-from stacktach_ng.ingest.rejection import Rejected
+from stacktach_ng.pipeline import forms
+from stacktach_ng.pipeline import runner
+from stacktach_ng.pipeline.rejection import Rejected
 
 SOURCE = 'import'
 DEFAULT_BATCH_SIZE = 2000
@@ -221,11 +221,11 @@ class Importer:
 
     def __init__(self, conf, database, batch_size=DEFAULT_BATCH_SIZE,
                  progress=None, pipeline=None):
-        self.pipeline = pipeline or ingest_pipeline.Pipeline(
+        self.pipeline = pipeline or runner.Pipeline(
             conf, database, source=SOURCE)
         self.batch_size = batch_size
         self.progress = progress
-        self.result = ingest_pipeline.BatchResult()
+        self.result = runner.BatchResult()
 
     def _flush(self, batch):
         self.result.add(self.pipeline.process(batch))

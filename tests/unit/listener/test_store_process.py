@@ -2,8 +2,9 @@
 
 import datetime
 
-from stacktach_ng.ingest import rejection
-from stacktach_ng.ingest import store_process
+from stacktach_ng.listener import store_process
+from stacktach_ng.listener import transient
+from stacktach_ng.pipeline import rejection
 from tests import base
 
 RECEIVED = datetime.datetime(2026, 11, 22, 10, 0, 0, 123456)
@@ -63,14 +64,14 @@ def test_restore_skips_options_the_child_does_not_have():
 
 
 def test_store_error_keeps_the_original_type_for_the_log():
-    from stacktach_ng.ingest import listener
+    from stacktach_ng.listener import service as listener
 
     error = store_process.StoreError('lost connection', 'DBConnectionError',
                                      transient=True)
-    assert listener.is_transient(error)
+    assert transient.is_transient(error)
     assert listener._error_text(error) == (
         'DBConnectionError: lost connection')
-    assert not listener.is_transient(
+    assert not transient.is_transient(
         store_process.StoreError('bad', 'ValueError', transient=False))
 
 

@@ -28,10 +28,11 @@ import json
 import uuid
 
 from stacktach_ng.common import jsonutils
-from stacktach_ng.ingest import resources
-from stacktach_ng.ingest import scrub
 from stacktach_ng.ingest import timestamps
-from stacktach_ng.ingest.rejection import Rejected
+from stacktach_ng.pipeline import resources
+from stacktach_ng.pipeline import scrub
+from stacktach_ng.pipeline.rejection import Rejected
+from stacktach_ng.pipeline.storable import storable_text
 
 # Namespace of the deterministic ids given to messages that have none.
 MESSAGE_ID_NAMESPACE = uuid.UUID('3d1a7f64-8f0c-5c35-9b3a-5e7c1c9e2b10')
@@ -99,17 +100,6 @@ def deterministic_message_id(envelope):
     digest = hashlib.sha1(canonical.encode('utf-8'),
                           usedforsecurity=False).hexdigest()
     return str(uuid.uuid5(MESSAGE_ID_NAMESPACE, digest))
-
-
-def storable_text(text):
-    """``text`` as every database accepts it: no NUL characters (PostgreSQL
-    refuses them) and no lone surrogates (the standard JSON parser lets
-    ``"\\ud800"`` through; it cannot be encoded as UTF-8)."""
-    if not text.isascii():
-        text = text.encode('utf-8', 'replace').decode('utf-8')
-    if '\x00' in text:
-        text = text.replace('\x00', '')
-    return text
 
 
 # The JSON text stored for a payload or a context: strict JSON, what
