@@ -152,18 +152,30 @@ class Pipeline:
         with self.database.writer() as connection:
             if rejected_rows:
                 connection.execute(_REJECTED.insert(), rejected_rows)
-            passed = records
-            new_count = None
-            for handler in self.handlers:
-                if not passed:
-                    break
-                out = handler.process(connection, passed)
-                if out is not None:
-                    passed = out
-                if new_count is None:
-                    # The first handler (notifications) decides what is new.
-                    new_count = len(passed)
-            return new_count if new_count is not None else 0
+            return run_handlers(connection, self.handlers, records)
+
+
+def run_handlers(connection, handlers, records):
+    """Run ``handlers`` in order on ``records`` in the caller's transaction;
+    return how many records the first handler passed on (the new ones).
+
+    Each handler gets what the one before returned (None: the same
+    records); the loop ends early once nothing is left to pass on. The
+    listener, ``import`` and ``rebuild`` (which replays stored
+    notifications through the analysis handlers) all run this one loop.
+    """
+    passed = records
+    new_count = None
+    for handler in handlers:
+        if not passed:
+            break
+        out = handler.process(connection, passed)
+        if out is not None:
+            passed = out
+        if new_count is None:
+            # The first handler (notifications) decides what is new.
+            new_count = len(passed)
+    return new_count if new_count is not None else 0
 
 
 def envelopes_from_listener(messages, priority):
