@@ -4,7 +4,7 @@ import orjson
 import pytest
 from oslo_config import cfg
 
-from stacktach_ng.ui import login
+from stacktach_ng.api import login
 from tests import base
 
 
