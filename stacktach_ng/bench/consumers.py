@@ -28,20 +28,26 @@ time is that of the process and its children. The figures are written as
 JSON to ``RESULT``; the process then stops its consumer cleanly and exits.
 """
 
-import json
-import logging
-import os
-import sys
-import threading
-import time
+# An entry point of its own (python -m): oslo.service's threading backend
+# first, before the listener's imports select one.
+from stacktach_ng.common import service_backend
 
-import oslo_messaging
+service_backend.use_threads()
 
-from stacktach_ng import service
-from stacktach_ng.bench import procs
-from stacktach_ng.db import api as db_api
-from stacktach_ng.listener import service as listener_service
-from stacktach_ng.pipeline import runner
+import json  # noqa: E402
+import logging  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+
+import oslo_messaging  # noqa: E402
+
+from stacktach_ng import service  # noqa: E402
+from stacktach_ng.bench import procs  # noqa: E402
+from stacktach_ng.db import api as db_api  # noqa: E402
+from stacktach_ng.listener import service as listener_service  # noqa: E402
+from stacktach_ng.pipeline import runner  # noqa: E402
 
 LOG = logging.getLogger(__name__)
 

@@ -42,6 +42,7 @@ from oslo_config import cfg
 from oslo_log import log
 
 from stacktach_ng import service
+from stacktach_ng.common import service_backend
 from stacktach_ng.db import api as db_api
 from stacktach_ng.listener.transient import StoreError
 from stacktach_ng.listener.transient import is_transient
@@ -378,6 +379,9 @@ def main(argv=None):
     """The store process: ``python -m stacktach_ng.listener.store_process
     FD``, started by a listener worker with its end of a socket pair."""
     argv = sys.argv[1:] if argv is None else argv
+    # An entry point of its own: nothing here uses oslo.service, but should
+    # anything ask for its backend, it is threads, as in the listener.
+    service_backend.use_threads()
     if len(argv) != 1 or not argv[0].isdigit():
         sys.stderr.write('usage: python -m stacktach_ng.listener.store_process'
                          ' FD (started by stacktach-ng-listener)\n')
