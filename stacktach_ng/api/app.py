@@ -36,7 +36,6 @@ from stacktach_ng.api import hooks
 from stacktach_ng.api import login
 from stacktach_ng.api import policy
 from stacktach_ng.api import render
-from stacktach_ng.api import speedups
 from stacktach_ng.api.controllers import root
 from stacktach_ng.db import api as db_api
 from stacktach_ng.ui import static
@@ -66,7 +65,6 @@ def set_cors_defaults():
 
 def setup_pecan(conf, database, enforcer):
     """The Pecan application alone (no middleware)."""
-    speedups.install()
     return pecan.make_app(
         root.RootController(),
         hooks=[hooks.ConfigHook(conf), hooks.DBHook(database),

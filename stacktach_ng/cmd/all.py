@@ -24,6 +24,7 @@ from oslo_messaging import opts as messaging_opts
 
 from stacktach_ng import service
 from stacktach_ng.api import server as api_server
+from stacktach_ng.common import patches
 from stacktach_ng.conf import database as db_conf
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import migration
@@ -136,6 +137,7 @@ def main(argv=None):
     # Every part runs as threads of this one process, not as forked
     # workers of an oslo.service launcher: the in-process transport and
     # SQLite's single writer are per process.
+    patches.install_api_speedups()
     api = api_server.ApiService(conf, database)
     try:
         api.start()

@@ -15,6 +15,7 @@ from oslo_config import cfg
 from stacktach_ng import service
 from stacktach_ng.api import app as api_app
 from stacktach_ng.api import server as api_server
+from stacktach_ng.common import patches
 
 LOG = logging.getLogger(__name__)
 
@@ -33,9 +34,10 @@ def main(argv=None):
         sys.stderr.write('%s: %s\n' % (PROG, e))
         return 2
     try:
+        patches.install_api_speedups()
         application = api_app.setup_app(conf)
         server = api_server.make_server(conf, application)
-    except (OSError, cfg.Error) as e:
+    except (OSError, cfg.Error, patches.LibraryChanged) as e:
         LOG.error('Not starting: %s', e)
         sys.stderr.write('%s: %s\n' % (PROG, e))
         return 1

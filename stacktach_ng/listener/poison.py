@@ -15,16 +15,15 @@ oslo.messaging as it is, so they would vanish without a trace:
 SPEC section 3 wants every poison message recorded in ``rejected_messages``
 and acknowledged. This module does it with two small pieces:
 
-``install_rabbit_capture()``
-    replaces the rabbit driver's ``RabbitMessage`` with a subclass that
-    turns a body it cannot decode into a marked message carrying the reason
-    and a bounded excerpt of the raw body. The marked message then travels
-    the normal path (listener, batch, dispatcher) and is acknowledged after
-    its rejected row is committed. Done by replacing a module attribute
-    because the driver offers no hook for it; the structure the replacement
-    relies on is checked first and, if a future oslo.messaging changed it,
-    the listener logs a warning and runs without the capture (those bodies
-    are then dropped by the driver, as before).
+``capturing_class()``
+    a subclass of the rabbit driver's ``RabbitMessage`` that turns a body
+    it cannot decode into a marked message carrying the reason and a
+    bounded excerpt of the raw body. The marked message then travels the
+    normal path (listener, batch, dispatcher) and is acknowledged after its
+    rejected row is committed. The listener installs it in the driver with
+    ``common.patches.install_rabbit_message_class``, which checks first
+    that the driver is built as the replacement expects and stops the
+    listener if a future oslo.messaging changed it.
 
 ``ListenerDispatcher``
     a ``BatchNotificationDispatcher`` that sorts a batch by priority itself:
@@ -33,7 +32,6 @@ and acknowledged. This module does it with two small pieces:
 """
 
 import logging
-import threading
 
 from oslo_messaging.notify import dispatcher as notify_dispatcher
 
@@ -52,10 +50,6 @@ POISON_KEY = '_stacktach_ng_poison'
 # rejected row (which is bounded again there), never the whole message.
 _RAW_EXCERPT_BYTES = rejection.EXCERPT_LIMIT * 4
 _REASON_DETAIL = 160
-
-_install_lock = threading.Lock()
-_installed = None
-
 
 class PoisonBody:
     """What is known of a message body that could not be decoded."""
@@ -128,73 +122,14 @@ def _detail(error):
     return text[:_REASON_DETAIL]
 
 
-def _rabbit_structure_ok(impl_rabbit):
-    """Whether the rabbit driver is built the way the capture expects.
+def capturing_class(base, deserialize_msg):
+    """The rabbit driver's ``RabbitMessage`` (``base``), made to mark an
+    undecodable body as poison; installed by the listener with
+    ``common.patches.install_rabbit_message_class``."""
 
-    Checked, rather than pinned to a version range: ``Consumer._callback``
-    builds ``RabbitMessage(message)`` from a module global, and
-    ``RabbitMessage`` is a dict whose acknowledge/requeue use
-    ``_raw_message``. True of oslo.messaging 5.x up to 18.x at least.
-    """
-    message_cls = getattr(impl_rabbit, 'RabbitMessage', None)
-    consumer = getattr(impl_rabbit, 'Consumer', None)
-    callback = getattr(consumer, '_callback', None)
-    if message_cls is None or callback is None:
-        return False
-    if not (isinstance(message_cls, type) and issubclass(message_cls, dict)):
-        return False
-    code = getattr(callback, '__code__', None)
-    if code is None or 'RabbitMessage' not in code.co_names:
-        return False
-    for method in ('acknowledge', 'requeue'):
-        method_code = getattr(getattr(message_cls, method, None),
-                              '__code__', None)
-        if method_code is None or '_raw_message' not in method_code.co_names:
-            return False
-    return True
-
-
-def install_rabbit_capture():
-    """Make the rabbit driver deliver undecodable bodies as marked messages.
-
-    Idempotent; returns whether the capture is active. Call it in the
-    listener process only (it changes the driver for the whole process;
-    stacktach-ng's listener consumes nothing but notifications).
-    """
-    global _installed
-    with _install_lock:
-        if _installed is not None:
-            return _installed
-        try:
-            from oslo_messaging._drivers import common as rpc_common
-            from oslo_messaging._drivers import impl_rabbit
-        except ImportError as e:
-            LOG.warning('Undecodable messages cannot be captured as rejected '
-                        '(the rabbit driver did not import: %s)', e)
-            _installed = False
-            return False
-        if getattr(impl_rabbit.RabbitMessage, '_stacktach_ng_capture',
-                   False):
-            _installed = True
-            return True
-        if not _rabbit_structure_ok(impl_rabbit):
-            LOG.warning('This oslo.messaging rabbit driver is not built as '
-                        'expected: undecodable messages are dropped by the '
-                        'driver instead of being recorded as rejected')
-            _installed = False
-            return False
-        impl_rabbit.RabbitMessage = _capturing_class(
-            impl_rabbit.RabbitMessage, rpc_common.deserialize_msg)
-        _installed = True
-        return True
-
-
-def _capturing_class(base, deserialize_msg):
     class CapturingRabbitMessage(base):
         """``RabbitMessage`` that marks an undecodable body as poison
         instead of raising (which would make the driver drop it)."""
-
-        _stacktach_ng_capture = True
 
         def __init__(self, raw_message):
             try:

@@ -19,7 +19,7 @@ ingest ``Pipeline``. The contract with the broker (SPEC section 3):
   recorded in ``rejected_messages`` and acknowledged (see ``poison``);
 * a redelivered message (its acknowledgement was lost with the connection,
   e.g. in a broker restart) is processed again, found a duplicate and
-  acknowledged (see ``PassRedeliveries``).
+  acknowledged (see ``common.patches.PassRedeliveries``).
 """
 
 import collections
@@ -32,6 +32,7 @@ from oslo_messaging import opts as messaging_opts
 from oslo_messaging.notify import listener as notify_listener
 from oslo_service import service
 
+from stacktach_ng.common import patches
 from stacktach_ng.db import api as db_api
 from stacktach_ng.listener import heartbeat
 from stacktach_ng.listener import poison
@@ -323,48 +324,6 @@ class BatchEndpoint:
 
 # The key oslo.messaging's producers stamp on every message
 # (oslo_messaging._drivers.amqp.UNIQUE_ID), taken out again by the listener.
-_UNIQUE_ID = '_unique_id'
-
-
-class PassRedeliveries:
-    """Stands in for the duplicate filter of oslo.messaging's AMQP listener
-    (``AMQPListener.msg_id_cache``), letting every message through.
-
-    That filter remembers the ``_unique_id`` of the last 16 messages the
-    worker acknowledged and drops a message that arrives again with one of
-    them, without acknowledging it. After a broker restart (or any lost
-    connection) exactly those messages come back: their acknowledgement
-    never reached the broker. Dropped yet unacknowledged, each keeps its
-    place in the consumer's prefetch window (``rabbit_qos_prefetch_count``)
-    for as long as the new connection lives; once they fill it, RabbitMQ
-    delivers nothing more from that queue to the worker, and the rest of
-    the queue waits until the worker reconnects again, which may be never.
-    Nothing needs the filter: storing is idempotent on the message id, so a
-    redelivery is stored once, counted as a duplicate and acknowledged.
-    """
-
-    def check_duplicate_message(self, message):
-        # What the filter does besides: take the producer's id out.
-        return message.pop(_UNIQUE_ID, None)
-
-    def add(self, unique_id):
-        pass
-
-
-def pass_redeliveries(server):
-    """Install ``PassRedeliveries`` in a started server's listener; False
-    when the listener has no such filter (another driver)."""
-    poll_listener = getattr(getattr(server, 'listener', None),
-                            '_poll_style_listener', None)
-    cache = getattr(poll_listener, 'msg_id_cache', None)
-    if not hasattr(cache, 'check_duplicate_message'):
-        return False
-    # The polling thread already runs; it looks the filter up for every
-    # message, so this one applies from the next message on.
-    poll_listener.msg_id_cache = PassRedeliveries()
-    return True
-
-
 def listener_targets(conf):
     """The oslo.messaging targets: every exchange x every topic."""
     return [oslo_messaging.Target(topic=topic, exchange=exchange)
@@ -425,7 +384,9 @@ class ListenerService(service.Service):
             self._stopped.clear()
             self.database = db_api.Database(conf)
             pipeline, handler_names = self._make_store()
-            poison.install_rabbit_capture()
+            # Both patches of oslo.messaging are installed here, in the
+            # worker; a library that changed shape stops the worker.
+            patches.install_rabbit_message_class(poison.capturing_class)
             bound_prefetch(conf)
             self._transport = oslo_messaging.get_notification_transport(conf)
             self.endpoint = BatchEndpoint(
@@ -441,7 +402,7 @@ class ListenerService(service.Service):
                 batch_timeout=int(conf.listener.batch_timeout))
             self.server.start(
                 override_pool_size=conf.listener.concurrent_batches)
-            if not pass_redeliveries(self.server):
+            if not patches.pass_redeliveries(self.server):
                 LOG.debug('The messaging driver filters no redeliveries')
             LOG.info('Listening for notifications on exchanges %s x topics '
                      '%s, all priorities, pool %s (%d targets); batches of '

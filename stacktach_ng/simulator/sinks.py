@@ -22,6 +22,7 @@ import threading
 import time
 
 from stacktach_ng.common import jsonutils
+from stacktach_ng.common import patches
 
 FORMS = ('wire-v2', 'wire-v1', 'listener')
 
@@ -112,6 +113,8 @@ class TransportSink:
         from oslo_config import cfg
 
         self._messaging = oslo_messaging
+        # publish() calls a private method of the transport: check first.
+        patches.check_notification_send()
         self.topic = topic
         self.retry = retry
         if conf is None:

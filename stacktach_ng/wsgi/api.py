@@ -8,5 +8,7 @@ from the comma-separated files named by ``STACKTACH_NG_CONFIG_FILES``.
 
 # The package's __init__ has selected oslo.service's threading backend.
 from stacktach_ng.api import app
+from stacktach_ng.common import patches
 
+patches.install_api_speedups()
 application = app.build_wsgi_app()

@@ -4,6 +4,7 @@ missing or unknown priorities."""
 import kombu.exceptions
 import pytest
 from oslo_messaging._drivers import common as rpc_common
+from oslo_messaging._drivers import impl_rabbit
 from oslo_messaging.notify import dispatcher as notify_dispatcher
 
 from stacktach_ng.common import jsonutils
@@ -90,17 +91,16 @@ def test_decode_body_rejects(message, reason):
 
 
 def test_rabbit_capture_turns_undecodable_bodies_into_marked_messages():
-    assert poison.install_rabbit_capture() is True
-    assert poison.install_rabbit_capture() is True  # idempotent
-    from oslo_messaging._drivers import impl_rabbit
+    RabbitMessage = poison.capturing_class(impl_rabbit.RabbitMessage,
+                                           rpc_common.deserialize_msg)
 
-    good = impl_rabbit.RabbitMessage(FakeKombuMessage(
+    good = RabbitMessage(FakeKombuMessage(
         b'', payload={'event_type': 'a.b', 'priority': 'INFO'}))
     assert dict(good) == {'event_type': 'a.b', 'priority': 'INFO'}
 
     raw = FakeKombuMessage(b'\xff{"token": "abc" garbage' + b'x' * 50000,
                            error=kombu.exceptions.DecodeError('bad'))
-    bad = impl_rabbit.RabbitMessage(raw)
+    bad = RabbitMessage(raw)
     marker = bad[poison.POISON_KEY]
     assert isinstance(marker, poison.PoisonBody)
     assert marker.reason.startswith('message body is not valid JSON')

@@ -302,34 +302,3 @@ def test_prefetch_is_bounded_unless_the_operator_set_it():
                       group='oslo_messaging_rabbit')
     listener.bound_prefetch(conf)
     assert conf.oslo_messaging_rabbit.rabbit_qos_prefetch_count == 64
-
-
-class _Poller:
-    def __init__(self, cache):
-        self.msg_id_cache = cache
-
-
-class _Server:
-    def __init__(self, poller):
-        self.listener = type('Listener', (), {})()
-        self.listener._poll_style_listener = poller
-
-
-def test_redeliveries_pass_the_replaced_duplicate_filter():
-    from oslo_messaging._drivers import amqp as rpc_amqp
-
-    poller = _Poller(rpc_amqp._MsgIdCache())
-    assert listener.pass_redeliveries(_Server(poller))
-    cache = poller.msg_id_cache
-    message = {'_unique_id': 'u-1', 'event_type': 'x'}
-    # Seen once, acknowledged, then delivered again after a reconnection:
-    # it must come through, the producer's id taken out as before.
-    for _ in range(2):
-        delivered = dict(message)
-        assert cache.check_duplicate_message(delivered) == 'u-1'
-        cache.add('u-1')
-        assert '_unique_id' not in delivered
-
-
-def test_drivers_without_a_duplicate_filter_are_left_alone():
-    assert not listener.pass_redeliveries(_Server(object()))
