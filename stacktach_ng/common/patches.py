@@ -158,6 +158,7 @@ def install_api_speedups():
     a rule it evaluates (half a millisecond for a nine-node rule);
     oslo.middleware after each of its middlewares.
     """
+    # Here, not at the top: see the module's docstring.
     from oslo_middleware import base as middleware_base
     from oslo_policy import _checks as policy_checks
     from pecan import compat as pecan_compat

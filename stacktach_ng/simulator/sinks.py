@@ -109,6 +109,8 @@ class TransportSink:
 
     def __init__(self, transport_url, topic='stacktach', conf=None,
                  retry=3):
+        # Imported only for a bus: writing files (the simulator's usual
+        # output) starts without oslo.messaging.
         import oslo_messaging
         from oslo_config import cfg
 
