@@ -1,3 +1,5 @@
-# Importing stacktach_ng selects oslo.service's threading backend before any
-# test module imports oslo.messaging (see stacktach_ng/__init__.py).
-import stacktach_ng  # noqa: F401
+# oslo.service's threading backend is selected before any test module
+# imports oslo.messaging, as every entry point of stacktach-ng does.
+from stacktach_ng.common import service_backend
+
+service_backend.use_threads()

@@ -9,7 +9,7 @@ ones for the same seed. Each case is one message as it could arrive:
   RabbitMQ message), without the newline.
 
 About a third of the cases are realistic messages (the simulator's nova
-traffic in both formats, the other producers of ``tests.unit.ingest.
+traffic in both formats, the other producers of ``tests.unit.pipeline.
 fixtures``) in one of the four input forms (wire v1, wire v2, listener
 callback, nova's sample form), with a few of their fields mutated. The
 rest are hostile:
@@ -37,7 +37,7 @@ import sys
 import uuid
 
 from stacktach_ng.simulator import engine
-from tests.unit.ingest import fixtures
+from tests.unit.pipeline import fixtures
 
 NOT_JSON = object()
 
@@ -612,8 +612,8 @@ def decode(case):
     """What the listener hands the pipeline for a case: the envelope, or
     the ``Rejected`` error raised decoding it (an import line that is no
     JSON becomes ``Rejected`` too)."""
-    from stacktach_ng.ingest import forms
-    from stacktach_ng.ingest.rejection import Rejected
+    from stacktach_ng.pipeline import forms
+    from stacktach_ng.pipeline.rejection import Rejected
 
     if case.body is NOT_JSON:
         return Rejected('not valid JSON', case.line)

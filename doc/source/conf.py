@@ -8,10 +8,12 @@ import sys
 # _static/ at build time (oslo_config.sphinxconfiggen), so both are always
 # those of the code being documented.
 
-# Select oslo.service's threading backend (stacktach_ng does it on import)
-# before the option listing imports oslo.messaging, which would select the
-# eventlet one.
-import stacktach_ng  # noqa: F401,E402
+# Select oslo.service's threading backend, as every entry point does, before
+# the option listing imports oslo.messaging, which would select the eventlet
+# one.
+from stacktach_ng.common import service_backend  # noqa: E402
+
+service_backend.use_threads()
 
 # The project's own extensions (doc/source/_exts).
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),

@@ -32,7 +32,7 @@ from stacktach_ng.analyses import operations
 from stacktach_ng.analyses import times
 from stacktach_ng.db import models
 from stacktach_ng.db import upsert
-from stacktach_ng.ingest import resources
+from stacktach_ng.pipeline import resources
 
 ERRORS = models.analyses.ErrorEvent.__table__
 

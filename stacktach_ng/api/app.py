@@ -10,7 +10,7 @@ From the outside in::
                         authentication: they hold no data
     JsonErrors          any other error response becomes JSON
     /v1/auth/tokens     the UI's log in with a password (keystone only,
-                        ``stacktach_ng.ui.login``), before auth_token
+                        ``stacktach_ng.api.login``), before auth_token
     auth_token          keystonemiddleware ([api] auth_strategy = keystone),
                         skipped for the public routes
     Pecan               hooks (config, database, context, JSON errors) and
@@ -33,12 +33,11 @@ from oslo_middleware import request_id
 from stacktach_ng import service
 from stacktach_ng.api import errors
 from stacktach_ng.api import hooks
+from stacktach_ng.api import login
 from stacktach_ng.api import policy
 from stacktach_ng.api import render
-from stacktach_ng.api import speedups
 from stacktach_ng.api.controllers import root
 from stacktach_ng.db import api as db_api
-from stacktach_ng.ui import login
 from stacktach_ng.ui import static
 
 # Paths answered without a token: the versions document and the API
@@ -66,7 +65,6 @@ def set_cors_defaults():
 
 def setup_pecan(conf, database, enforcer):
     """The Pecan application alone (no middleware)."""
-    speedups.install()
     return pecan.make_app(
         root.RootController(),
         hooks=[hooks.ConfigHook(conf), hooks.DBHook(database),

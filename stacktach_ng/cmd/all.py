@@ -21,15 +21,16 @@ import threading
 import oslo_messaging
 from oslo_config import cfg
 from oslo_messaging import opts as messaging_opts
-from oslo_service import service as os_service
 
 from stacktach_ng import service
-from stacktach_ng.cmd import api as api_cmd
-from stacktach_ng.cmd import verifier as verifier_cmd
+from stacktach_ng.api import server as api_server
+from stacktach_ng.common import patches
 from stacktach_ng.conf import database as db_conf
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import migration
-from stacktach_ng.ingest import listener
+from stacktach_ng.listener import service as listener
+from stacktach_ng.simulator import service as simulator_service
+from stacktach_ng.usage import service as usage_service
 
 LOG = logging.getLogger(__name__)
 
@@ -63,96 +64,6 @@ CLI_OPTS = [
                help='With --simulate: random seed (default: a new one '
                     'each run).'),
 ]
-
-
-class ApiService(os_service.Service):
-    """The development API server in a thread of its own."""
-
-    def __init__(self, conf, database):
-        super().__init__()
-        self.conf = conf
-        self.database = database
-        self.server = None
-        self._thread = None
-        self.ready = threading.Event()
-
-    def start(self):
-        super().start()
-        from stacktach_ng.api import app as api_app
-
-        application = api_app.setup_app(self.conf, self.database)
-        self.server = api_cmd.make_server(self.conf, application)
-        self._thread = threading.Thread(target=self.server.serve_forever,
-                                        name='stacktach-ng-api',
-                                        daemon=True)
-        self._thread.start()
-        self.ready.set()
-
-    @property
-    def address(self):
-        host, port = self.server.server_address[:2]
-        return host, port
-
-    def stop(self, graceful=False):
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-            self.server = None
-        super().stop(graceful)
-
-
-class SimulatorService(os_service.Service):
-    """Publish simulated traffic on the transport as it happens."""
-
-    def __init__(self, conf, transport_url, operations_per_minute, seed):
-        super().__init__()
-        self.conf = conf
-        self.transport_url = transport_url
-        self.operations_per_minute = operations_per_minute
-        self.seed = seed
-        self._stop = threading.Event()
-        self._thread = None
-        self.published = 0
-
-    def start(self):
-        super().start()
-        self._thread = threading.Thread(target=self._run,
-                                        name='stacktach-ng-simulator',
-                                        daemon=True)
-        self._thread.start()
-
-    def _run(self):
-        from stacktach_ng.simulator import engine
-        from stacktach_ng.simulator import sinks
-
-        simulator = engine.Simulator(
-            seed=self.seed if self.seed is not None
-            else int.from_bytes(os.urandom(4), 'big'),
-            realtime=True, audit_period='hour',
-            ops_per_hour=self.operations_per_minute * 60,
-            sleep=self._stop.wait)
-        sink = sinks.TransportSink(self.transport_url, self.conf.listener
-                                   .topics[0], conf=self.conf)
-        try:
-            for notification in simulator.notifications():
-                if self._stop.is_set():
-                    break
-                sink.publish(notification.body, notification.service)
-                self.published += 1
-        except Exception:
-            LOG.exception('The traffic simulator stopped')
-        finally:
-            if self.transport_url != IN_PROCESS_TRANSPORT:
-                # The in-process transport's exchanges are shared by the
-                # whole process: cleaning up here would empty them under
-                # the listener.
-                sink.close()
-
-    def stop(self, graceful=False):
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        super().stop(graceful)
 
 
 def _register_messaging_opts(conf):
@@ -226,7 +137,8 @@ def main(argv=None):
     # Every part runs as threads of this one process, not as forked
     # workers of an oslo.service launcher: the in-process transport and
     # SQLite's single writer are per process.
-    api = ApiService(conf, database)
+    patches.install_api_speedups()
+    api = api_server.ApiService(conf, database)
     try:
         api.start()
     except OSError as e:
@@ -234,10 +146,11 @@ def main(argv=None):
                          % (PROG, conf.api.host, conf.api.port, e))
         return 1
     services = [listener.ListenerService(conf),
-                verifier_cmd.VerifierService(conf)]
+                usage_service.VerifierService(conf)]
     if conf.simulate:
-        services.append(SimulatorService(
-            conf, transport_url, conf.operations_per_minute, conf.seed))
+        services.append(simulator_service.SimulatorService(
+            conf, transport_url, conf.operations_per_minute, conf.seed,
+            shared_transport=transport_url == IN_PROCESS_TRANSPORT))
     started = [api]
     signal.signal(signal.SIGTERM, _raise_stop)
     try:

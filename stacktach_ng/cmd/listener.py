@@ -9,36 +9,16 @@ config files and restarts the workers with them.
 import logging
 import sys
 
-import sqlalchemy.exc as sa_exc
 from oslo_config import cfg
-from oslo_db import exception as db_exc
 from oslo_service import service as os_service
 
 from stacktach_ng import service
-from stacktach_ng.db import api as db_api
 from stacktach_ng.db import migration
-from stacktach_ng.ingest import listener
+from stacktach_ng.listener import service as listener
 
 LOG = logging.getLogger(__name__)
 
 PROG = 'stacktach-ng-listener'
-
-
-def check_schema(conf):
-    """None when the database schema is at head, else the error to print."""
-    database = db_api.Database(conf)
-    try:
-        if migration.is_at_head(database):
-            return None
-        current = migration.current_revision(database)
-    except (db_exc.DBError, sa_exc.SQLAlchemyError) as e:
-        return 'cannot read the database schema version: %s' % (
-            str(e).splitlines()[0] if str(e) else type(e).__name__)
-    finally:
-        database.dispose()
-    return ('the database schema is at revision %s but this version needs '
-            '%s: run "stacktach-ng-manage db upgrade" first'
-            % (current or '<empty>', migration.head_revision()))
 
 
 def main(argv=None):
@@ -48,7 +28,7 @@ def main(argv=None):
     except cfg.Error as e:
         sys.stderr.write('%s: %s\n' % (PROG, e))
         return 2
-    error = check_schema(conf)
+    error = migration.check_schema(conf)
     if error:
         LOG.error('Not starting: %s', error)
         sys.stderr.write('%s: %s\n' % (PROG, error))

@@ -22,9 +22,9 @@ from oslo_messaging._drivers import common as messaging_common
 from oslo_upgradecheck import upgradecheck
 
 from stacktach_ng import service
-from stacktach_ng.cmd import listener as listener_cmd
 from stacktach_ng.common import timestamps
 from stacktach_ng.db import api as db_api
+from stacktach_ng.db import migration
 from stacktach_ng.db import models
 
 PROG = 'stacktach-ng-status'
@@ -69,7 +69,7 @@ class Checks(upgradecheck.UpgradeCommands):
         self.conf = conf
 
     def _check_database_schema(self):
-        error = listener_cmd.check_schema(self.conf)
+        error = migration.check_schema(self.conf)
         if error:
             return Result(Code.FAILURE, error[0].upper() + error[1:] + '.')
         return Result(Code.SUCCESS)

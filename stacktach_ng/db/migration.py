@@ -2,10 +2,14 @@
 
 import os
 
+import sqlalchemy.exc as sa_exc
 from alembic import command as alembic_command
 from alembic import config as alembic_config
 from alembic import migration as alembic_migration
 from alembic import script as alembic_script
+from oslo_db import exception as db_exc
+
+from stacktach_ng.db import api as db_api
 
 _MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), 'migrations')
 
@@ -46,3 +50,24 @@ def _make_sqlite_dir(database):
     if path and path != ':memory:':
         directory = os.path.dirname(os.path.abspath(path))
         os.makedirs(directory, exist_ok=True)
+
+
+def check_schema(conf):
+    """None when the database schema is at head, else the error to print.
+
+    Every daemon checks it before it starts, and ``stacktach-ng-status
+    upgrade check`` reports it.
+    """
+    database = db_api.Database(conf)
+    try:
+        if is_at_head(database):
+            return None
+        current = current_revision(database)
+    except (db_exc.DBError, sa_exc.SQLAlchemyError) as e:
+        return 'cannot read the database schema version: %s' % (
+            str(e).splitlines()[0] if str(e) else type(e).__name__)
+    finally:
+        database.dispose()
+    return ('the database schema is at revision %s but this version needs '
+            '%s: run "stacktach-ng-manage db upgrade" first'
+            % (current or '<empty>', head_revision()))

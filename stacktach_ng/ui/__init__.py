@@ -2,8 +2,9 @@
 
 The UI is plain ES modules, hand-written CSS and SVG: nothing to build,
 the files of this package are served as they are (see ``static``). Its
-data comes from the REST API (``/v1/...``) with the user's token;
-``login`` turns a user name and password into a token for it.
+data comes from the REST API (``/v1/...``) with the user's token, which
+the API's ``login`` endpoint (``stacktach_ng.api.login``) gives for a user
+name and password.
 """
 
 import os

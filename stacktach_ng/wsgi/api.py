@@ -6,8 +6,9 @@ from the usual search path (``/etc/stacktach-ng/stacktach-ng.conf``), or
 from the comma-separated files named by ``STACKTACH_NG_CONFIG_FILES``.
 """
 
-# Importing the package first selects oslo.service's threading backend.
-import stacktach_ng  # noqa: F401
+# The package's __init__ has selected oslo.service's threading backend.
 from stacktach_ng.api import app
+from stacktach_ng.common import patches
 
+patches.install_api_speedups()
 application = app.build_wsgi_app()

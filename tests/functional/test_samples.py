@@ -18,9 +18,9 @@ import sqlalchemy as sa
 
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import models
-from stacktach_ng.ingest import importer
-from stacktach_ng.ingest import normalize
-from stacktach_ng.ingest.rejection import Rejected
+from stacktach_ng.pipeline import normalize
+from stacktach_ng.pipeline.rejection import Rejected
+from stacktach_ng.replay import importer
 
 NOTIFICATIONS = models.Notification.__table__
 REJECTED = models.RejectedMessage.__table__

@@ -28,20 +28,26 @@ time is that of the process and its children. The figures are written as
 JSON to ``RESULT``; the process then stops its consumer cleanly and exits.
 """
 
-import json
-import logging
-import os
-import sys
-import threading
-import time
+# An entry point of its own (python -m): oslo.service's threading backend
+# first, before the listener's imports select one.
+from stacktach_ng.common import service_backend
 
-import oslo_messaging
+service_backend.use_threads()
 
-from stacktach_ng import service
-from stacktach_ng.db import api as db_api
-from stacktach_ng.ingest import listener as ingest_listener
-from stacktach_ng.ingest import pipeline as ingest_pipeline
-from tests.perf import proc_stats
+import json  # noqa: E402
+import logging  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+
+import oslo_messaging  # noqa: E402
+
+from stacktach_ng import service  # noqa: E402
+from stacktach_ng.db import api as db_api  # noqa: E402
+from stacktach_ng.listener import service as listener_service  # noqa: E402
+from stacktach_ng.pipeline import runner  # noqa: E402
+from tests.perf import proc_stats  # noqa: E402
 
 LOG = logging.getLogger(__name__)
 
@@ -94,7 +100,7 @@ class SingleMessageEndpoint:
                    'metadata': metadata}
         try:
             result = self.pipeline.process(
-                ingest_pipeline.envelopes_from_listener([message],
+                runner.envelopes_from_listener([message],
                                                         priority))
         except Exception:
             LOG.exception('Message failed; requeued')
@@ -138,9 +144,9 @@ class _MessagingConsumer:
     def start(self):
         conf = self.conf
         # The same prefetch as the listener sets for itself.
-        ingest_listener.bound_prefetch(conf)
+        listener_service.bound_prefetch(conf)
         self.transport = oslo_messaging.get_notification_transport(conf)
-        targets = ingest_listener.listener_targets(conf)
+        targets = listener_service.listener_targets(conf)
         if self.kind == 'noop':
             self.server = oslo_messaging.get_batch_notification_listener(
                 self.transport, targets, [NoopEndpoint(self.counter)],
@@ -151,7 +157,7 @@ class _MessagingConsumer:
                 override_pool_size=conf.listener.concurrent_batches)
         else:
             self.database = db_api.Database(conf)
-            pipeline = ingest_pipeline.Pipeline(conf, self.database)
+            pipeline = runner.Pipeline(conf, self.database)
             self.server = oslo_messaging.get_notification_listener(
                 self.transport, targets,
                 [SingleMessageEndpoint(pipeline, self.counter)],
@@ -174,7 +180,7 @@ class _ListenerConsumer:
     """The product: ``ListenerService`` as one worker runs it."""
 
     def __init__(self, conf, counter):
-        self.service = ingest_listener.ListenerService(conf)
+        self.service = listener_service.ListenerService(conf)
         self.counter = counter
 
     def start(self):

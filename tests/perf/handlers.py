@@ -20,8 +20,8 @@ import time
 from stacktach_ng.common import jsonutils
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import migration
-from stacktach_ng.ingest import forms
-from stacktach_ng.ingest import pipeline
+from stacktach_ng.pipeline import forms
+from stacktach_ng.pipeline import runner as pipeline
 from tests import base
 
 

@@ -46,8 +46,8 @@ from stacktach_ng.db import api as db_api
 from stacktach_ng.db import bulk
 from stacktach_ng.db import migration
 from stacktach_ng.db import models
-from stacktach_ng.ingest import importer
-from stacktach_ng.ingest import pipeline as ingest_pipeline
+from stacktach_ng.pipeline import runner
+from stacktach_ng.replay import importer
 from stacktach_ng.simulator import engine
 from stacktach_ng.simulator import sinks
 from tests.perf import databases
@@ -165,7 +165,7 @@ def measure_floor(database_url, path, batch_size, secondary_indexes=True):
     conf = databases.make_conf(database_url)
     database = db_api.Database(conf)
     table = models.Notification.__table__
-    prepare = ingest_pipeline.Pipeline(conf, database, handlers=[],
+    prepare = runner.Pipeline(conf, database, handlers=[],
                                        source=importer.SOURCE).prepare
     read_seconds = insert_seconds = 0.0
     count = 0

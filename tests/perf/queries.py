@@ -31,11 +31,11 @@ import sqlalchemy as sa
 
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import models
-from stacktach_ng.ingest import importer
 from stacktach_ng.queries import lifecycles
 from stacktach_ng.queries import notifications
 from stacktach_ng.queries import timings
 from stacktach_ng.queries import traces
+from stacktach_ng.replay import importer
 from tests.perf import databases
 from tests.perf import report
 

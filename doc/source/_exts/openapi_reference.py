@@ -17,7 +17,6 @@ class OpenAPIReference(Directive):
     has_content = False
 
     def run(self):
-        import stacktach_ng  # noqa: F401 - oslo.service backend first
         from stacktach_ng.api import openapi
 
         document = openapi.document()

@@ -1,7 +1,7 @@
 """``/metrics``: ingestion metrics in the Prometheus text format (0.0.4).
 
 The listener workers write their counters to ``listener_heartbeats``
-(see ``stacktach_ng.ingest.heartbeat``); this endpoint sums them, so any
+(see ``stacktach_ng.listener.heartbeat``); this endpoint sums them, so any
 API process of a deployment answers with the totals of the whole cloud.
 
 Lag is reported per publishing service (``nova``, ``glance``, ...): the

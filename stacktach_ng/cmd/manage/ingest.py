@@ -11,9 +11,9 @@ from oslo_db import exception as db_exc
 from stacktach_ng.common import timestamps
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import migration
-from stacktach_ng.ingest import exporter
-from stacktach_ng.ingest import importer
-from stacktach_ng.ingest import purge
+from stacktach_ng.replay import exporter
+from stacktach_ng.replay import importer
+from stacktach_ng.retention import purge
 
 PROG = 'stacktach-ng-manage'
 _DB_ERRORS = (db_exc.DBError, sa_exc.SQLAlchemyError)

@@ -58,6 +58,8 @@ def do_verify(conf, args):
     database = db_api.Database(conf)
     notifier = None
     if conf.verifier.emit_notifications:
+        # Imported only when needed: it loads oslo.messaging, which every
+        # other command of stacktach-ng-manage can start without.
         from stacktach_ng.usage import notifier as usage_notifier
         notifier = usage_notifier.ExistsNotifier(conf)
     try:

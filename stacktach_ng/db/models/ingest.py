@@ -1,7 +1,7 @@
 """Models of the ingest core.
 
 Column names of ``Notification`` are the keys of a normalized record (see
-``stacktach_ng.ingest.normalize``): the notifications handler inserts records
+``stacktach_ng.pipeline.normalize``): the notifications handler inserts records
 as they are. Analysis handlers add their own models in their own modules and
 their own migrations.
 """

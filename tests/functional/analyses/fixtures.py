@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import models
-from stacktach_ng.ingest import forms
-from stacktach_ng.ingest import pipeline
+from stacktach_ng.pipeline import forms
+from stacktach_ng.pipeline import runner as pipeline
 
 ANALYSIS_TABLES = ('resources', 'operations', 'requests', 'profiler_spans',
                    'error_events', 'summary_counts')

@@ -10,12 +10,12 @@ import random
 import pytest
 
 from stacktach_ng.analyses import operations
-from stacktach_ng.cmd.manage import analysis as rebuild_command
-from stacktach_ng.ingest import pipeline
+from stacktach_ng.pipeline import runner as pipeline
 from stacktach_ng.queries import errors
 from stacktach_ng.queries import lifecycles
 from stacktach_ng.queries import timings
 from stacktach_ng.queries import traces
+from stacktach_ng.replay import rebuild as rebuild_command
 from stacktach_ng.simulator import engine
 from tests.functional.analyses import fixtures
 

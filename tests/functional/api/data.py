@@ -9,7 +9,7 @@ ranges are predictable.
 import datetime
 import uuid
 
-from stacktach_ng.ingest import pipeline
+from stacktach_ng.pipeline import runner as pipeline
 
 BASE_TIME = datetime.datetime(2026, 3, 1, 12, 0, 0)
 

@@ -15,7 +15,7 @@ from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
 
 from stacktach_ng.api import app as api_app
-from stacktach_ng.cmd import api as api_cmd
+from stacktach_ng.api import server as api_server
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import migration
 from tests import base
@@ -78,7 +78,7 @@ def cloud(keystone, tmp_path_factory):
     dataset = api_data.standard(project_a, project_b)
     api_data.store(conf, database, dataset)
 
-    server = api_cmd.make_server(conf, api_app.setup_app(conf, database))
+    server = api_server.make_server(conf, api_app.setup_app(conf, database))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     url = 'http://127.0.0.1:%d' % server.server_address[1]

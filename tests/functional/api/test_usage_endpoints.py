@@ -9,8 +9,8 @@ import webob
 from stacktach_ng.api import app
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import migration
-from stacktach_ng.ingest import forms
-from stacktach_ng.ingest import pipeline
+from stacktach_ng.pipeline import forms
+from stacktach_ng.pipeline import runner as pipeline
 from stacktach_ng.simulator import engine
 from stacktach_ng.usage import verify
 from tests import base

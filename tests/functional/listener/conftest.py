@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from stacktach_ng.db import models
-from stacktach_ng.ingest import listener
+from stacktach_ng.listener import service as listener
 from tests import base
 from tests.functional.listener import traffic
 

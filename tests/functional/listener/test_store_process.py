@@ -7,8 +7,9 @@ import pytest
 import sqlalchemy as sa
 
 from stacktach_ng.db import models
-from stacktach_ng.ingest import rejection
-from stacktach_ng.ingest import store_process
+from stacktach_ng.listener import store_process
+from stacktach_ng.listener import transient
+from stacktach_ng.pipeline import rejection
 
 NOTIFICATIONS = models.Notification.__table__
 REJECTED = models.RejectedMessage.__table__
@@ -92,8 +93,7 @@ def test_a_database_error_comes_back_as_in_process(database_url):
     """The listener decides requeue or reject on the child's error exactly
     as on the same error raised in its own process."""
     from stacktach_ng.db import api as db_api
-    from stacktach_ng.ingest import listener
-    from stacktach_ng.ingest import pipeline as ingest_pipeline
+    from stacktach_ng.pipeline import runner
     from tests import base
 
     # Not migrated: every insert fails.
@@ -102,7 +102,7 @@ def test_a_database_error_comes_back_as_in_process(database_url):
     database = db_api.Database(conf)
     try:
         with pytest.raises(Exception) as local:
-            ingest_pipeline.Pipeline(conf, database).process([_envelope(1)])
+            runner.Pipeline(conf, database).process([_envelope(1)])
     finally:
         database.dispose()
     processes = store_process.StoreProcesses(conf, 1)
@@ -113,5 +113,5 @@ def test_a_database_error_comes_back_as_in_process(database_url):
     finally:
         processes.stop()
     assert remote.value.type_name == type(local.value).__name__
-    assert remote.value.transient == listener.is_transient(local.value)
+    assert remote.value.transient == transient.is_transient(local.value)
     assert 'Traceback' in remote.value.remote_traceback

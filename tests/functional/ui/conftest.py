@@ -23,8 +23,8 @@ import requests
 
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import migration
-from stacktach_ng.ingest import forms
-from stacktach_ng.ingest import pipeline
+from stacktach_ng.pipeline import forms
+from stacktach_ng.pipeline import runner as pipeline
 from stacktach_ng.simulator import engine
 from tests import base
 from tests.fixtures import processes

@@ -5,8 +5,8 @@ import sqlalchemy as sa
 
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import upsert
-from stacktach_ng.ingest import forms
-from stacktach_ng.ingest import pipeline
+from stacktach_ng.pipeline import forms
+from stacktach_ng.pipeline import runner as pipeline
 from stacktach_ng.usage import store
 from stacktach_ng.usage import verify
 

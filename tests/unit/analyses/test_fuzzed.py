@@ -9,10 +9,10 @@ from stacktach_ng.analyses import operations
 from stacktach_ng.analyses import task_summary
 from stacktach_ng.analyses import timings
 from stacktach_ng.analyses import traces
-from stacktach_ng.ingest import forms
-from stacktach_ng.ingest import normalize
+from stacktach_ng.pipeline import forms
+from stacktach_ng.pipeline import normalize
 from stacktach_ng.usage import extract
-from tests.unit.ingest import fixtures as fx
+from tests.unit.pipeline import fixtures as fx
 
 RECEIVED = datetime.datetime(2026, 1, 2, 3, 5, 0)
 

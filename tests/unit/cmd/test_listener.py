@@ -44,7 +44,7 @@ def test_schema_at_head_passes_the_check(tmp_path):
     database = db_api.Database(conf)
     migration.upgrade(database)
     database.dispose()
-    assert listener_cmd.check_schema(conf) is None
+    assert migration.check_schema(conf) is None
 
 
 def test_unknown_option_is_a_usage_error(capsys):

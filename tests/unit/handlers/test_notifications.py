@@ -9,9 +9,9 @@ from stacktach_ng.db import api as db_api
 from stacktach_ng.db import migration
 from stacktach_ng.db import models
 from stacktach_ng.handlers import notifications
-from stacktach_ng.ingest import normalize
+from stacktach_ng.pipeline import normalize
 from tests import base
-from tests.unit.ingest import fixtures as fx
+from tests.unit.pipeline import fixtures as fx
 
 _TABLE = models.Notification.__table__
 

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from stacktach_ng.cmd import manage
-from stacktach_ng.ingest import forms
+from stacktach_ng.pipeline import forms
 
 
 def _run(*args):

@@ -5,8 +5,8 @@ import pytest
 
 from stacktach_ng.common import jsonutils
 from stacktach_ng.common import timestamps
-from stacktach_ng.ingest import forms
-from stacktach_ng.ingest import normalize
+from stacktach_ng.pipeline import forms
+from stacktach_ng.pipeline import normalize
 from stacktach_ng.simulator import engine
 
 RECEIVED = datetime.datetime(2030, 1, 1)

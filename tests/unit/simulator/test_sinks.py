@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from stacktach_ng.ingest import forms
+from stacktach_ng.pipeline import forms
 from stacktach_ng.simulator import engine
 from stacktach_ng.simulator import sinks
 

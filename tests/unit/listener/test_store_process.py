@@ -1,0 +1,80 @@
+"""The wire and the configuration snapshot of the store processes."""
+
+import datetime
+
+from stacktach_ng.listener import store_process
+from stacktach_ng.listener import transient
+from stacktach_ng.pipeline import rejection
+from tests import base
+
+RECEIVED = datetime.datetime(2026, 11, 22, 10, 0, 0, 123456)
+
+
+def _envelope(number, payload=None):
+    return {'priority': 'INFO', 'ctxt': {'request_id': 'req-%d' % number},
+            'publisher_id': 'compute.host1', 'event_type': 'x.start',
+            'payload': payload if payload is not None else {'n': number},
+            'metadata': {'message_id': 'id-%d' % number,
+                         'timestamp': '2026-11-22 10:00:00.000001'}}
+
+
+def test_batch_round_trip_keeps_envelopes_poison_and_time():
+    poison = rejection.Rejected('not JSON', b'\xff\xfe', size=2)
+    items = [_envelope(1), poison, _envelope(2, {'deep': [1, 'two', None]})]
+    decoded, received = store_process.decode_batch(
+        store_process.encode_batch(items, RECEIVED))
+    assert received == RECEIVED
+    assert decoded[:2] == [_envelope(1),
+                           _envelope(2, {'deep': [1, 'two', None]})]
+    assert len(decoded) == 3
+    assert isinstance(decoded[2], rejection.Rejected)
+    assert (decoded[2].reason, decoded[2].message, decoded[2].size) == (
+        'not JSON', b'\xff\xfe', 2)
+
+
+def test_batch_round_trip_keeps_integers_json_cannot():
+    # orjson refuses integers beyond 64 bits; they must not be changed.
+    items = [_envelope(1, {'big': 2 ** 70, 'float': 1.5})]
+    decoded, _ = store_process.decode_batch(
+        store_process.encode_batch(items, None))
+    assert decoded[0]['payload'] == {'big': 2 ** 70, 'float': 1.5}
+
+
+def test_snapshot_restores_overrides_on_a_new_conf():
+    conf = base.make_conf('sqlite:///state/x.db',
+                          DEFAULT={'host': 'worker-7'},
+                          listener={'batch_size': 17,
+                                    'handlers': ['notifications', 'errors']})
+    values = store_process.snapshot(conf)
+    assert 'config_file' not in values[None]
+    other = base.make_conf()
+    store_process.restore(other, values)
+    assert other.host == 'worker-7'
+    assert other.listener.batch_size == 17
+    assert other.listener.handlers == ['notifications', 'errors']
+    assert other.database.connection == 'sqlite:///state/x.db'
+
+
+def test_restore_skips_options_the_child_does_not_have():
+    other = base.make_conf()
+    store_process.restore(other, {None: {'no_such_option': 1},
+                                  'no_such_group': {'x': 2},
+                                  'listener': {'batch_size': 3}})
+    assert other.listener.batch_size == 3
+
+
+def test_store_error_keeps_the_original_type_for_the_log():
+    from stacktach_ng.listener import service as listener
+
+    error = store_process.StoreError('lost connection', 'DBConnectionError',
+                                     transient=True)
+    assert transient.is_transient(error)
+    assert listener._error_text(error) == (
+        'DBConnectionError: lost connection')
+    assert not transient.is_transient(
+        store_process.StoreError('bad', 'ValueError', transient=False))
+
+
+def test_the_store_process_command_needs_its_socket():
+    assert store_process.main([]) == 2
+    assert store_process.main(['not-a-number']) == 2
