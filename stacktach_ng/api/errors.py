@@ -17,10 +17,10 @@ with its traceback and answered with a 500 whose message is generic.
 """
 
 import http.client
-import logging
 
 import orjson
 import webob
+from oslo_log import log as logging
 
 LOG = logging.getLogger(__name__)
 

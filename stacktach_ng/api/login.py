@@ -25,13 +25,13 @@ field), 401 (Keystone refused the credentials), 502/503 (Keystone failed
 or could not be reached).
 """
 
-import logging
 
 import orjson
 from keystoneauth1 import exceptions as ks_exceptions
 from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
 from oslo_config import cfg
+from oslo_log import log as logging
 
 from stacktach_ng.api import errors
 

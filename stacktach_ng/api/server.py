@@ -6,11 +6,11 @@ verifier. Production runs ``stacktach_ng.wsgi.api:application`` under
 uwsgi or gunicorn instead.
 """
 
-import logging
 import socketserver
 import threading
 from wsgiref import simple_server
 
+from oslo_log import log as logging
 from oslo_service import service as os_service
 
 from stacktach_ng.api import app as api_app

@@ -12,7 +12,6 @@ A configuration file given with ``--config-file`` is read as by the other
 daemons; the command line options below win over it.
 """
 
-import logging
 import os
 import signal
 import sys
@@ -20,6 +19,7 @@ import threading
 
 import oslo_messaging
 from oslo_config import cfg
+from oslo_log import log as logging
 from oslo_messaging import opts as messaging_opts
 
 from stacktach_ng import service

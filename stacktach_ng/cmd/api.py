@@ -6,11 +6,11 @@ thread (see ``stacktach_ng.api.server``). Production runs
 SIGTERM and Ctrl-C stop it cleanly.
 """
 
-import logging
 import signal
 import sys
 
 from oslo_config import cfg
+from oslo_log import log as logging
 
 from stacktach_ng import service
 from stacktach_ng.api import app as api_app

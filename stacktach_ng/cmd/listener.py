@@ -6,10 +6,10 @@ acknowledged, and exits 0; SIGHUP re-reads the mutable options of the
 config files and restarts the workers with them.
 """
 
-import logging
 import sys
 
 from oslo_config import cfg
+from oslo_log import log as logging
 from oslo_service import service as os_service
 
 from stacktach_ng import service

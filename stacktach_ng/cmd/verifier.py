@@ -6,10 +6,10 @@ host or many: they share the work through row claims. SIGTERM finishes
 the pass in progress and exits.
 """
 
-import logging
 import sys
 
 from oslo_config import cfg
+from oslo_log import log as logging
 from oslo_service import service as os_service
 
 from stacktach_ng import service

@@ -8,7 +8,6 @@ slave connection when one is configured.
 """
 
 import contextlib
-import logging
 import os
 import threading
 
@@ -16,6 +15,7 @@ import sqlalchemy as sa
 from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
 from oslo_db.sqlalchemy import exc_filters
+from oslo_log import log as logging
 
 LOG = logging.getLogger(__name__)
 

@@ -7,9 +7,10 @@ worker started, so summing the rows of all workers, live and gone, gives
 totals that only grow.
 """
 
-import logging
 import os
 import threading
+
+from oslo_log import log as logging
 
 from stacktach_ng.common import timestamps
 from stacktach_ng.db import models

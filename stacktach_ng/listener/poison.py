@@ -31,8 +31,8 @@ and acknowledged. This module does it with two small pieces:
     one poison callback, the others go to the endpoint of their priority.
 """
 
-import logging
 
+from oslo_log import log as logging
 from oslo_messaging.notify import dispatcher as notify_dispatcher
 
 from stacktach_ng.common import jsonutils

@@ -23,11 +23,11 @@ ingest ``Pipeline``. The contract with the broker (SPEC section 3):
 """
 
 import collections
-import logging
 import threading
 import time
 
 import oslo_messaging
+from oslo_log import log as logging
 from oslo_messaging import opts as messaging_opts
 from oslo_messaging.notify import listener as notify_listener
 from oslo_service import service

@@ -26,7 +26,6 @@ committed, and a child whose worker died exits at once (its socket
 closes).
 """
 
-import logging
 import pickle
 import queue
 import signal
@@ -40,6 +39,7 @@ from multiprocessing import connection as mp_connection
 import orjson
 from oslo_config import cfg
 from oslo_log import log
+from oslo_log import log as logging
 
 from stacktach_ng import service
 from stacktach_ng.common import service_backend

@@ -7,11 +7,11 @@ transaction, and commits. Only then does the caller acknowledge the batch.
 """
 
 import dataclasses
-import logging
 import time
 
 import stevedore
 from oslo_db import exception as db_exc
+from oslo_log import log as logging
 
 from stacktach_ng.common import timestamps
 from stacktach_ng.db import models

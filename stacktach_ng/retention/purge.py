@@ -15,9 +15,9 @@ purge keeps what it did.
 
 import dataclasses
 import datetime
-import logging
 
 import sqlalchemy as sa
+from oslo_log import log as logging
 
 from stacktach_ng.common import durations
 from stacktach_ng.common import timestamps

@@ -3,10 +3,10 @@
 ``stacktach-ng-all --simulate`` runs it in a thread beside the listener.
 """
 
-import logging
 import os
 import threading
 
+from oslo_log import log as logging
 from oslo_service import service as os_service
 
 from stacktach_ng.simulator import engine

@@ -9,10 +9,10 @@ verdict (status, reason code, detail). ``compute.instance.exists`` becomes
 ``error`` priority, verdicts with ``info``.
 """
 
-import logging
 
 import oslo_messaging
 import sqlalchemy as sa
+from oslo_log import log as logging
 
 from stacktach_ng.common import jsonutils
 from stacktach_ng.db import chunking

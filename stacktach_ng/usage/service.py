@@ -5,8 +5,8 @@ A pass is ``verify.Verifier.run_pass()``; an error is logged and the next
 pass tries again. Stopping finishes the pass in progress.
 """
 
-import logging
 
+from oslo_log import log as logging
 from oslo_service import service as os_service
 
 from stacktach_ng.db import api as db_api

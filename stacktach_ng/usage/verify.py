@@ -27,12 +27,12 @@ exactly once.
 import collections
 import dataclasses
 import datetime
-import logging
 import time
 import uuid
 
 import sqlalchemy as sa
 from oslo_db import exception as db_exc
+from oslo_log import log as logging
 
 from stacktach_ng.common import timestamps
 from stacktach_ng.db import chunking
