@@ -10,6 +10,7 @@ import copy
 import functools
 
 from stacktach_ng import version
+from stacktach_ng.api import render
 from stacktach_ng.api.schemas import parameters
 from stacktach_ng.api.schemas import responses
 
@@ -193,5 +194,4 @@ def document():
 @functools.lru_cache(maxsize=1)
 def rendered():
     """The document as JSON bytes (built once per process)."""
-    from stacktach_ng.api import render
     return render.dumps(_document())
