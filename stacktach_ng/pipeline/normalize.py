@@ -86,6 +86,38 @@ def split_publisher(publisher_id):
             publisher_id[cut + 1:][:255] or None)
 
 
+# Legacy nova publisher ids name the service by a short prefix
+# (``compute.host1``, ``conductor.host1``, ``compute_task.host1``,
+# ``scheduler.host1``) where the versioned ones name the binary
+# (``nova-compute:host1``): one service is one name, the binary's. nova-api
+# publishes its legacy notifications as ``compute.<api host>`` and its
+# versioned ones as ``nova-compute:<api host>``, so nova itself files them
+# under nova-compute. Other projects' short prefixes (cinder's
+# ``scheduler``, ``volume``) are left as they are.
+_NOVA_LEGACY_SERVICES = {
+    'compute': 'nova-compute',
+    'conductor': 'nova-conductor',
+    'compute_task': 'nova-conductor',
+}
+
+# The event types of nova's scheduler, which shares its legacy prefix
+# ``scheduler`` with cinder's.
+_NOVA_SCHEDULER_EVENTS = ('scheduler.select_destinations',
+                          'scheduler.run_instance')
+
+
+def canonical_service(service, event_type):
+    """The name of the binary behind a legacy nova service prefix, else
+    ``service``."""
+    found = _NOVA_LEGACY_SERVICES.get(service)
+    if found is not None:
+        return found
+    if (service == 'scheduler' and isinstance(event_type, str)
+            and event_type.startswith(_NOVA_SCHEDULER_EVENTS)):
+        return 'nova-scheduler'
+    return service
+
+
 def deterministic_message_id(envelope):
     """A stable id for a message that arrived without one.
 
@@ -210,6 +242,7 @@ def normalize(envelope, received_at, max_size=None):
                     or timestamps.parse(ctxt.get('timestamp'))
                     or received_at)
     service, host = split_publisher(envelope.get('publisher_id'))
+    service = canonical_service(service, envelope.get('event_type'))
 
     versioned = resources.versioned_data(payload, payload_text)
     data, object_name, object_version = versioned

@@ -20,8 +20,9 @@ def _normalize(obj):
 
 # builder -> the fields its notification must normalize to.
 EXPECTED = [
+    # Legacy nova prefixes name the binary, as the versioned ids do.
     (fx.nova_legacy_update, {
-        'service': 'compute', 'host': 'cmp-01.example.org',
+        'service': 'nova-compute', 'host': 'cmp-01.example.org',
         'resource_type': 'instance', 'resource_id': fx.INSTANCE,
         'project_id': fx.PROJECT, 'user_id': fx.USER,
         'request_id': fx.REQUEST, 'vm_state': 'building',
@@ -34,7 +35,7 @@ EXPECTED = [
         'priority': 'ERROR', 'resource_type': 'instance',
         'resource_id': fx.INSTANCE, 'event_type': 'snapshot_instance'}),
     (fx.nova_legacy_scheduler, {
-        'service': 'scheduler', 'host': 'sch-01',
+        'service': 'nova-scheduler', 'host': 'sch-01',
         'resource_type': 'instance', 'resource_id': fx.INSTANCE}),
     (fx.nova_versioned_update, {
         'service': 'nova-compute', 'host': 'cmp-01.example.org',
@@ -297,3 +298,21 @@ def test_structured_values_are_not_ids():
     row = _normalize(fx.as_form(message, 'wire_v1'))
     assert row['resource_id'] is None
     assert row['project_id'] is None
+
+
+@pytest.mark.parametrize('publisher_id,event_type,service', [
+    ('compute.cmp-01', 'compute.instance.update', 'nova-compute'),
+    ('nova-compute:cmp-01', 'instance.update', 'nova-compute'),
+    ('conductor.c-01', 'compute.instance.update', 'nova-conductor'),
+    ('compute_task.c-01', 'compute_task.build_instances', 'nova-conductor'),
+    ('nova-conductor:c-01', 'compute_task.build_instances.error',
+     'nova-conductor'),
+    ('scheduler.s-01', 'scheduler.select_destinations.end',
+     'nova-scheduler'),
+    # cinder's scheduler shares the legacy prefix: not nova's.
+    ('scheduler.s-01', 'scheduler.create_volume.end', 'scheduler'),
+    ('volume.stor-01@lvm', 'volume.create.end', 'volume'),
+])
+def test_one_service_one_name(publisher_id, event_type, service):
+    found, _host = normalize.split_publisher(publisher_id)
+    assert normalize.canonical_service(found, event_type) == service
