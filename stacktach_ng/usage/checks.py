@@ -13,7 +13,9 @@ or stuck rebuild a correct exists names another image than its launch.
 Reason codes (``reason`` of a failed exists, part of the API):
 
 * ``no_launched_at``: the exists carries no launched_at (creation time);
-* ``no_launch_known``: no launch (upload, creation) of the resource known;
+* ``no_launch_known``: no launch (upload, creation) of the resource known
+  (an image is known from any glance notification that gives its
+  creation time, its exists included);
 * ``launched_at_mismatch``: launches are known, none at that second;
 * ``flavor_mismatch``, ``project_mismatch``, ``size_mismatch``: the
   exists disagrees with the matching launch (or creation);
@@ -148,6 +150,14 @@ def check_instance(exists, launches, delete):
 def check_storage(exists, segments, delete):
     """Check an image or volume exists against its sizes (sorted by
     started_at) and its deletion (or None)."""
+    # As for instances, the best evidence known decides: an image seen
+    # only in exists records is checked against what they report (its
+    # exists verify), but not once an upload or another notification
+    # told otherwise.
+    if segments:
+        best = min(extract.storage_evidence(row.kind) for row in segments)
+        segments = [row for row in segments
+                    if extract.storage_evidence(row.kind) == best]
     if not segments:
         if delete is None:
             return NO_LAUNCH_KNOWN, 'no creation of %s %s known' % (
