@@ -204,8 +204,11 @@ _VERIFIER_COLUMNS = frozenset((
 _AUDIT_KEY = ('resource_type', 'resource_id', 'audit_period_beginning',
               'audit_period_ending')
 
+# (Comparisons, not IN: an IN list is an expanding parameter, which an
+# executemany cannot bind.)
 _EXISTS_FORMAT = sa.case(
-    (EXISTS.c.event_type.in_(sorted(extract.VERSIONED_EXISTS_EVENTS)), 1),
+    *[(EXISTS.c.event_type == event_type, 1)
+      for event_type in sorted(extract.VERSIONED_EXISTS_EVENTS)],
     else_=0)
 
 # Message ids are compared byte by byte on every backend, as Python
