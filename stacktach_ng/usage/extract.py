@@ -351,6 +351,12 @@ def exists_rows(record):
         row['launched_at'] = to_second(facts['launched_at'])
         row['deleted_at'] = to_second(facts['deleted_at']
                                       or facts['terminated_at'])
+        # To the second, like every time of an exists: the two copies of
+        # the exists nova sends before a resize end at the same moment,
+        # with microseconds in the legacy one only (the versioned
+        # DateTimeField drops them), and they are one audit record.
+        for name in ('audit_period_beginning', 'audit_period_ending'):
+            row[name] = to_second(row[name])
         return [row]
     data, _versioned = _data(record)
     if resource_type == 'image':
