@@ -147,17 +147,21 @@ def check_instance(exists, launches, delete):
     return _check_delete(exists, delete)
 
 
+def best_storage_evidence(segments):
+    """The sizes to go by: those exists records reported only when no
+    other notification told of the image (an exists seen alone is all
+    there is of an image uploaded before tracking began; once an upload
+    or another notification is known, an exists that disagrees with it
+    must not vouch for itself)."""
+    told = [row for row in segments
+            if extract.storage_evidence(row.kind) < extract.EVIDENCE_EXISTS]
+    return told or segments
+
+
 def check_storage(exists, segments, delete):
     """Check an image or volume exists against its sizes (sorted by
     started_at) and its deletion (or None)."""
-    # As for instances, the best evidence known decides: an image seen
-    # only in exists records is checked against what they report (its
-    # exists verify), but not once an upload or another notification
-    # told otherwise.
-    if segments:
-        best = min(extract.storage_evidence(row.kind) for row in segments)
-        segments = [row for row in segments
-                    if extract.storage_evidence(row.kind) == best]
+    segments = best_storage_evidence(segments)
     if not segments:
         if delete is None:
             return NO_LAUNCH_KNOWN, 'no creation of %s %s known' % (
