@@ -49,6 +49,8 @@ class UsageHandler(base.Handler):
                 if row is not None:
                     deletes.append(row)
             elif meaning == extract.EXISTS:
+                if extract.EXISTS_EVENTS[event_type] == 'image':
+                    storage.extend(extract.image_observation_rows(record))
                 for row in extract.exists_rows(record):
                     exists.append(row)
                     if row['resource_type'] == 'instance':
@@ -66,6 +68,8 @@ class UsageHandler(base.Handler):
                 row = extract.storage_row(record)
                 if row is not None:
                     storage.append(row)
+            elif meaning == extract.IMAGE_OBSERVED:
+                storage.extend(extract.image_observation_rows(record))
             elif meaning == extract.STORAGE_DELETE:
                 row = extract.storage_delete_row(record)
                 if row is not None:

@@ -13,7 +13,9 @@ or stuck rebuild a correct exists names another image than its launch.
 Reason codes (``reason`` of a failed exists, part of the API):
 
 * ``no_launched_at``: the exists carries no launched_at (creation time);
-* ``no_launch_known``: no launch (upload, creation) of the resource known;
+* ``no_launch_known``: no launch (upload, creation) of the resource known
+  (an image is known from any glance notification that gives its
+  creation time, its exists included);
 * ``launched_at_mismatch``: launches are known, none at that second;
 * ``flavor_mismatch``, ``project_mismatch``, ``size_mismatch``: the
   exists disagrees with the matching launch (or creation);
@@ -145,9 +147,21 @@ def check_instance(exists, launches, delete):
     return _check_delete(exists, delete)
 
 
+def best_storage_evidence(segments):
+    """The sizes to go by: those exists records reported only when no
+    other notification told of the image (an exists seen alone is all
+    there is of an image uploaded before tracking began; once an upload
+    or another notification is known, an exists that disagrees with it
+    must not vouch for itself)."""
+    told = [row for row in segments
+            if extract.storage_evidence(row.kind) < extract.EVIDENCE_EXISTS]
+    return told or segments
+
+
 def check_storage(exists, segments, delete):
     """Check an image or volume exists against its sizes (sorted by
     started_at) and its deletion (or None)."""
+    segments = best_storage_evidence(segments)
     if not segments:
         if delete is None:
             return NO_LAUNCH_KNOWN, 'no creation of %s %s known' % (

@@ -40,6 +40,10 @@ EXISTS_EVENTS = {
     'volume.exists': 'volume',
 }
 
+# The versioned twin of an audit record nova also sends in the legacy
+# format (``notification_format = both``): the legacy copy is kept.
+VERSIONED_EXISTS_EVENTS = frozenset(('instance.exists',))
+
 STORAGE_EVENTS = {
     'image.upload': ('image', 'upload'),
     'volume.create.end': ('volume', 'create'),
@@ -52,6 +56,7 @@ STORAGE_DELETE_EVENTS = {
 }
 
 _INSTANCE_PREFIXES = ('compute.instance.', 'instance.')
+_IMAGE_PREFIX = 'image.'
 
 LAUNCH = 'launch'
 OBSERVED = 'observed'
@@ -59,6 +64,7 @@ DELETE = 'delete'
 EXISTS = 'exists'
 STORAGE = 'storage'
 STORAGE_DELETE = 'storage_delete'
+IMAGE_OBSERVED = 'image_observed'
 
 EVIDENCE_EVENT = 0
 EVIDENCE_OBSERVED = 1
@@ -67,6 +73,26 @@ EVIDENCE_OBSERVED = 1
 # never verifies an exists.
 EVIDENCE_EXISTS = 2
 EXISTS_KIND = 'exists'
+
+# The same three levels for images and volumes, told by the ``kind`` of a
+# ``usage_storage`` row: an event (upload, create, resize), an image seen
+# in another glance notification, an image an exists reports. Unlike an
+# instance's, an image's exists does verify its exists when nothing else
+# is known: glance says nothing of an image between its upload and its
+# deletion, so for the images uploaded before tracking began the exists
+# is all there will ever be.
+STORAGE_EVIDENCE = {OBSERVED: EVIDENCE_OBSERVED, EXISTS_KIND: EVIDENCE_EXISTS}
+
+
+def storage_evidence(kind):
+    """The evidence level of a ``usage_storage`` row's kind."""
+    return STORAGE_EVIDENCE.get(kind, EVIDENCE_EVENT)
+
+
+def exists_format(event_type):
+    """0 for a legacy exists, 1 for a versioned one (as
+    ``stacktach_ng.analyses.merge.format_of``)."""
+    return 1 if event_type in VERSIONED_EXISTS_EVENTS else 0
 
 
 def classify(event_type):
@@ -87,6 +113,10 @@ def classify(event_type):
         # current launched_at and flavor: a launch that happened before
         # tracking began, or whose own notification was lost.
         return OBSERVED
+    if event_type.startswith(_IMAGE_PREFIX):
+        # Likewise any other glance notification tells an image's
+        # creation time (and its size once uploaded).
+        return IMAGE_OBSERVED
     return None
 
 
@@ -321,6 +351,12 @@ def exists_rows(record):
         row['launched_at'] = to_second(facts['launched_at'])
         row['deleted_at'] = to_second(facts['deleted_at']
                                       or facts['terminated_at'])
+        # To the second, like every time of an exists: the two copies of
+        # the exists nova sends before a resize end at the same moment,
+        # with microseconds in the legacy one only (the versioned
+        # DateTimeField drops them), and they are one audit record.
+        for name in ('audit_period_beginning', 'audit_period_ending'):
+            row[name] = to_second(row[name])
         return [row]
     data, _versioned = _data(record)
     if resource_type == 'image':
@@ -412,6 +448,45 @@ def storage_row(record):
         'message_id': record.row['message_id'],
         'generated_at': generated_at,
     }
+
+
+def image_observation_rows(record):
+    """The ``usage_storage`` rows of the images a glance notification
+    shows (several for an exists listing many), each starting at the
+    image's creation time; none for an image whose creation time is
+    unknown. An exists reports its images with kind ``EXISTS_KIND``,
+    the other notifications with ``OBSERVED``."""
+    data, _versioned = _data(record)
+    if not isinstance(data, dict):
+        return []
+    kind = OBSERVED
+    items = [data]
+    if record.row['event_type'] in EXISTS_EVENTS:
+        kind = EXISTS_KIND
+        listed = data.get('images')
+        if isinstance(listed, list):
+            items = [item for item in listed if isinstance(item, dict)]
+    rows = []
+    for item in items:
+        facts = storage_facts('image', item, record)
+        created_at = facts['created_at']
+        if facts['resource_id'] is None or created_at is None:
+            continue
+        if facts['project_id'] is None:
+            facts['project_id'] = _text(data.get('owner'))
+        rows.append({
+            'resource_type': 'image',
+            'resource_id': facts['resource_id'],
+            'started_at': created_at,
+            'created_at': created_at,
+            'kind': kind,
+            'project_id': facts['project_id'],
+            'size_bytes': facts['size_bytes'],
+            'volume_type': None,
+            'message_id': record.row['message_id'],
+            'generated_at': record.row['generated_at'],
+        })
+    return rows
 
 
 def storage_delete_row(record):

@@ -5,7 +5,10 @@ launch row starts a segment at its ``effective_at`` with its flavor, so a
 resize changes the rate from the moment it finished (a revert from the
 moment it was reverted). Images and volumes are billed from their
 creation, at their size, until deleted; a volume resize starts a new
-segment. Everything is clipped to ``[start, end)``.
+segment. An image known from its exists records alone (uploaded before
+tracking began) is billed from the creation time they report, as an
+instance known from its exists alone is. Everything is clipped to
+``[start, end)``.
 
 Figures: instance hours, vcpu hours, RAM MB hours, disk GB hours (root +
 ephemeral), image GB hours, volume GB hours (GB = GiB, 2**30 bytes), and
@@ -16,6 +19,7 @@ import csv
 
 import sqlalchemy as sa
 
+from stacktach_ng.usage import checks
 from stacktach_ng.usage import extract
 from stacktach_ng.usage import store
 
@@ -173,6 +177,7 @@ def compute(connection, start, end, project_id=None):
     for (resource_type, _rid), rows in _grouped(
             connection, query,
             lambda row: (row.resource_type, row.resource_id)):
+        rows = checks.best_storage_evidence(rows)
         for segment, hours in _segments(rows, lambda r: r.started_at,
                                         start, end):
             gb_hours = (segment.size_bytes or 0) / extract.GIB * hours

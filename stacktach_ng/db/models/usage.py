@@ -8,7 +8,9 @@
   (upload, create, resize).
 * ``usage_deletes``: the deletion of an instance, image or volume.
 * ``usage_exists``: the ``.exists`` audit records and their verification
-  status; the verifier claims rows through ``claimed_by``/``claimed_until``.
+  status, one per resource and audit period (the legacy and versioned
+  copies nova sends of one record are one row); the verifier claims rows
+  through ``claimed_by``/``claimed_until``.
 * ``usage_audit_periods``: the regular audit periods seen in exists
   records, and when they were last checked for missing exists.
 * ``usage_missing``: instances alive during an audit period that got no
@@ -114,10 +116,19 @@ class UsageDelete(Base):
 
 
 class UsageExists(Base):
-    """One ``.exists`` audit record (one per image of a glance exists)."""
+    """One ``.exists`` audit record (one per image of a glance exists),
+    stored once whatever the number of copies and formats it came in."""
 
     __tablename__ = 'usage_exists'
     __table_args__ = (
+        # One row per audit record whatever the format and message that
+        # carried it (see usage.store.write_exists). A record with no full
+        # period has no such identity: NULLs never collide in a unique
+        # key, and the message key below still makes its redelivery a
+        # no-op.
+        sa.UniqueConstraint('resource_type', 'resource_id',
+                            'audit_period_beginning', 'audit_period_ending',
+                            name='uq_usage_exists_audit'),
         sa.UniqueConstraint('message_id', 'resource_id',
                             name='uq_usage_exists_message'),
         sa.Index('ix_usage_exists_status', 'status', 'id'),

@@ -239,3 +239,42 @@ def test_storage_exists(usage):
     assert sorted(usage.exists().values()) == sorted([
         ('verified', None), ('failed', 'no_launch_known'),
         ('failed', 'size_mismatch'), ('verified', None)])
+
+
+def test_images_are_known_from_any_glance_notification(usage):
+    created = m.day(1, 8, 0, 0, 250000)
+    size = 3 * 2 ** 30
+    no_creation = m.image('image.exists', 'im-none', P1, m.day(3, 0, 5),
+                          size, created)
+    no_creation['payload']['created_at'] = None
+    cases = {
+        # Uploaded before tracking began: its exists is all there is.
+        'im-old': ([], 'verified', None),
+        # Seen in an update (before its upload: no size yet) and later.
+        'im-upd': ([m.image('image.update', 'im-upd', P1, m.day(1, 9),
+                            None, created),
+                    m.image('image.activate', 'im-upd', P1, m.day(1, 9, 1),
+                            size, created)], 'verified', None),
+        # The exists contradicts what other notifications told.
+        'im-cre': ([m.image('image.update', 'im-cre', P1, m.day(1, 9), size,
+                            created + datetime.timedelta(hours=1))],
+                   'failed', 'launched_at_mismatch'),
+        'im-siz': ([m.image('image.upload', 'im-siz', P1, m.day(1, 9),
+                            2 * size, created)],
+                   'failed', 'size_mismatch'),
+    }
+    bodies = []
+    expected = {}
+    for image, (before, status, reason) in cases.items():
+        bodies.extend(before)
+        exists = m.image('image.exists', image, P1, m.day(3, 0, 5), size,
+                         created)
+        bodies.append(exists)
+        expected[exists['message_id']] = (status, reason)
+    # An exists with no creation time, of an image nothing else told of.
+    bodies.append(no_creation)
+    expected[no_creation['message_id']] = ('failed', 'no_launch_known')
+    usage.load(bodies[::2])
+    usage.load(bodies[1::2])
+    usage.verifier().run_pass()
+    assert usage.exists() == expected
