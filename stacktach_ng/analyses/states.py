@@ -55,7 +55,9 @@ def waiting_on(task_state, operation=None, host=None, scheduled=False):
         scheduling that ended (the scheduler is done).
     """
     if task_state == 'scheduling' and scheduled:
-        return {'service': 'nova-compute', 'host': host,
+        # No notification names the chosen host before its nova-compute
+        # starts the build (nova's server shows none either).
+        return {'service': 'nova-compute', 'host': None,
                 'detail': _SCHEDULED_DETAIL}
     detail = _OPEN_OPERATION_DETAILS.get(operation)
     if detail is not None:

@@ -297,7 +297,10 @@ def list_stuck(connection, project_id=None, older_than=600, now=None,
             continue
         operation = (timings.operation_item(open_op, now_us)
                      if open_op is not None else None)
-        host = row.state_host or (operation['host'] if operation else None)
+        # The open operation's host is the compute manager's own; the
+        # state's publisher may be nova-api or nova-conductor.
+        host = (operation['host'] if operation and operation['host']
+                else row.state_host)
         item = _resource_item(row)
         item.update(
             since=times.from_us(since_us),

@@ -1,0 +1,244 @@
+"""The analyses against a real nova: captured traffic, Nova's own records.
+
+``tests/fixtures/openstack`` holds what a nova 34 cloud (fake virt driver,
+``notification_format = both``) sent to the ``stacktach`` topic during
+each step of a scenario, and what Nova itself recorded (server show,
+instance actions and their events, the instances table). Each test loads
+the traffic of a step through the real pipeline into SQLite and compares
+stacktach-ng's answer with Nova's record, not with expectations written
+here. See the fixtures' SOURCES.rst for how they were produced.
+"""
+
+import datetime
+import json
+import pathlib
+
+import pytest
+
+from stacktach_ng.common import timestamps
+from stacktach_ng.db import api as db_api
+from stacktach_ng.db import migration
+from stacktach_ng.pipeline import forms
+from stacktach_ng.pipeline import runner
+from stacktach_ng.queries import errors
+from stacktach_ng.queries import lifecycles
+from stacktach_ng.queries import notifications
+from stacktach_ng.queries import summary
+from stacktach_ng.queries import timings
+from stacktach_ng.queries import traces
+from tests import base
+
+CAPTURES = pathlib.Path(__file__).parents[2] / 'fixtures' / 'openstack'
+
+
+def _messages(step):
+    with open(CAPTURES / ('%s.jsonl' % step)) as stream:
+        return [json.loads(line) for line in stream if line.strip()]
+
+
+def _records(step):
+    with open(CAPTURES / ('%s.nova.json' % step)) as stream:
+        return json.load(stream)
+
+
+def _time(text):
+    return timestamps.parse(text)
+
+
+def _sent_at(message):
+    return _time(message['metadata']['timestamp'])
+
+
+@pytest.fixture
+def load(tmp_path):
+    """Load messages through the pipeline into a fresh SQLite database;
+    returns the Database."""
+    conf = base.make_conf('sqlite:///%s' % (tmp_path / 'nova.sqlite'))
+    database = db_api.Database(conf)
+    migration.upgrade(database)
+    pipeline = runner.Pipeline(conf, database, source='import')
+
+    def _load(messages):
+        pipeline.process([forms.to_envelope(m) for m in messages])
+        return database
+
+    yield _load
+    database.dispose()
+
+
+def _only(mapping):
+    assert len(mapping) == 1
+    return next(iter(mapping.items()))
+
+
+def test_a_boot_stuck_between_scheduler_and_compute_is_stuck(load):
+    """nova-compute frozen: the server stays BUILD/scheduling after the
+    scheduler chose a host, with no operation open (nothing was sent)."""
+    frozen = _records('stuck-boot')['during_step']
+    thawed_at = _time(frozen['thawed_at'])
+    server_id, server = _only(frozen['while_frozen']['servers'])
+    sent = [m for m in _messages('stuck-boot') if _sent_at(m) < thawed_at]
+    database = load(sent)
+    with database.reader() as connection:
+        stuck, _more = lifecycles.list_stuck(connection, older_than=25,
+                                             now=thawed_at)
+    assert [item['resource_id'] for item in stuck] == [server_id]
+    item = stuck[0]
+    assert item['task_state'] == server['OS-EXT-STS:task_state']
+    assert item['vm_state'] == server['OS-EXT-STS:vm_state']
+    # Nova recorded no event of the create action: nothing is open.
+    actions = frozen['while_frozen']['instance_actions'][server_id]
+    assert [event for action in actions for event in action['events']] == []
+    assert item['operation'] is None
+    # The scheduler is done; the flow waits on a nova-compute, whose host
+    # no notification names (Nova's server shows none either).
+    assert item['waiting_on']['service'] == 'nova-compute'
+    assert item['waiting_on']['host'] == server['OS-EXT-SRV-ATTR:host']
+    # Not stuck at a shorter age than it has been in the task state.
+    with database.reader() as connection:
+        assert lifecycles.list_stuck(
+            connection, older_than=(thawed_at - item['since']).seconds + 1,
+            now=thawed_at)[0] == []
+
+
+def test_a_delete_waiting_on_neutron_names_nova_compute_and_neutron(load):
+    """neutron-server frozen: the delete stays in nova-compute's shutdown,
+    which releases the ports; Nova's terminate event is open on the host."""
+    frozen = _records('stuck-delete')['during_step']
+    thawed_at = _time(frozen['thawed_at'])
+    # A server show waits on neutron too: Nova's instances table tells.
+    instance = _only({i['uuid']: i for i in
+                      frozen['while_frozen']['instances']})[1]
+    server_id = instance['uuid']
+    sent = [m for m in _messages('stuck-boot') + _messages('stuck-delete')
+            if _sent_at(m) < thawed_at]
+    database = load(sent)
+    with database.reader() as connection:
+        stuck, _more = lifecycles.list_stuck(connection, older_than=25,
+                                             now=thawed_at)
+    assert [item['resource_id'] for item in stuck] == [server_id]
+    item = stuck[0]
+    assert item['task_state'] == instance['task_state']
+    assert item['vm_state'] == instance['vm_state']
+    delete = [action for action in
+              frozen['while_frozen']['instance_actions'][server_id]
+              if action['action'] == 'delete']
+    open_events = [event for action in delete for event in action['events']
+                   if event['finish_time'] is None]
+    assert len(open_events) == 1
+    assert item['operation']['request_id'] == delete[0]['request_id']
+    assert item['operation']['outcome'] == 'open'
+    assert item['waiting_on']['service'] == 'nova-compute'
+    assert item['waiting_on']['host'] == open_events[0]['host']
+    assert 'neutron' in item['waiting_on']['detail']
+
+
+def test_a_request_with_an_open_span_is_open(load):
+    """While the delete's shutdown waits on neutron, Nova's delete action
+    has an unfinished event: the request is open, with no duration."""
+    frozen = _records('stuck-delete')['during_step']
+    thawed_at = _time(frozen['thawed_at'])
+    server_id = frozen['while_frozen']['instances'][0]['uuid']
+    delete = [action for action in
+              frozen['while_frozen']['instance_actions'][server_id]
+              if action['action'] == 'delete'][0]
+    assert any(event['finish_time'] is None for event in delete['events'])
+    sent = [m for m in _messages('stuck-delete') if _sent_at(m) < thawed_at]
+    database = load(sent)
+    with database.reader() as connection:
+        found, _more = traces.list_requests(connection)
+        trace = traces.get_trace(connection, delete['request_id'],
+                                 now=thawed_at)
+        opened, _more = traces.list_requests(connection, outcome='open')
+        succeeded, _more = traces.list_requests(connection,
+                                                outcome='success')
+    request = {r['request_id']: r for r in found}[delete['request_id']]
+    assert request['outcome'] == 'open'
+    assert request['duration_us'] is None
+    assert request['ended_at'] is None
+    assert trace['outcome'] == 'open'
+    assert delete['request_id'] in {r['request_id'] for r in opened}
+    assert delete['request_id'] not in {r['request_id'] for r in succeeded}
+
+
+def test_an_ended_request_has_nova_s_duration(load):
+    """After the thaw, the delete ended: success, and its duration is
+    Nova's (the action's start to its event's finish, to the second)."""
+    records = _records('stuck-delete')
+    database = load(_messages('stuck-delete'))
+    server_id = records['during_step']['while_frozen']['instances'][0][
+        'uuid']
+    delete = [action for action in records['instance_actions'][server_id]
+              if action['action'] == 'delete'][0]
+    with database.reader() as connection:
+        found, _more = traces.list_requests(connection, outcome='success')
+    request = {r['request_id']: r for r in found}[delete['request_id']]
+    finished = max(_time(event['finish_time'])
+                   for event in delete['events'])
+    nova_seconds = (finished - _time(delete['start_time'])).total_seconds()
+    # Nova keeps whole seconds: the action's start is truncated, the
+    # event's finish too.
+    assert abs(request['duration_us'] / 1e6 - nova_seconds) <= 1.0
+
+
+def test_a_failed_boot_is_a_failed_instance_create(load):
+    """NoValidHost: Nova records a failed ``create`` action; the request
+    is an instance.create in error, counted in the request latency, and
+    no scheduling span is made up (the scheduler sent nothing)."""
+    records = _records('novalidhost')
+    server_id, server = _only(records['servers'])
+    assert server['status'] == 'ERROR'
+    action = _only({a['action']: a for a in
+                    records['instance_actions'][server_id]})[1]
+    assert action['action'] == 'create' and action['message'] == 'Error'
+    messages = _messages('novalidhost')
+    database = load(messages)
+    with database.reader() as connection:
+        failed, _more = traces.list_requests(
+            connection, operation='instance.create', outcome='error')
+        operations = timings.operations_of(
+            connection, request_ids=[action['request_id']])
+        day = _sent_at(messages[0]).replace(hour=0, minute=0, second=0,
+                                            microsecond=0)
+        kpis = summary.summary(connection, day,
+                               day + datetime.timedelta(days=1))
+    assert [r['request_id'] for r in failed] == [action['request_id']]
+    assert failed[0]['duration_us'] is not None
+    assert not any(m['event_type'].startswith('scheduler.')
+                   for m in messages)
+    assert 'scheduler.select_destinations' not in {
+        op['operation'] for op in operations}
+    latency = {row['operation']: row for row in kpis['request_latency']}
+    assert latency['instance.create']['count'] == 1
+    assert latency['instance.create']['errors'] == 1
+
+
+def test_one_no_valid_host_is_one_error_with_nova_s_message(load):
+    """The legacy and the versioned report of the fault are one
+    occurrence of one group, with the message Nova recorded."""
+    records = _records('novalidhost')
+    server = _only(records['servers'])[1]
+    database = load(_messages('novalidhost'))
+    with database.reader() as connection:
+        groups, _more = errors.list_errors(connection)
+    assert len(groups) == 1
+    group = groups[0]
+    assert group['count'] == 1
+    assert group['message'] == server['fault']['message']
+    assert group['exception'] == 'NoValidHost_Remote'
+    assert group['services'] == ['nova-conductor']
+
+
+@pytest.mark.parametrize('step', ['boot', 'reschedule', 'resize-confirm',
+                                  'delete', 'novalidhost', 'stuck-boot',
+                                  'stuck-delete', 'stop-start', 'audit'])
+def test_one_service_one_name(load, step):
+    """Every nova service is named after its binary, whatever the format
+    that named it."""
+    database = load(_messages(step))
+    with database.reader() as connection:
+        services, _more = notifications.count_by(connection, 'service')
+    names = {item['service'] for item in services}
+    assert names
+    assert names <= {'nova-compute', 'nova-conductor', 'nova-scheduler',
+                     'nova-api'}, names
