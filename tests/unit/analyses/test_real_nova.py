@@ -26,6 +26,7 @@ from stacktach_ng.queries import notifications
 from stacktach_ng.queries import summary
 from stacktach_ng.queries import timings
 from stacktach_ng.queries import traces
+from stacktach_ng.queries import usage
 from tests import base
 
 CAPTURES = pathlib.Path(__file__).parents[2] / 'fixtures' / 'openstack'
@@ -242,3 +243,29 @@ def test_one_service_one_name(load, step):
     assert names
     assert names <= {'nova-compute', 'nova-conductor', 'nova-scheduler',
                      'nova-api'}, names
+
+
+def test_one_audit_record_per_instance_and_period(load):
+    """nova's usage audit sends each record in both formats: stored
+    once each, as many as the instances Nova's task log says it audited."""
+    records = _records('audit')
+    period = records['during_step']
+    beginning = _time(period['period_beginning'])
+    ending = _time(period['period_ending'])
+    audited = sum(row['task_items'] for row in records['task_log']
+                  if _time(row['period_beginning']) == beginning
+                  and _time(row['period_ending']) == ending)
+    messages = _messages('audit')
+    sent = [m for m in messages if m['event_type'].endswith('exists')]
+    assert len(sent) == 2 * audited
+    database = load(messages)
+    with database.reader() as connection:
+        found, _more = usage.list_exists(connection, limit=1000)
+    in_period = [row for row in found
+                 if _time(row['audit_period_beginning']) == beginning
+                 and _time(row['audit_period_ending']) == ending]
+    assert len(in_period) == audited
+    assert len({row['resource_id'] for row in in_period}) == audited
+    # The legacy copy is the one kept.
+    assert {row['event_type'] for row in in_period} == {
+        'compute.instance.exists'}
