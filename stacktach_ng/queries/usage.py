@@ -96,7 +96,7 @@ def _page(connection, table, query, fields, limit, marker):
 def _choice(value, allowed, name):
     if value is not None and value not in allowed:
         raise exception.InvalidParameter(
-            '%s must be one of %s' % (name, ', '.join(allowed)))
+            name=name, problem='must be one of %s' % ', '.join(allowed))
 
 
 def list_launches(connection, project_id=None, instance_id=None,

@@ -102,6 +102,8 @@ def test_verifications_filter_by_status(usage_app):
     ('/v1/usage/report?start=2026-01-02T00:00:00'
      '&end=2026-01-01T00:00:00', 'end'),
     ('/v1/usage/report?since=2026-01-01T00:00:00', 'since'),
+    # Refused by the query, not by the request schema.
+    ('/v1/verifications?reason=bogus', 'reason'),
 ])
 def test_bad_parameters_are_400_naming_them(usage_app, path, parameter):
     application, _truth = usage_app

@@ -42,7 +42,8 @@ def list_view(declared, rule, key, query, marker_of,
     :param query: ``query(connection, scope, params, limit)`` returning
         ``(items, more)``; it may run twice (see ``Database.read``); it may
         raise ``exception.MarkerNotFound`` or
-        ``ValueError`` (a parameter the query refused).
+        ``exception.InvalidParameter`` (a value the query refused): both
+        are answered with a 400 naming the parameter.
     :param marker_of: the marker of an item (for the ``next`` link).
     """
     request = pecan.request
@@ -57,6 +58,10 @@ def list_view(declared, rule, key, query, marker_of,
             lambda connection: query(connection, scope, params, limit))
     except exception.MarkerNotFound:
         raise errors.InvalidParameter('marker', marker_problem) from None
+    except exception.InvalidParameter as error:
+        raise errors.InvalidParameter(
+            error.kwargs.get('name') or 'query',
+            error.kwargs.get('problem') or str(error)) from None
     return paging.collection(request, key, items, more, marker_of)
 
 
