@@ -17,18 +17,21 @@ host under the same request (``create.start``, ``create.error`` on one
 host, ``create.start``, ``create.end`` on the other). Folded by the
 upsert, that would be one success from the first host's start to the
 second host's end. The upsert also sums, in row 0, the reported starts
-and ends of the key per format (``starts_and_ends``); a count above one
-is a key with several attempts. Counting is a set function because the
-``notifications`` handler passes each notification on once, and it
-only grows, so once a key has several attempts every later batch that
+and ends of the key per format (``COUNTS``); a count above one marks a
+key that may have several attempts. The counts are a function of the
+set of notifications (the ``notifications`` handler passes each one on
+once) and only grow, so once a key is marked every later batch that
 touches it sees so. For those keys (``several_attempts``, read after the
 upsert, which holds row 0's lock until the commit) the rows are
-recomputed from the key's stored notifications (``recompute``): per
+recomputed from the key's stored notifications (``attempt_rows``): per
 format, in time order, a start opens an attempt and the next end or
-error closes it; legacy and versioned attempts are twins when they are
-as many, or when their times are within ``TWIN_WINDOW_US``, and a twin
-pair is one attempt (legacy preferred). The rows of attempts after the
-first are deleted and written again, row 0 updated in place.
+error closes it (a further end with nothing open joins the last attempt,
+where the latest end counts as in one attempt); legacy and versioned
+attempts are twins when they are as many, or when their times are
+within ``TWIN_WINDOW_US``, and a twin pair is one attempt (legacy
+preferred). Attempts are numbered in time order; row 0 is updated in
+place (it keeps the counts), the rows of later attempts are deleted and
+written again.
 
 Concurrent batches of one key take turns on row 0's lock: the one that
 locks it last sees every other batch's count, and reads their
@@ -293,8 +296,12 @@ def _stored_endpoints(connection, key):
                                    table.c.request_id == ''))
     if connection.dialect.name == 'mysql':
         # A locking read sees the latest committed rows, not the
-        # transaction's snapshot.
-        query = query.with_for_update(read=True)
+        # transaction's snapshot. It skips the rows of batches not
+        # committed yet: waiting for them would deadlock (they wait for
+        # row 0, which this transaction holds), and each of them
+        # recomputes the key after this one commits, as its upsert of
+        # row 0 comes later and counts more than one.
+        query = query.with_for_update(read=True, skip_locked=True)
     found = []
     for stored in connection.execute(query):
         row = dict(stored._mapping)
@@ -329,10 +336,12 @@ def _paired(endpoints):
         if chosen is not None:
             chosen.append(endpoint)
             open_.remove(chosen)
-        elif endpoint[1] >= merge.INFERRED and attempts:
-            # An end inferred from a failure elsewhere adds nothing to
-            # an operation whose attempts its notifications closed.
-            continue
+        elif attempts:
+            # A second end of a closed attempt (old nova sent
+            # ``compute.instance.instance.create.error`` and
+            # ``compute.instance.create.error`` for one failure): the
+            # latest end counts, as in one attempt.
+            attempts[-1].append(endpoint)
         else:
             attempts.append([endpoint])
     return attempts
