@@ -231,18 +231,31 @@ def several_attempts(connection, rows):
     """The keys (scope, request, operation) among ``rows`` whose row 0
     counts more than one start or end of a format, in key order."""
     table = OPERATIONS
-    wanted = {(row['scope_id'], row['request_id'], row['operation'])
+    same = _folded if connection.dialect.name == 'mysql' else tuple
+    wanted = {same((row['scope_id'], row['request_id'], row['operation']))
               for row in rows}
     found = set()
     requests = sorted({key[1] for key in wanted})
+    # Scoped keys (no request id, glance) share request '': their scopes
+    # narrow the read to the batch's resources.
+    scopes = sorted({key[0] for key in wanted if key[0]})
     for chunk in chunking.chunks(requests):
         query = sa.select(table.c.scope_id, table.c.request_id,
                           table.c.operation).where(
             table.c.request_id.in_(chunk), table.c.attempt == 0,
             _has_several(table))
+        if '' in chunk:
+            query = query.where(sa.or_(
+                table.c.request_id != '', table.c.scope_id.in_(scopes)))
         found.update(key for key in map(tuple, connection.execute(query))
-                     if key in wanted)
+                     if same(key) in wanted)
     return sorted(found)
+
+
+def _folded(key):
+    # MySQL's default collation compares keys regardless of case: the
+    # upsert merged the batch's key into a stored one spelled otherwise.
+    return tuple(part.casefold() for part in key)
 
 
 #: The farthest apart the legacy and versioned twins of an attempt are
@@ -302,14 +315,14 @@ def _stored_endpoints(connection, key):
         # recomputes the key after this one commits, as its upsert of
         # row 0 comes later and counts more than one.
         query = query.with_for_update(read=True, skip_locked=True)
+    same = _folded if connection.dialect.name == 'mysql' else tuple
+    wanted = same(key)
     found = []
     for stored in connection.execute(query):
         row = dict(stored._mapping)
         payload = _LazyPayload(row.pop('payload'))
-        if scope_of(row) != scope:
-            continue
         for name, phase, format_ in endpoints_of(row, payload):
-            if name[:128] == operation:
+            if same((scope_of(row), request, name)) == wanted:
                 found.append((times.to_us(row['generated_at']), format_,
                               row['message_id'], phase, row))
     return found
