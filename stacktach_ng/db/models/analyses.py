@@ -110,6 +110,9 @@ class Operation(Base):
         sa.Index('ix_operations_request', 'request_id'),
         sa.Index('ix_operations_resource', 'resource_id', 'start_us'),
         sa.Index('ix_operations_project', 'project_id', 'end_us'),
+        # The few later attempts, read for the requests they recovered
+        # (``queries.timings.recovered_requests``).
+        sa.Index('ix_operations_attempt', 'attempt'),
         MYSQL_TABLE_ARGS,
     )
 

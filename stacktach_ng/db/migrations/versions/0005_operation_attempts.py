@@ -4,9 +4,10 @@ A request may start and end the same operation more than once (nova
 reschedules a boot whose spawn failed to another host, under the same
 request id). ``attempt`` numbers them in the key, and row 0 counts the
 key's reported starts and ends per format, which tells the timings
-handler when a key has more than one attempt. Existing rows are attempt
-0 with counts 0; ``stacktach-ng-manage rebuild`` splits the attempts
-folded into one row before this revision.
+handler when a key has more than one attempt; an index on ``attempt``
+finds the few later attempts. Existing rows are attempt 0 with counts
+0; ``stacktach-ng-manage rebuild`` splits the attempts folded into one
+row before this revision.
 
 Revision ID: 0005
 Revises: 0004
@@ -36,3 +37,4 @@ def upgrade():
         batch.create_unique_constraint(
             'uq_operations_key',
             ['scope_id', 'request_id', 'operation', 'attempt'])
+    op.create_index('ix_operations_attempt', 'operations', ['attempt'])
