@@ -102,14 +102,14 @@ def request_latency(connection, since, until, project_id=None):
     conditions = [REQUESTS.c.first_us >= times.to_us(since),
                   REQUESTS.c.first_us < times.to_us(until),
                   REQUESTS.c.end_us.is_not(None),
-                  sa.or_(REQUESTS.c.failed.is_(True),
+                  sa.or_(traces.request_failed(),
                          REQUESTS.c.request_id.not_in(
                              traces.open_span_requests()))]
     if project_id is not None:
         conditions.append(REQUESTS.c.project_id == project_id)
     groups = timings.grouped_statistics(
         connection, [REQUESTS.c.operation.label('key_operation')],
-        REQUESTS.c.end_us - REQUESTS.c.first_us, REQUESTS.c.failed,
+        REQUESTS.c.end_us - REQUESTS.c.first_us, traces.request_failed(),
         conditions)
     out = []
     for key in sorted(groups, key=lambda k: k[0] or ''):

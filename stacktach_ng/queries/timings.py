@@ -3,14 +3,18 @@
 Times are returned as naive UTC ``datetime`` objects, durations as integer
 microseconds. An operation dict::
 
-    {"id", "operation", "family", "resource_id", "resource_type",
-     "request_id", "project_id", "service", "host", "end_host",
-     "started_at", "ended_at", "duration_us", "outcome", "age_us"}
+    {"id", "operation", "family", "attempt", "resource_id",
+     "resource_type", "request_id", "project_id", "service", "host",
+     "end_host", "started_at", "ended_at", "duration_us", "outcome",
+     "age_us"}
 
 ``outcome`` is ``success``, ``error`` or ``open`` (started, not ended);
 ``age_us`` is set for open operations (``now - started_at``). An
 operation known only by its failure (no start seen) has ``started_at``
-and ``duration_us`` None.
+and ``duration_us`` None. ``attempt`` numbers the attempts of one
+operation in one request from 0, in time order (nova's reschedule of a
+failed boot to another host is attempt 1 of ``instance.create``); each
+attempt is an operation with its own host, outcome and duration.
 
 Percentiles are nearest-rank: the p-th percentile of n sorted durations
 is the value at rank ceil(p/100 * n).
@@ -41,9 +45,9 @@ _LATER_REQUEST_STEPS = frozenset(('instance.resize_confirm',
                                   'instance.resize_revert'))
 
 _COLUMNS = [OPERATIONS.c[name] for name in (
-    'id', 'operation', 'resource_id', 'resource_type', 'request_id',
-    'project_id', 'service', 'host', 'end_host', 'start_us', 'end_us',
-    'outcome')]
+    'id', 'operation', 'attempt', 'resource_id', 'resource_type',
+    'request_id', 'project_id', 'service', 'host', 'end_host', 'start_us',
+    'end_us', 'outcome')]
 
 
 def percentile(sorted_values, percent):
@@ -79,6 +83,7 @@ def operation_item(row, now_us=None):
         'id': row.id,
         'operation': row.operation,
         'family': operations.family_of(row.operation),
+        'attempt': row.attempt,
         'resource_id': row.resource_id or None,
         'resource_type': row.resource_type,
         'request_id': row.request_id or None,
@@ -102,6 +107,35 @@ def operation_item(row, now_us=None):
 #: never started one.
 REPORTED = sa.or_(OPERATIONS.c.start_us.is_not(None),
                   OPERATIONS.c.end_format < merge.INFERRED)
+
+
+def _retried(failed):
+    """Whether a later attempt of the failed operation row succeeded."""
+    later = OPERATIONS.alias('later')
+    return sa.exists().where(
+        later.c.scope_id == failed.c.scope_id,
+        later.c.request_id == failed.c.request_id,
+        later.c.operation == failed.c.operation,
+        later.c.attempt > failed.c.attempt,
+        later.c.outcome == 'success')
+
+
+def recovered_requests():
+    """The ids of the requests whose every failed operation was retried
+    with success (nova's reschedule of a failed spawn), as a subquery.
+
+    Such a request succeeded although a failure was reported in it. Only
+    operations with several attempts can be retried, so the outer scan
+    reads the few rows of attempt 1 and later.
+    """
+    retry = OPERATIONS.alias('retry')
+    failed = OPERATIONS.alias('failed')
+    unretried = sa.exists().where(
+        failed.c.request_id == retry.c.request_id,
+        failed.c.outcome == 'error', ~_retried(failed))
+    return sa.select(retry.c.request_id).where(
+        retry.c.attempt > 0, retry.c.request_id != '',
+        retry.c.outcome == 'success', ~unretried)
 
 
 def _scoped(query, project_id):

@@ -61,16 +61,17 @@ def _scoped(query, table, project_id):
     return query
 
 
-def request_item(row, has_open_span=False):
+def request_item(row, has_open_span=False, recovered=False):
     """The dict of a ``requests`` row.
 
     A request is open while any of its operations is (started, not
     ended), whatever ended before: a boot's API and scheduling spans end
     within a second, its compute span a minute later. A failed request is
     failed even with spans left open (nova sends no end for what a
-    failure interrupted).
+    failure interrupted), unless every failed operation of it was retried
+    with success (``recovered``, see ``timings.recovered_requests``).
     """
-    if row.failed:
+    if row.failed and not recovered:
         outcome = 'error'
     elif row.end_us is not None and not has_open_span:
         outcome = 'success'
@@ -104,6 +105,24 @@ def open_span_requests():
     return sa.select(OPERATIONS.c.request_id).where(
         OPERATIONS.c.end_us.is_(None), OPERATIONS.c.start_us.is_not(None),
         OPERATIONS.c.request_id != '')
+
+
+def _recovered(connection, rows):
+    """The failed requests among ``rows`` that recovered."""
+    found = set()
+    request_ids = [row.request_id for row in rows if row.failed]
+    for chunk in chunking.chunks(request_ids):
+        query = timings.recovered_requests()
+        found.update(connection.execute(query.where(
+            query.selected_columns.request_id.in_(chunk))).scalars())
+    return found
+
+
+def request_failed():
+    """Whether a ``requests`` row failed, as SQL: a failure reported and
+    not recovered by a later attempt (see ``request_item``)."""
+    return sa.and_(REQUESTS.c.failed.is_(True), REQUESTS.c.request_id.not_in(
+        timings.recovered_requests()))
 
 
 def _with_open_spans(connection, request_ids):
@@ -145,13 +164,13 @@ def list_requests(connection, project_id=None, since=None, until=None,
         query = query.where(table.c.operation == operation)
     if outcome is not None:
         if outcome == 'error':
-            query = query.where(table.c.failed.is_(True))
+            query = query.where(request_failed())
         elif outcome == 'success':
             query = query.where(
-                table.c.failed.is_(False), table.c.end_us.is_not(None),
+                ~request_failed(), table.c.end_us.is_not(None),
                 table.c.request_id.not_in(open_span_requests()))
         elif outcome == OUTCOME_OPEN:
-            query = query.where(table.c.failed.is_(False), sa.or_(
+            query = query.where(~request_failed(), sa.or_(
                 table.c.end_us.is_(None),
                 table.c.request_id.in_(open_span_requests())))
         else:
@@ -167,9 +186,12 @@ def list_requests(connection, project_id=None, since=None, until=None,
     query = query.order_by(table.c.first_us.desc(),
                            table.c.request_id.desc()).limit(limit + 1)
     rows, more = queries.page(connection.execute(query), limit)
-    with_open = _with_open_spans(connection, [row.request_id for row in rows
-                                              if not row.failed])
-    return [request_item(row, row.request_id in with_open)
+    recovered = _recovered(connection, rows)
+    with_open = _with_open_spans(connection, [
+        row.request_id for row in rows
+        if not row.failed or row.request_id in recovered])
+    return [request_item(row, row.request_id in with_open,
+                         row.request_id in recovered)
             for row in rows], more
 
 
@@ -255,8 +277,10 @@ def get_trace(connection, request_id, project_id=None, now=None):
     spans = []
     request_spans = {}
     with_open = _with_open_spans(connection, request_ids)
+    recovered = _recovered(connection, request_rows)
     for r in request_rows:
-        item = request_item(r, r.request_id in with_open)
+        item = request_item(r, r.request_id in with_open,
+                            r.request_id in recovered)
         is_open = item['outcome'] == OUTCOME_OPEN
         span = _span('request:%s' % r.request_id, 'request', r.request_id,
                      r.service, r.host, r.operation or r.first_event_type,
@@ -349,7 +373,8 @@ def get_trace(connection, request_id, project_id=None, now=None):
     return {
         'request_id': request_id,
         'global_request_id': root_id if root_id != request_id else None,
-        'requests': [request_item(r, r.request_id in with_open)
+        'requests': [request_item(r, r.request_id in with_open,
+                                  r.request_id in recovered)
                      for r in request_rows],
         'started_at': tree['started_at'],
         'ended_at': tree['ended_at'],

@@ -206,9 +206,10 @@ LIFECYCLE = _object(
     faults={'type': 'array', 'items': {'type': 'object'}})
 
 OPERATION = _object(
-    ['id', 'operation', 'resource_id', 'request_id', 'project_id',
-     'started_at', 'ended_at', 'duration_us', 'outcome'],
+    ['id', 'operation', 'attempt', 'resource_id', 'request_id',
+     'project_id', 'started_at', 'ended_at', 'duration_us', 'outcome'],
     id={'type': 'integer'}, operation=STRING,
+    attempt={'type': 'integer', 'minimum': 0},
     started_at=nullable(TIME), ended_at=nullable(TIME),
     duration_us=_DURATION, outcome=_OUTCOME)
 TIMING_LIST = _list('timings', OPERATION)

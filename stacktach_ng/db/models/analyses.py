@@ -87,20 +87,32 @@ class Operation(Base):
     is identified by its request, because not every event of it names the
     resource (nova's legacy scheduler events, ``compute.exception``,
     neutron's ``port.create.start``). ``scope_id`` is '' then, and the
-    resource id when there is no request id (glance). The instances of
-    one multi-create request therefore share their operations.
+    resource id when there is no request id (glance).
+
+    ``attempt`` numbers the attempts of one key in time order, from 0: a
+    boot rescheduled after a failed spawn starts and ends
+    ``instance.create`` twice under one request, one row each. Row 0
+    also counts the reported starts and ends of the key per format
+    (``legacy_starts``, ...); while none exceeds one there is one attempt
+    and the row is merged by upserts as described above, else every
+    batch touching the key recomputes its rows from the stored
+    notifications (see ``analyses.timings``). The count columns of the
+    other attempts are 0.
     """
 
     __tablename__ = 'operations'
     __table_args__ = (
         sa.UniqueConstraint('scope_id', 'request_id', 'operation',
-                            name='uq_operations_key'),
+                            'attempt', name='uq_operations_key'),
         sa.Index('ix_operations_operation_end', 'operation', 'end_us'),
         sa.Index('ix_operations_end_start', 'end_us', 'start_us'),
         sa.Index('ix_operations_start', 'start_us'),
         sa.Index('ix_operations_request', 'request_id'),
         sa.Index('ix_operations_resource', 'resource_id', 'start_us'),
         sa.Index('ix_operations_project', 'project_id', 'end_us'),
+        # The few later attempts, read for the requests they recovered
+        # (``queries.timings.recovered_requests``).
+        sa.Index('ix_operations_attempt', 'attempt'),
         MYSQL_TABLE_ARGS,
     )
 
@@ -108,6 +120,8 @@ class Operation(Base):
     scope_id = sa.Column(sa.String(255), nullable=False)
     request_id = sa.Column(sa.String(255), nullable=False)
     operation = sa.Column(sa.String(128), nullable=False)
+    attempt = sa.Column(sa.SmallInteger, nullable=False, default=0,
+                        server_default='0')
     resource_id = sa.Column(sa.String(255))
     resource_type = sa.Column(sa.String(64))
     project_id = sa.Column(sa.String(64))
@@ -121,6 +135,14 @@ class Operation(Base):
     outcome = sa.Column(sa.String(16))
     start_message_id = sa.Column(sa.String(128))
     end_message_id = sa.Column(sa.String(128))
+    legacy_starts = sa.Column(sa.Integer, nullable=False, default=0,
+                              server_default='0')
+    versioned_starts = sa.Column(sa.Integer, nullable=False, default=0,
+                                 server_default='0')
+    legacy_ends = sa.Column(sa.Integer, nullable=False, default=0,
+                            server_default='0')
+    versioned_ends = sa.Column(sa.Integer, nullable=False, default=0,
+                               server_default='0')
 
 
 class Request(Base):
