@@ -10,15 +10,12 @@ here. See the fixtures' SOURCES.rst for how they were produced.
 """
 
 import datetime
-import json
-import pathlib
 
 import pytest
 
 from stacktach_ng.common import timestamps
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import migration
-from stacktach_ng.pipeline import forms
 from stacktach_ng.pipeline import runner
 from stacktach_ng.queries import errors
 from stacktach_ng.queries import lifecycles
@@ -28,18 +25,10 @@ from stacktach_ng.queries import timings
 from stacktach_ng.queries import traces
 from stacktach_ng.queries import usage
 from tests import base
+from tests import captures
 
-CAPTURES = pathlib.Path(__file__).parents[2] / 'fixtures' / 'openstack'
-
-
-def _messages(step):
-    with open(CAPTURES / ('%s.jsonl' % step)) as stream:
-        return [json.loads(line) for line in stream if line.strip()]
-
-
-def _records(step):
-    with open(CAPTURES / ('%s.nova.json' % step)) as stream:
-        return json.load(stream)
+_messages = captures.messages
+_records = captures.nova_records
 
 
 def _time(text):
@@ -60,7 +49,7 @@ def load(tmp_path):
     pipeline = runner.Pipeline(conf, database, source='import')
 
     def _load(messages):
-        pipeline.process([forms.to_envelope(m) for m in messages])
+        pipeline.process(captures.envelopes(messages))
         return database
 
     yield _load
