@@ -8,9 +8,15 @@ ahead of the messages.
 
 The sequences follow real nova/glance/cinder/neutron traffic:
 
-* the API host sets the first task state (published as
-  ``compute.<api-host>`` / ``nova-api:<api-host>``), the conductor sets
-  ``scheduling`` on a boot, compute does the rest;
+* an instance update comes from the process that saved the instance, as
+  service compute (``compute.<host>`` / ``nova-compute:<host>``): the API
+  host for the first task state of an operation, a conductor host for
+  every save by nova-compute (which has no database access and saves
+  through the conductor), never the compute host; only the conductor's
+  own update of a boot names it (``conductor.<host>`` /
+  ``nova-conductor:<host>``);
+* a boot starts with the scheduler's ``select_destinations``; the
+  conductor's update (task state still ``scheduling``) follows;
 * a boot goes scheduling -> None -> networking (neutron creates the port
   under its own request id, with nova's as global request id) ->
   block_device_mapping (cinder creates and attaches the boot volume when
@@ -21,8 +27,12 @@ The sequences follow real nova/glance/cinder/neutron traffic:
 * a resize sends ``.exists`` first, prepares and finishes on the
   destination host, migrates on the source, and is confirmed later by a
   second request on the source;
+* these sequences are checked against a real nova's traffic
+  (``tests/unit/simulator/test_against_real_nova.py``);
 * failures: a failed boot sends ``create.error`` and no ``.end``; no valid
-  host is the conductor's ``compute_task.build_instances`` error; a failed
+  host (placement has no candidate) sends no scheduler notification: the
+  conductor's update to ERROR, then its ``compute_task.build_instances``
+  error (class ``NoValidHost_Remote``); a failed
   snapshot is ``snapshot.start`` then the ERROR event ``snapshot_instance``
   (legacy) / ``compute.exception`` (versioned);
 * a stuck operation simply stops: its task state stays frozen.
