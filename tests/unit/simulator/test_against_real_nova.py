@@ -40,16 +40,19 @@ CAPTURES = pathlib.Path(__file__).parents[2] / 'fixtures' / 'openstack'
 UPDATES = ('compute.instance.update', 'instance.update')
 
 
-# --- both sources as (sent_at, request_id, format, event) ------------------
+# --- both sources as (sent_at, request_id, format, event, host) ------------
+
+def _publisher(publisher_id):
+    """(service, host): ``compute.vm`` -> (``compute``, ``vm``),
+    ``nova-compute:compute1`` -> (``nova-compute``, ``compute1``)."""
+    if ':' in publisher_id:
+        return tuple(publisher_id.split(':', 1))
+    return tuple(publisher_id.split('.', 1))
+
 
 def _event(publisher_id, event_type, priority):
-    """(event type, service of the publisher, priority): ``compute.vm``
-    -> ``compute``, ``nova-compute:compute1`` -> ``nova-compute``."""
-    if ':' in publisher_id:
-        service = publisher_id.split(':', 1)[0]
-    else:
-        service = publisher_id.split('.', 1)[0]
-    return (event_type, service, priority.lower())
+    """(event type, service of the publisher, priority)."""
+    return (event_type, _publisher(publisher_id)[0], priority.lower())
 
 
 def _format(payload):
@@ -70,7 +73,8 @@ def _captured(step):
                 message['ctxt'].get('request_id'),
                 _format(message['payload']),
                 _event(message['publisher_id'], message['event_type'],
-                       message['priority'])))
+                       message['priority']),
+                _publisher(message['publisher_id'])[1]))
     return entries
 
 
@@ -86,7 +90,8 @@ def _simulated(notifications):
             body.get('_context_request_id'),
             _format(body['payload']),
             _event(body['publisher_id'], body['event_type'],
-                   body['priority'])))
+                   body['priority']),
+            _publisher(body['publisher_id'])[1]))
     return entries
 
 
@@ -97,7 +102,7 @@ def _sequence(entries, request_id, fmt):
                      if e[1] == request_id and e[2] == fmt),
                     key=lambda e: e[0])
     sequence = []
-    for _sent, _request, _fmt, event in chosen:
+    for _sent, _request, _fmt, event, _host in chosen:
         if sequence and event == sequence[-1] and event[0] in UPDATES:
             continue
         sequence.append(event)
@@ -107,8 +112,8 @@ def _sequence(entries, request_id, fmt):
 def _requests(entries):
     """Request ids in order of their first message."""
     seen = []
-    for _sent, request_id, _fmt, _event in sorted(entries,
-                                                 key=lambda e: e[0]):
+    for _sent, request_id, _fmt, _event, _host in sorted(
+            entries, key=lambda e: e[0]):
         if request_id is not None and request_id not in seen:
             seen.append(request_id)
     return seen
@@ -158,7 +163,7 @@ def _is_case(case, op):
 
 class _Runs:
     """Simulator runs, one per format, made on first use: (nova entries,
-    truth) of a run with every case at least once."""
+    truth, compute hosts) of a run with every case at least once."""
 
     def __init__(self):
         self._runs = {}
@@ -168,7 +173,8 @@ class _Runs:
             sim = engine.Simulator(seed=3, fmt=fmt, projects=2, hosts=4,
                                    failure_rate=0.3, stuck_rate=0.0)
             entries = _simulated(sim.notifications(count=8000))
-            self._runs[fmt] = (entries, sim.truth)
+            self._runs[fmt] = (entries, sim.truth,
+                               set(sim.world.compute_hosts))
         return self._runs[fmt]
 
 
@@ -193,7 +199,7 @@ FORMATS = [('legacy', 'legacy'), ('versioned', 'versioned'),
 @pytest.mark.parametrize('case', CASES)
 @pytest.mark.parametrize('sim_format,fmt', FORMATS)
 def test_same_events_as_real_nova(runs, sim_format, fmt, case):
-    sim_entries, truth = runs.get(sim_format)
+    sim_entries, truth, _hosts = runs.get(sim_format)
     real_entries, real_request = CAPTURED[case]
     want = _sequence(real_entries, real_request, fmt)
     assert want, (case, fmt)
@@ -214,3 +220,31 @@ def test_normalisation_only_merges_repeated_updates():
         [e for e in merged if e[0] not in UPDATES]
     assert merged[2:4] == [('compute.instance.update', 'conductor', 'info'),
                            ('compute.instance.update', 'compute', 'info')]
+
+
+def _update_and_action_hosts(entries, request_id):
+    """The publisher hosts of a request's instance updates and those of
+    its other nova events (compute hosts, scheduler, conductor)."""
+    updates, others = set(), set()
+    for _sent, request, _fmt, event, host in entries:
+        if request == request_id:
+            (updates if event[0] in UPDATES else others).add(host)
+    return updates, others
+
+
+@pytest.mark.parametrize('case', ['boot', 'resize', 'delete'])
+def test_updates_never_come_from_the_compute_host(runs, case):
+    """nova-compute saves an instance through the conductor: its updates
+    are published from the conductor's (or the API's) host, never from
+    the compute host that sends the action's own events."""
+    real_entries, real_request = CAPTURED[case]
+    updates, others = _update_and_action_hosts(real_entries, real_request)
+    compute_hosts = {'compute1', 'compute2'}
+    assert updates and not updates & compute_hosts
+    assert others & compute_hosts
+
+    sim_entries, truth, compute_hosts = runs.get('both')
+    updates, others = _update_and_action_hosts(
+        sim_entries, _simulated_request(truth, case))
+    assert updates and not updates & compute_hosts
+    assert others & compute_hosts
