@@ -318,9 +318,12 @@ def versioned_flavor(flavor):
 
 
 def versioned_exception(error):
+    message = error.message
+    if error.remote_traceback:
+        message = '%s\n%s' % (message, error.remote_traceback)
     return nova_object('ExceptionPayload', '1.1', {
         'exception': error.type,
-        'exception_message': error.message,
+        'exception_message': message,
         'function_name': error.function,
         'module_name': error.module,
         'traceback': 'Traceback (most recent call last):\n  File "%s", '
@@ -498,13 +501,31 @@ def legacy_request_spec(instance, image):
 
 
 def legacy_build_error(instance, image, error):
-    """Legacy ``compute_task.build_instances`` (conductor) payload."""
+    """Legacy ``compute_task.build_instances`` (conductor) payload.
+
+    The conductor puts the exception object itself in ``reason``; nova's
+    serializer cannot encode it and writes the text of its dict form
+    (kwargs, message, class), so ``reason`` is a string.
+    """
     spec = legacy_request_spec(instance, image)['request_spec']
-    return {'request_spec': spec,
-            'instance_properties': spec['instance_properties'],
-            'instance_id': instance.uuid, 'state': 'error',
+    flavor = instance.flavor
+    properties = {
+        'availability_zone': None, 'ephemeral_gb': flavor.ephemeral_gb,
+        'memory_mb': flavor.memory_mb, 'numa_topology': None,
+        'pci_requests': {'requests': []}, 'project_id': instance.project.id,
+        'root_gb': flavor.root_gb, 'user_id': instance.user_id,
+        'uuid': instance.uuid, 'vcpus': flavor.vcpus}
+    reason = {'kwargs': dict(error.kwargs, code=error.code),
+              'message': error.message, 'class': error.type}
+    return {'instance_id': instance.uuid,
+            'instance_properties': properties,
             'method': 'build_instances',
-            'reason': exception_kwargs(error)}
+            'reason': repr(reason),
+            'request_spec': {'image': spec['image'],
+                             'instance_properties': properties,
+                             'instance_type': spec['instance_type'],
+                             'num_instances': 1},
+            'state': 'error'}
 
 
 # --- glance ---------------------------------------------------------------

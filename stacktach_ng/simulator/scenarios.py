@@ -8,9 +8,15 @@ ahead of the messages.
 
 The sequences follow real nova/glance/cinder/neutron traffic:
 
-* the API host sets the first task state (published as
-  ``compute.<api-host>`` / ``nova-api:<api-host>``), the conductor sets
-  ``scheduling`` on a boot, compute does the rest;
+* an instance update comes from the process that saved the instance, as
+  service compute (``compute.<host>`` / ``nova-compute:<host>``): the API
+  host for the first task state of an operation, a conductor host for
+  every save by nova-compute (which has no database access and saves
+  through the conductor), never the compute host; only the conductor's
+  own update of a boot names it (``conductor.<host>`` /
+  ``nova-conductor:<host>``);
+* a boot starts with the scheduler's ``select_destinations``; the
+  conductor's update (task state still ``scheduling``) follows;
 * a boot goes scheduling -> None -> networking (neutron creates the port
   under its own request id, with nova's as global request id) ->
   block_device_mapping (cinder creates and attaches the boot volume when
@@ -21,8 +27,12 @@ The sequences follow real nova/glance/cinder/neutron traffic:
 * a resize sends ``.exists`` first, prepares and finishes on the
   destination host, migrates on the source, and is confirmed later by a
   second request on the source;
+* these sequences are checked against a real nova's traffic
+  (``tests/unit/simulator/test_against_real_nova.py``);
 * failures: a failed boot sends ``create.error`` and no ``.end``; no valid
-  host is the conductor's ``compute_task.build_instances`` error; a failed
+  host (placement has no candidate) sends no scheduler notification: the
+  conductor's update to ERROR, then its ``compute_task.build_instances``
+  error (class ``NoValidHost_Remote``); a failed
   snapshot is ``snapshot.start`` then the ERROR event ``snapshot_instance``
   (legacy) / ``compute.exception`` (versioned);
 * a stuck operation simply stops: its task state stays frozen.
@@ -69,17 +79,25 @@ class Notification:
 
 
 class Error:
-    """An exception as nova reports it."""
+    """An exception as nova reports it.
 
-    __slots__ = ('type', 'message', 'code', 'kwargs', 'function', 'module')
+    ``remote_traceback``: for an exception raised in another service and
+    re-raised by oslo.messaging (``<Class>_Remote``), the remote side's
+    traceback, which it appends to the message it reports.
+    """
 
-    def __init__(self, type_, message, code, kwargs, function, module):
+    __slots__ = ('type', 'message', 'code', 'kwargs', 'function', 'module',
+                 'remote_traceback')
+
+    def __init__(self, type_, message, code, kwargs, function, module,
+                 remote_traceback=None):
         self.type = type_
         self.message = message
         self.code = code
         self.kwargs = kwargs
         self.function = function
         self.module = module
+        self.remote_traceback = remote_traceback
 
     def to_dict(self, event_type):
         return {'type': self.type, 'message': self.message,
@@ -128,11 +146,19 @@ def snapshot_error(source, instance, image):
                  'snapshot_instance', 'nova.compute.manager')
 
 
+# The scheduler's NoValidHost (no allocation candidate: an empty reason),
+# as the conductor gets it back through oslo.messaging.
 NO_VALID_HOST = Error(
-    'NoValidHost',
-    'No valid host was found. There are not enough hosts available.', 500,
-    {'reason': 'There are not enough hosts available.'},
-    '_schedule_instances', 'nova.conductor.manager')
+    'NoValidHost_Remote', 'No valid host was found. ', 500, {'reason': ''},
+    '_send', 'oslo_messaging._drivers.amqpdriver',
+    remote_traceback=(
+        'Traceback (most recent call last):\n\n'
+        '  File "oslo_messaging/rpc/server.py", line 274, in inner\n'
+        '    return func(*args, **kwargs)\n\n'
+        '  File "nova/scheduler/manager.py", line 283, in '
+        'select_destinations\n'
+        '    raise exception.NoValidHost(reason="")\n\n'
+        'nova.exception.NoValidHost: No valid host was found. \n'))
 
 
 class Run:
@@ -198,12 +224,13 @@ class Context:
     def nova(self, run, host, binary, legacy_event, versioned_event,
              legacy, versioned, priority='INFO', legacy_service='compute',
              legacy_resource=True, versioned_resource=True,
-             request=None):
+             request=None, versioned_lag=LAG):
         """nova's notification(s) of one event, in the host's format(s).
 
         ``legacy``/``versioned`` are callables building the payloads
         (only the needed ones are called). ``*_resource`` True means the
-        instance of the run.
+        instance of the run. ``versioned_lag``: how long after the legacy
+        copy the versioned one is sent (with format ``both``).
         """
         request = request or run.request
         fmt = self.host_formats[host]
@@ -218,7 +245,7 @@ class Context:
                 legacy_resource
             yield Notification(moment, body, 'nova', 'legacy',
                                'instance' if rid else None, rid, run.op)
-            moment = moment + LAG
+            moment = moment + versioned_lag
         if fmt != 'legacy':
             ctxt = F.nova_context(request, self.with_tokens)
             body = F.message(self.source, ctxt,
@@ -253,9 +280,29 @@ class Context:
                            resource_id, run.op)
 
     # --- common steps ------------------------------------------------
-    def update(self, run, host, binary, vm_state, task_state):
+    def conductor_of(self, run):
+        """The conductor that serves the run's compute host(s)."""
+        if 'conductor' not in run.extra:
+            run.extra['conductor'] = self.source.choice(
+                self.world.conductor_hosts)
+        return run.extra['conductor']
+
+    def update(self, run, host, saved_by, vm_state, task_state,
+               service='compute'):
         """``compute.instance.update`` / ``instance.update`` for a state
-        change (or none: a progress update)."""
+        change (or none: a progress update).
+
+        ``saved_by`` is the service that saves the instance: ``api`` or
+        ``conductor`` (on ``host``), or ``compute``. nova publishes the
+        update from the process that writes the row, as service
+        ``compute`` whatever the process (``service``: the conductor
+        names itself in its update of a boot): a save by nova-compute
+        goes through the conductor (compute has no database access), so
+        it is published from a conductor's host, never from the compute
+        host.
+        """
+        if saved_by == 'compute':
+            host = self.conductor_of(run)
         instance = run.instance
         old_state = instance.vm_state
         old_task = instance.task_state
@@ -266,11 +313,12 @@ class Context:
         reported_old = task_state if old_task is None else old_task
         begin = self.audit_start(run.t)
         yield from self.nova(
-            run, host, binary, 'compute.instance.update', 'instance.update',
+            run, host, service, 'compute.instance.update', 'instance.update',
             lambda: F.legacy_update(self.world, instance, old_state,
                                     reported_old, begin, run.t),
             lambda: F.versioned_update(instance, run.request, old_state,
-                                       reported_old, begin, run.t))
+                                       reported_old, begin, run.t),
+            legacy_service=service)
         run.op.state(run.t, vm_state, task_state)
         self.truth.instances[instance.uuid].vm_state = vm_state
 
@@ -386,46 +434,63 @@ def _select_destinations(ctx, run, scheduler, instance, image, edge):
         legacy_service='scheduler')
 
 
+def _no_valid_host(ctx, run, conductor, image):
+    """A boot for which placement has no allocation candidate: the
+    scheduler raises before its first notification, the conductor puts
+    the instance in ERROR (an update published as compute's, the save is
+    the conductor's own) and reports the failure, the versioned copy a
+    good while after the legacy one (nova builds it separately)."""
+    instance = run.instance
+    error = NO_VALID_HOST
+    ctx.wait(run, 0.2, 2.0)
+    yield from ctx.update(run, conductor, 'conductor', 'error', None)
+    ctx.begin(run)
+    ctx.wait(run, 0.01, 0.1)
+    run.op.started_at = run.t
+    yield from ctx.nova(
+        run, conductor, 'conductor', 'compute_task.build_instances',
+        'compute_task.build_instances.error',
+        lambda: F.legacy_build_error(instance, image, error),
+        lambda: F.nova_object('ComputeTaskPayload', '1.0', {
+            'instance_uuid': instance.uuid,
+            'reason': F.versioned_exception(error),
+            'request_spec': F.request_spec(instance, image),
+            'state': 'error'}),
+        priority='ERROR', legacy_service='compute_task',
+        versioned_lag=datetime.timedelta(
+            microseconds=ctx.source.between(0.1, 0.2)))
+    ctx.finish(run, 'error', error, 'compute_task.build_instances')
+
+
 def create(ctx, run):
     world, source = ctx.world, ctx.source
     instance = run.instance
     op = run.op
     conductor = source.choice(world.conductor_hosts)
+    run.extra['conductor'] = conductor
     scheduler = source.choice(world.scheduler_hosts)
     image = instance.image
     ctx.truth.instances[instance.uuid] = T.InstanceRecord(instance)
+    # nova-api creates the instance in BUILD/scheduling and says nothing.
+    instance.task_state = 'scheduling'
 
-    yield from ctx.update(run, conductor, 'conductor', 'building',
-                          'scheduling')
-    ctx.begin(run)
-    ctx.wait(run, 0.05, 0.6)
+    if run.plan == 'no_valid_host':
+        yield from _no_valid_host(ctx, run, conductor, image)
+        return
     yield from _select_destinations(ctx, run, scheduler, instance, image,
                                     'start')
+    ctx.begin(run)
     phase = ctx.phase_start(run, 'scheduler.select_destinations',
                             'scheduler.select_destinations', scheduler)
-    if run.plan == 'no_valid_host':
-        op.started_at = phase.started_at
-        ctx.wait(run, 0.2, 2.0)
-        error = NO_VALID_HOST
-        yield from ctx.nova(
-            run, conductor, 'conductor', 'compute_task.build_instances',
-            'compute_task.build_instances.error',
-            lambda: F.legacy_build_error(instance, image, error),
-            lambda: F.nova_object('ComputeTaskPayload', '1.0', {
-                'instance_uuid': instance.uuid,
-                'reason': F.versioned_exception(error),
-                'request_spec': F.request_spec(instance, image),
-                'state': 'error'}),
-            priority='ERROR', legacy_service='compute_task')
-        ctx.phase_end(run, phase, 'error', 'compute_task.build_instances')
-        ctx.finish(run, 'error', error, 'compute_task.build_instances')
-        ctx.wait(run, 0.01, 0.2)
-        yield from ctx.update(run, conductor, 'conductor', 'error', None)
-        return
     ctx.wait(run, 0.1, 0.9)
     yield from _select_destinations(ctx, run, scheduler, instance, image,
                                     'end')
     ctx.phase_end(run, phase)
+    # The conductor creates the instance in its cell (its own update,
+    # task state unchanged), then casts the build to the compute host.
+    ctx.wait(run, 0.05, 0.6)
+    yield from ctx.update(run, conductor, 'conductor', 'building',
+                          'scheduling', service='conductor')
     host = source.choice(world.compute_hosts)
     ctx.wait(run, 0.1, 0.8)
     yield from ctx.update(run, host, 'compute', 'building', None)
@@ -740,7 +805,11 @@ def resize(ctx, run):
     op.started_at = run.t
     phase = ctx.phase_start(run, 'compute.instance.resize.prep',
                             'instance.resize_prep', dest)
-    ctx.wait(run, 0.1, 1.5)
+    # The destination saves the instance (its migration context): a
+    # no-change update inside the prep.
+    ctx.wait(run, 0.05, 0.5)
+    yield from ctx.update(run, dest, 'compute', 'active', 'resize_prep')
+    ctx.wait(run, 0.1, 1.0)
     yield from ctx.action(
         run, dest, 'compute.instance.resize.prep.end',
         'instance.resize_prep.end', 'InstanceActionResizePrepPayload',
@@ -827,6 +896,9 @@ def resize_confirm(ctx, run):
                           'instance.resize_confirm.end')
     ctx.phase_end(run, phase)
     ctx.finish(run, 'success')
+    # The migration context is dropped afterwards: one more save.
+    ctx.wait(run, 0.05, 0.4)
+    yield from ctx.update(run, source_host, 'compute', 'active', None)
     instance.busy = False
 
 

@@ -10,8 +10,10 @@ Times are naive UTC datetimes in memory; ``to_dict()`` writes them as
 ``YYYY-MM-DD HH:MM:SS.ffffff`` (always with the microseconds). They are
 the envelope ``timestamp`` of the message concerned. With format
 ``both``, nova's versioned copy of an event follows its legacy copy by
-``VERSIONED_LAG_US`` microseconds; the truth gives the legacy (first)
-time, so durations are the same measured on either format.
+``VERSIONED_LAG_US`` microseconds (``compute_task.build_instances.error``,
+which nova builds separately, by 100 to 200 ms); the truth gives the
+legacy (first) time, so durations are the same measured on either
+format.
 """
 
 import json
@@ -49,9 +51,8 @@ class Phase:
       times and result (``ended_at`` is None while open or stuck);
     * ``ended_by``: the event type that closed it: ``<name>.end``,
       ``<name>.error``, or for failures nova reports otherwise the ERROR
-      event that ended it (``snapshot_instance`` for a snapshot,
-      ``compute_task.build_instances`` for a scheduling without a valid
-      host, whose ``select_destinations`` never ends); None while open.
+      event that ended it (``snapshot_instance`` for a snapshot); None
+      while open.
     """
 
     __slots__ = ('name', 'versioned_name', 'service', 'host', 'request_id',
@@ -105,9 +106,11 @@ class Operation:
     * ``started_at``/``ended_at``/``duration_us``: the operation's main
       ``.start`` and its ``.end`` or ``.error`` (for ``create``,
       ``compute.instance.create.start`` -> ``.end``; for ``resize``,
-      ``resize.prep.start`` -> ``finish_resize.end``; for a no-valid-host
-      failure, the scheduler's ``select_destinations.start`` -> the
-      conductor's error); ``ended_at`` is None when stuck or unfinished;
+      ``resize.prep.start`` -> ``finish_resize.end``; a no-valid-host
+      failure has no ``.start`` (nor any scheduler notification, nor
+      phase): it starts and ends at the conductor's error, the legacy
+      ``compute_task.build_instances``); ``ended_at`` is None when stuck
+      or unfinished;
     * ``outcome``: ``success``, ``error``, ``stuck`` (stopped for good
       with its task state frozen) or ``in_progress`` (the run ended first);
     * ``error``: for errors, ``{"type", "message", "event_type"}``: the

@@ -57,8 +57,10 @@ def test_start_paired_with_end_or_error(legacy_run):
             # No snapshot.error exists: the ERROR event ends it.
             assert leftovers == {'compute.instance.snapshot'}
             assert 'snapshot_instance' in _events(messages)
-        elif op.outcome == 'error' and op.error['type'] == 'NoValidHost':
-            assert leftovers == {'scheduler.select_destinations'}
+        elif op.outcome == 'error' and \
+                op.error['type'] == 'NoValidHost_Remote':
+            # The scheduler raised before it said anything.
+            assert not leftovers
 
 
 def test_boot_task_states(legacy_run):
@@ -91,11 +93,19 @@ def test_boot_publishers(legacy_run):
     op = legacy_run.operations('create', 'success')[0]
     messages = _legacy(legacy_run.by_operation[op.id])
     first = messages[0].body
-    assert first['event_type'] == 'compute.instance.update'
-    assert first['publisher_id'].startswith('compute.ctl-')
+    assert first['event_type'] == 'scheduler.select_destinations.start'
     scheduler = [n.body for n in messages
                  if n.body['event_type'].startswith('scheduler.')]
     assert all(b['publisher_id'].startswith('scheduler.') for b in scheduler)
+    updates = [n.body for n in messages
+               if n.body['event_type'] == 'compute.instance.update']
+    # The conductor's own update names it; every other one is a save that
+    # went through the conductor, published from its host as compute.
+    assert updates[0]['publisher_id'].startswith('conductor.ctl-')
+    assert {b['publisher_id'].split('.', 1)[1] for b in updates} == \
+        {updates[0]['publisher_id'].split('.', 1)[1]}
+    assert {b['publisher_id'].split('.', 1)[0] for b in updates[1:]} == \
+        {'compute'}
     compute = [n.body for n in messages if n.body['event_type'].startswith(
         'compute.instance.create')]
     assert {b['publisher_id'] for b in compute} == {'compute.' + op.hosts[0]}
@@ -127,18 +137,29 @@ def test_launched_at_microseconds_only_in_the_launch(legacy_run):
 
 def test_no_valid_host(legacy_run):
     failed = [op for op in legacy_run.operations('create', 'error')
-              if op.error['type'] == 'NoValidHost']
+              if op.error['type'] == 'NoValidHost_Remote']
     assert failed
     for op in failed:
         messages = _legacy(legacy_run.by_operation[op.id])
         events = _events(messages)
-        assert 'compute.instance.create.start' not in events
+        # No allocation candidate: the scheduler sends nothing.
+        assert events == ['compute.instance.update',
+                          'compute_task.build_instances']
         error = [n.body for n in messages
                  if n.body['event_type'] == 'compute_task.build_instances']
-        assert len(error) == 1
         assert error[0]['priority'] == 'ERROR'
         assert error[0]['publisher_id'].startswith('compute_task.')
-        assert error[0]['payload']['instance_id'] == op.resource_id
+        payload = error[0]['payload']
+        assert payload['instance_id'] == op.resource_id
+        # The text of the exception's dict form, as nova's serializer
+        # writes it.
+        assert payload['reason'] == (
+            "{'kwargs': {'reason': '', 'code': 500}, "
+            "'message': 'No valid host was found. ', "
+            "'class': 'NoValidHost_Remote'}")
+        assert op.error['message'] == 'No valid host was found. '
+        assert op.started_at == op.ended_at
+        assert op.phases == []
         assert op.hosts == []
         assert op.task_states[-1] == {'at': op.task_states[-1]['at'],
                                       'vm_state': 'error',
@@ -147,7 +168,7 @@ def test_no_valid_host(legacy_run):
 
 def test_failed_boot(legacy_run):
     failed = [op for op in legacy_run.operations('create', 'error')
-              if op.error['type'] != 'NoValidHost']
+              if op.error['type'] != 'NoValidHost_Remote']
     assert failed
     for op in failed:
         messages = _legacy(legacy_run.by_operation[op.id])
