@@ -13,7 +13,9 @@ import time
 
 from tests.functional.openstack import capture as capture_mod
 from tests.functional.openstack import cloud as cloud_mod
+from tests.functional.openstack import sanitize
 from tests.functional.openstack import scenario
+from tests.functional.openstack import venvs
 
 
 def main(argv=None):
@@ -34,15 +36,18 @@ def main(argv=None):
         cloud.start()
         print('cloud up in %.0fs' % (time.monotonic() - started), flush=True)
         run = scenario.Run(cloud, capture)
+        sanitizer = sanitize.Sanitizer(venvs.REPO_ROOT, venvs.cache_dir(),
+                                       cloud.workdir)
 
         def on_step(name, step):
-            scenario.write_step(args.capture, name, step)
+            scenario.write_step(args.capture, name, step, sanitizer)
             print('%s: %d notifications (%.0fs)' % (
                 name, len(step['notifications']),
                 time.monotonic() - started), flush=True)
 
         run.play(args.steps.split(','), on_step=on_step)
-        scenario.write_step(args.capture, 'setup', run.steps['setup'])
+        scenario.write_step(args.capture, 'setup', run.steps['setup'],
+                            sanitizer)
     finally:
         capture.stop()
         cloud.stop()

@@ -101,12 +101,15 @@ class Capture:
         with self._lock:
             return list(self.messages[start:])
 
-    def wait_quiet(self, quiet=4.0, timeout=120):
-        """Wait until nothing arrived for ``quiet`` seconds."""
-        deadline = time.monotonic() + timeout
+    def wait_quiet(self, quiet=5.0, timeout=120):
+        """Wait until nothing arrived for ``quiet`` seconds, counted from
+        the call at the earliest (what a step caused may still be on its
+        way)."""
+        called = time.monotonic()
+        deadline = called + timeout
         while time.monotonic() < deadline:
             with self._lock:
-                idle = time.monotonic() - self._last_arrival
+                idle = time.monotonic() - max(self._last_arrival, called)
             if idle >= quiet:
                 return
             time.sleep(0.5)

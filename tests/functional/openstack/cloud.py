@@ -227,6 +227,21 @@ class Cloud:
                     'service_id': service_id, 'interface': interface,
                     'region_id': REGION, 'url': self.urls[name]}})
 
+    def create_service_user(self, name):
+        """A user of the service project with the service role; returns
+        its password."""
+        url = self.keystone_url
+        password = uuid.uuid4().hex
+        project = self.admin.get(url + '/projects?name=service')[
+            'projects'][0]['id']
+        role = self.admin.get(url + '/roles?name=service')['roles'][0]['id']
+        user = self.admin.post(url + '/users', {'user': {
+            'name': name, 'password': password, 'domain_id': 'default',
+            'default_project_id': project}})['user']['id']
+        self.admin.request('PUT', '%s/projects/%s/users/%s/roles/%s' % (
+            url, project, user, role))
+        return password
+
     def _start_placement(self):
         conf = self.paths['placement']
         self._run(self.venv, 'placement-manage', '--config-file', conf,
@@ -348,6 +363,9 @@ class Cloud:
     # -- stop ------------------------------------------------------------
 
     def stop(self):
+        # All at once: each one's graceful stop takes seconds.
+        for service in self.services.values():
+            service.terminate()
         for name in reversed(list(self.services)):
             self.services[name].stop()
         self.services = {}

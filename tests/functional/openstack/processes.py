@@ -55,11 +55,15 @@ class Service:
     def resume(self):
         self._signal_group(signal.SIGCONT)
 
+    def terminate(self):
+        """Ask the service to stop (see ``stop``) without waiting."""
+        self.resume()
+        self._signal_group(signal.SIGTERM)
+
     def stop(self, timeout=20):
         if self.process is None:
             return
-        self.resume()
-        self._signal_group(signal.SIGTERM)
+        self.terminate()
         try:
             self.process.wait(timeout)
         except subprocess.TimeoutExpired:

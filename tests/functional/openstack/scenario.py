@@ -45,6 +45,9 @@ class Run:
         self.started_at = utcnow()
         self.steps = {}
         self.notes = {}
+        # Called as while_frozen(step, server_id) while a stuck step keeps
+        # its service frozen: what an observer must see then.
+        self.while_frozen = None
 
     # -- helpers ---------------------------------------------------------
 
@@ -130,6 +133,8 @@ class Run:
                     'scheduler.select_destinations.end',
                     'select_destinations.end'), start)
             time.sleep(STUCK_SECONDS)
+            if self.while_frozen:
+                self.while_frozen('stuck-boot', server_id)
             self.notes['stuck-boot'] = {
                 'frozen': 'nova-compute on compute1',
                 'while_frozen': self.records.snapshot(
@@ -153,6 +158,8 @@ class Run:
                                              server_id))
             self.wait_task_state(server_id, 'deleting')
             time.sleep(STUCK_SECONDS)
+            if self.while_frozen:
+                self.while_frozen('stuck-delete', server_id)
             self.notes['stuck-delete'] = {
                 'frozen': 'neutron-server',
                 'while_frozen': {
@@ -185,16 +192,20 @@ class Run:
 
     def play(self, steps=STEPS, on_step=None):
         self.capture.wait_quiet()
-        self.steps['setup'] = {'notifications': self.capture.since(0),
-                               'servers': []}
+        # Each step keeps what arrived since the previous one ended: a
+        # notification late for a step lands in the next, never nowhere.
+        cursor = self.capture.count()
+        self.steps['setup'] = {'notifications': self.capture.since(0)[
+            :cursor], 'servers': []}
         for name in steps:
-            start = self.capture.count()
             begun = utcnow()
             server_ids = getattr(self, 'step_' + name.replace('-', '_'))()
             self.capture.wait_quiet()
             ended = utcnow()
+            notifications = self.capture.since(cursor)
+            cursor += len(notifications)
             step = {
-                'notifications': self.capture.since(start),
+                'notifications': notifications,
                 'servers': server_ids,
                 'begun_at': begun.isoformat(),
                 'ended_at': ended.isoformat(),
@@ -209,17 +220,19 @@ class Run:
         return self.steps
 
 
-def write_step(directory, name, step, versions=None):
-    """``<name>.jsonl`` (the notifications) and ``<name>.nova.json``."""
+def write_step(directory, name, step, sanitizer):
+    """``<name>.jsonl`` (the notifications) and ``<name>.nova.json``,
+    through ``sanitizer`` (see ``sanitize``)."""
     os.makedirs(directory, exist_ok=True)
     capture_mod.write_jsonl(os.path.join(directory, '%s.jsonl' % name),
-                            step['notifications'])
+                            sanitizer(step['notifications']))
     if 'nova' in step:
         record = {'step': name, 'servers': step['servers'],
                   'begun_at': step['begun_at'],
                   'ended_at': step['ended_at'],
                   'notification_count': len(step['notifications'])}
         record.update(step['nova'])
+        record = sanitizer(record)
         with open(os.path.join(directory, '%s.nova.json' % name), 'w',
                   encoding='utf-8') as f:
             json.dump(record, f, indent=1, sort_keys=True, default=str)
