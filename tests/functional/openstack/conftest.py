@@ -10,6 +10,7 @@ the tests what both sides recorded. Everything is torn down at the end
 of the session.
 """
 
+import json
 import os
 import shutil
 import tempfile
@@ -112,6 +113,10 @@ def oracle():
         run.play()
         _wait_stored(result)
         _wait_verified(result)
+        # For whoever reads a failure: what stacktach-ng answered while a
+        # service was frozen.
+        with open(os.path.join(workdir, 'frozen-answers.json'), 'w') as f:
+            json.dump(result.frozen, f, indent=1, sort_keys=True)
         yield result
     finally:
         if stacktach is not None:

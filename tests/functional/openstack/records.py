@@ -6,10 +6,10 @@
 * ``tenant_usage`` - ``os-simple-tenant-usage`` of the admin project,
   detailed, for a window;
 * ``audit_log`` - ``os-instance_usage_audit_log``;
-* ``instance_rows`` / ``task_log_rows`` - the ``instances`` and
-  ``task_log`` rows of the cell database (the task states of a server
-  nova-api cannot show while neutron is frozen, and the audit runs of
-  any period).
+* ``instance_rows`` / ``task_log_rows`` - the ``instances`` rows of the
+  cell databases and the ``task_log`` rows of cell1 (the task states of
+  a server nova-api cannot show while neutron is frozen, and the audit
+  runs of any period).
 """
 
 import datetime
@@ -66,16 +66,20 @@ class Records:
         )['instance_usage_audit_logs']
 
     def instance_rows(self, server_ids):
+        """Rows of cell1, then of cell0 (where a server no host could take
+        is kept)."""
         if not server_ids:
             return []
         names = {'u%d' % i: sid for i, sid in enumerate(server_ids)}
-        rows = self.cloud.infra.query(
-            'nova',
-            'SELECT uuid, vm_state, task_state, power_state, host, node, '
-            'launched_at, terminated_at, deleted_at, deleted, created_at, '
-            'updated_at, instance_type_id FROM instances '
-            'WHERE uuid IN (%s) ORDER BY created_at'
-            % ', '.join(':' + name for name in names), **names)
+        rows = []
+        for database in ('nova', 'nova_cell0'):
+            rows.extend(self.cloud.infra.query(
+                database,
+                'SELECT uuid, vm_state, task_state, power_state, host, '
+                'node, launched_at, terminated_at, deleted_at, deleted, '
+                'created_at, updated_at, instance_type_id FROM instances '
+                'WHERE uuid IN (%s) ORDER BY created_at'
+                % ', '.join(':' + name for name in names), **names))
         return [{key: _iso(value) for key, value in row.items()}
                 for row in rows]
 

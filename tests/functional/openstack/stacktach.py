@@ -105,10 +105,12 @@ class Stacktach:
 
     def export(self):
         """Every stored notification (``stacktach-ng-manage export``)."""
+        path = os.path.join(self.workdir, 'export.jsonl')
         result = subprocess.run(
             [self._script('stacktach-ng-manage'), '--config-file', self.conf,
-             'export'], capture_output=True, text=True, timeout=300)
+             'export', '--output', path], capture_output=True, text=True,
+            timeout=300)
         if result.returncode:
             raise processes.ProcessFailed('export: %s' % result.stderr[-2000:])
-        return [json.loads(line) for line in result.stdout.splitlines()
-                if line.strip()]
+        with open(path, encoding='utf-8') as f:
+            return [json.loads(line) for line in f if line.strip()]

@@ -82,12 +82,14 @@ def test_resource_state_is_novas(oracle, nova, name):
         row['vm_state'], row['task_state'])
 
 
+@pytest.mark.xfail(strict=True, reason='issue point 4: one fault seen in '
+                   'both formats is two faults, neither with Nova\'s message')
 def test_fault_of_the_failed_boot_is_novas(oracle, nova):
     server_id = oracle.server('novalidhost')
     fault = nova.server(server_id)['fault']
     resource = oracle.stacktach.get('/v1/resources/%s' % server_id)
-    messages = [f.get('message') for f in resource['faults']]
-    assert fault['message'] in messages
+    assert [f['message'].strip() for f in resource['faults']] == [
+        fault['message'].strip()]
 
 
 # -- requests and operations against os-instance-actions ---------------------
@@ -95,8 +97,8 @@ def test_fault_of_the_failed_boot_is_novas(oracle, nova):
 @pytest.mark.parametrize('name,action', [
     ('boot-1', 'create'), ('boot-1', 'stop'), ('boot-1', 'start'),
     ('boot-2', 'resize'), ('boot-2', 'confirmResize'),
-    ('boot-3', 'delete'), ('reschedule', 'create'),
-    ('stuck-boot', 'create'), ('stuck-boot', 'delete')])
+    ('boot-3', 'delete'), ('stuck-boot', 'create'),
+    ('stuck-boot', 'delete')])
 def test_request_ends_when_novas_action_does(oracle, nova, name, action):
     server_id = oracle.server(name)
     [detail] = [a for a in nova.actions(server_id) if a['action'] == action]
@@ -107,6 +109,32 @@ def test_request_ends_when_novas_action_does(oracle, nova, name, action):
     assert request['outcome'] == 'success'
     ended = _time(request['ended_at'])
     assert abs(ended - max(finished)) <= NOVA_RESOLUTION
+
+
+def _build_attempts(nova, server_id):
+    """The create action of a server and its build attempts in time
+    order. Nova records every attempt as an event of the same name, and
+    finishes the first one it finds (the failed attempt shows the
+    success's result and finish time, the successful one none): only the
+    hosts and start times of the attempts are Nova's."""
+    [create] = [a for a in nova.actions(server_id)
+                if a['action'] == 'create']
+    attempts = sorted(
+        (e for e in create['events']
+         if e['event'] == 'compute__do_build_and_run_instance'),
+        key=lambda e: e['start_time'])
+    return create, attempts
+
+
+@pytest.mark.xfail(strict=True, reason='issue point 7: a boot that '
+                   'succeeded after a reschedule is a failed request')
+def test_rescheduled_boot_is_a_successful_request(oracle, nova):
+    server_id = oracle.server('reschedule')
+    assert nova.server(server_id)['status'] == 'ACTIVE'
+    create, attempts = _build_attempts(nova, server_id)
+    assert len(attempts) == 2
+    request = oracle.stacktach.get('/v1/requests/%s' % create['request_id'])
+    assert request['outcome'] == 'success'
 
 
 @pytest.mark.xfail(strict=True, reason='issue point 5: the failed boot is '
@@ -146,26 +174,21 @@ def test_failed_creates_are_counted(oracle, nova):
                    'in one request are folded into one operation')
 def test_each_build_attempt_is_its_own_operation(oracle, nova):
     server_id = oracle.server('reschedule')
-    [create] = [a for a in nova.actions(server_id)
-                if a['action'] == 'create']
-    attempts = sorted(
-        (e for e in create['events']
-         if e['event'] == 'compute__do_build_and_run_instance'),
-        key=lambda e: e['start_time'])
+    create, attempts = _build_attempts(nova, server_id)
     assert len(attempts) == 2
     operations = sorted(
         (t for t in oracle.stacktach.get_all(
             '/v1/timings', 'timings', request_id=create['request_id'])
          if t['operation'] == 'instance.create'),
         key=lambda t: t['started_at'])
-    assert [(o.get('host'), o['outcome']) for o in operations] == [
-        (e['host'], 'error' if e['result'] == 'Error' else 'success')
-        for e in attempts]
+    # Every attempt but the last failed (nova tries again only then), and
+    # the server is ACTIVE: the last one succeeded.
+    assert [(o['host'], o['end_host'], o['outcome']) for o in operations] == [
+        (e['host'], e['host'], 'error') for e in attempts[:-1]] + [
+        (attempts[-1]['host'], attempts[-1]['host'], 'success')]
     for operation, event in zip(operations, attempts):
         assert abs(_time(operation['started_at'])
                    - _time(event['start_time'])) <= NOVA_RESOLUTION
-        assert abs(_time(operation['ended_at'])
-                   - _time(event['finish_time'])) <= NOVA_RESOLUTION
 
 
 # -- errors --
@@ -219,17 +242,31 @@ def test_stuck_delete_waits_on_neutron(oracle):
     assert (item['waiting_on'] or {}).get('service') == 'neutron'
 
 
-@pytest.mark.xfail(strict=True, reason='issue point 2: running work is '
-                   'reported as finished')
-def test_request_open_while_its_work_is(oracle):
+def test_delete_request_open_while_its_work_is(oracle):
     frozen = oracle.frozen['stuck-delete']
     [row] = oracle.run.notes['stuck-delete']['while_frozen']['instances']
     assert row['task_state'] == 'deleting'
     actions = oracle.run.notes['stuck-delete']['while_frozen'][
         'instance_actions'][frozen['server_id']]
     [delete] = [a for a in actions if a['action'] == 'delete']
+    assert [e['finish_time'] for e in delete['events']] == [None]
     requests = {r['request_id']: r for r in frozen['requests']}
     assert requests[delete['request_id']]['outcome'] == 'open'
+
+
+@pytest.mark.xfail(strict=True, reason='issue point 2: running work is '
+                   'reported as finished (a boot nova-compute has not '
+                   'started yet)')
+def test_boot_request_open_while_its_work_is(oracle):
+    frozen = oracle.frozen['stuck-boot']
+    note = oracle.run.notes['stuck-boot']['while_frozen']
+    [row] = note['instances']
+    assert (row['vm_state'], row['task_state']) == ('building',
+                                                     'scheduling')
+    [create] = [a for a in note['instance_actions'][frozen['server_id']]
+                if a['action'] == 'create']
+    requests = {r['request_id']: r for r in frozen['requests']}
+    assert requests[create['request_id']]['outcome'] == 'open'
 
 
 # -- services --
