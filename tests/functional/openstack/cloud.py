@@ -23,6 +23,7 @@ import pwd
 import shutil
 import subprocess
 import uuid
+from concurrent import futures
 
 import requests
 
@@ -90,8 +91,12 @@ class Cloud:
         return self.urls['keystone']
 
     def prepare(self):
-        self.venv = venvs.ensure('cloud')
-        self.neutron_venv = venvs.ensure('neutron')
+        # Built side by side: most of a build is waiting on downloads.
+        with futures.ThreadPoolExecutor(2) as pool:
+            cloud_venv = pool.submit(venvs.ensure, 'cloud')
+            neutron_venv = pool.submit(venvs.ensure, 'neutron')
+            self.venv = cloud_venv.result()
+            self.neutron_venv = neutron_venv.result()
         self.infra.create_vhost()
         self.infra.create_databases()
         values = {
@@ -138,8 +143,15 @@ class Cloud:
     # -- start -----------------------------------------------------------
 
     def start(self):
-        self._start_keystone()
-        self._register_catalog()
+        # The schemas do not need Keystone: they are built while it starts.
+        with futures.ThreadPoolExecutor(4) as pool:
+            syncs = [pool.submit(sync) for sync in (
+                self._sync_placement, self._sync_glance, self._sync_neutron,
+                self._sync_nova)]
+            self._start_keystone()
+            self._register_catalog()
+            for sync in syncs:
+                sync.result()
         self._start_placement()
         self._start_glance()
         self._start_neutron()
@@ -242,31 +254,38 @@ class Cloud:
             url, project, user, role))
         return password
 
+    def _sync_placement(self):
+        self._run(self.venv, 'placement-manage', '--config-file',
+                  self.paths['placement'], 'db', 'sync')
+
     def _start_placement(self):
         conf = self.paths['placement']
-        self._run(self.venv, 'placement-manage', '--config-file', conf,
-                  'db', 'sync')
         self._gunicorn('placement', self.venv,
                        OS_PLACEMENT_CONFIG_DIR=os.path.dirname(conf))
         self._wait_http('placement', self.urls['placement'])
+
+    def _sync_glance(self):
+        self._run(self.venv, 'glance-manage', '--config-file',
+                  self.paths['glance'], 'db_sync')
 
     def _start_glance(self):
         conf = self.paths['glance']
         for directory in ('images', 'staging', 'tasks', 'locks'):
             os.makedirs(os.path.join(self.workdir, 'glance', directory),
                         exist_ok=True)
-        self._run(self.venv, 'glance-manage', '--config-file', conf,
-                  'db_sync')
         self._gunicorn('glance', self.venv,
                        OS_GLANCE_CONFIG_DIR=os.path.dirname(conf))
         self._wait_http('glance', self.urls['glance'])
 
+    def _sync_neutron(self):
+        self._run(self.neutron_venv, 'neutron-db-manage', '--config-file',
+                  self.paths['neutron'], '--config-file',
+                  self.paths['neutron_ml2'], 'upgrade', 'heads')
+
     def _start_neutron(self):
-        conf, ml2 = self.paths['neutron'], self.paths['neutron_ml2']
+        conf = self.paths['neutron']
         os.makedirs(os.path.join(self.workdir, 'neutron', 'locks'),
                     exist_ok=True)
-        self._run(self.neutron_venv, 'neutron-db-manage', '--config-file',
-                  conf, '--config-file', ml2, 'upgrade', 'heads')
         self._gunicorn('neutron', self.neutron_venv,
                        OS_NEUTRON_CONFIG_DIR=os.path.dirname(conf),
                        OS_NEUTRON_CONFIG_FILES='neutron.conf;ml2_conf.ini')
@@ -278,13 +297,8 @@ class Cloud:
             is not None, 60, 'neutron listing ports',
             alive=[self.services['neutron']])
 
-    def _start_nova(self):
-        conf = self.paths['nova']
-        nova_dir = os.path.join(self.workdir, 'nova')
-        for host in COMPUTE_HOSTS:
-            os.makedirs(os.path.join(nova_dir, host, 'locks'), exist_ok=True)
-        os.makedirs(os.path.join(nova_dir, 'locks'), exist_ok=True)
-        manage = ('nova-manage', '--config-file', conf)
+    def _sync_nova(self):
+        manage = ('nova-manage', '--config-file', self.paths['nova'])
         self._run(self.venv, *manage, 'api_db', 'sync')
         self._run(self.venv, *manage, 'cell_v2', 'map_cell0',
                   '--database_connection',
@@ -292,6 +306,14 @@ class Cloud:
         self._run(self.venv, *manage, 'cell_v2', 'create_cell',
                   '--name', 'cell1')
         self._run(self.venv, *manage, 'db', 'sync')
+
+    def _start_nova(self):
+        conf = self.paths['nova']
+        nova_dir = os.path.join(self.workdir, 'nova')
+        for host in COMPUTE_HOSTS:
+            os.makedirs(os.path.join(nova_dir, host, 'locks'), exist_ok=True)
+        os.makedirs(os.path.join(nova_dir, 'locks'), exist_ok=True)
+        manage = ('nova-manage', '--config-file', conf)
         self._gunicorn('nova-api', self.venv,
                        OS_NOVA_CONFIG_DIR=nova_dir,
                        OS_NOVA_CONFIG_FILES='api-paste.ini;nova.conf')

@@ -7,7 +7,9 @@ configuration (``stacktach``), keeps its own copy of the traffic
 stacktach-ng's API what it sees when a service is frozen, waits until
 stacktach-ng stored everything and verified the audit records, and hands
 the tests what both sides recorded. Everything is torn down at the end
-of the session.
+of the session; with ``STACKTACH_TEST_KEEP_CLOUD_FILES`` set, the cloud's
+directory (configuration files, every service's log, what stacktach-ng
+answered while a service was frozen) is left in place.
 """
 
 import json

@@ -60,7 +60,7 @@ class Service:
         self.resume()
         self._signal_group(signal.SIGTERM)
 
-    def stop(self, timeout=20):
+    def stop(self, timeout=8):
         if self.process is None:
             return
         self.terminate()

@@ -31,6 +31,10 @@ STEPS = ('boot', 'stop-start', 'resize-confirm', 'delete', 'novalidhost',
          'reschedule', 'stuck-boot', 'stuck-delete', 'audit')
 
 
+def _parse(value):
+    return datetime.datetime.fromisoformat(value)
+
+
 def utcnow():
     return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
@@ -173,11 +177,16 @@ class Run:
         return [server_id]
 
     def step_audit(self):
-        # The audit period ends at the start of a minute after every
-        # server of the scenario was launched.
-        now = utcnow()
-        time.sleep(61 - now.second - now.microsecond / 1e6)
-        end = utcnow().replace(second=0, microsecond=0)
+        # The audit period ends at the first minute boundary after the
+        # last launch of the scenario, so that every server is in it.
+        launched = [_parse(row['launched_at']) for row in
+                    self.records.instance_rows(list(self.servers.values()))
+                    if row['launched_at']]
+        end = max(launched).replace(second=0, microsecond=0) + (
+            datetime.timedelta(minutes=1))
+        wait = (end - utcnow()).total_seconds()
+        if wait > 0:
+            time.sleep(wait + 1)
         period = 'hour@%d' % end.minute
         for host in cloud_mod.COMPUTE_HOSTS:
             self.cloud.usage_audit(host, period)
