@@ -28,15 +28,20 @@ TASK_STATE_SERVICES = {
     'rebooting_hard': 'hypervisor',
 }
 
-# Open operations that wait on more than their own service, and what is
-# known of what they wait on. nova-compute's shutdown of an instance
-# destroys the guest, then releases its ports: a delete that neutron does
-# not answer stays in it.
-_OPEN_OPERATION_DETAILS = {
-    'instance.shutdown': 'the guest to be destroyed (hypervisor), then its '
-                         'ports to be released (neutron)',
-    'instance.delete': 'the guest to be destroyed (hypervisor) and its '
-                       'ports and volumes to be released (neutron, cinder)',
+# Open operations whose service waits on another one, and what is known
+# of it: (service waited on, what the operation does). nova-compute's
+# shutdown of an instance asks neutron for the instance's ports when it
+# has none cached, destroys the guest, then releases the ports: a delete
+# that neutron does not answer stays in it (seen on a real nova 34), and
+# the guest's destruction is instant next to it.
+_OPEN_OPERATION_WAITS = {
+    'instance.shutdown': (
+        'neutron', 'nova-compute%s is shutting the instance down: it asks '
+        'neutron for the ports, destroys the guest (hypervisor), then '
+        'releases the ports (neutron)'),
+    'instance.delete': (
+        'nova-compute', 'nova-compute%s is deleting the instance: the guest '
+        '(hypervisor), its ports (neutron) and volumes (cinder)'),
 }
 
 # After the scheduler chose a host, nova-conductor casts the build to that
@@ -59,9 +64,12 @@ def waiting_on(task_state, operation=None, host=None, scheduled=False):
         # starts the build (nova's server shows none either).
         return {'service': 'nova-compute', 'host': None,
                 'detail': _SCHEDULED_DETAIL}
-    detail = _OPEN_OPERATION_DETAILS.get(operation)
-    if detail is not None:
-        return {'service': 'nova-compute', 'host': host, 'detail': detail}
+    waits = _OPEN_OPERATION_WAITS.get(operation)
+    if waits is not None:
+        service, detail = waits
+        return {'service': service,
+                'host': host if service == 'nova-compute' else None,
+                'detail': detail % (' on %s' % host if host else '')}
     service = TASK_STATE_SERVICES.get(task_state)
     if service is None:
         return None

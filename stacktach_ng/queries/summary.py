@@ -104,7 +104,7 @@ def request_latency(connection, since, until, project_id=None):
                   REQUESTS.c.end_us.is_not(None),
                   sa.or_(traces.request_failed(),
                          REQUESTS.c.request_id.not_in(
-                             traces.open_span_requests()))]
+                             traces.open_requests()))]
     if project_id is not None:
         conditions.append(REQUESTS.c.project_id == project_id)
     groups = timings.grouped_statistics(

@@ -45,6 +45,7 @@ from stacktach_ng.queries import timings
 NOTIFICATIONS = models.Notification.__table__
 REQUESTS = models.analyses.Request.__table__
 OPERATIONS = models.analyses.Operation.__table__
+RESOURCES = models.analyses.Resource.__table__
 SPANS = models.analyses.ProfilerSpan.__table__
 
 # Bounds on what one trace reads.
@@ -66,7 +67,8 @@ def request_item(row, has_open_span=False, recovered=False):
 
     A request is open while any of its operations is (started, not
     ended), whatever ended before: a boot's API and scheduling spans end
-    within a second, its compute span a minute later. A failed request is
+    within a second, its compute span a minute later; and while a task
+    state it set still stands (``open_requests``). A failed request is
     failed even with spans left open (nova sends no end for what a
     failure interrupted), unless every failed operation of it was retried
     with success (``recovered``, see ``timings.recovered_requests``).
@@ -96,15 +98,35 @@ def request_item(row, has_open_span=False, recovered=False):
     }
 
 
-def open_span_requests():
-    """The ids of the requests with an open operation, as a subquery.
+def _open_span_requests():
+    """The ids of the requests with an open operation.
 
     Open operations are few (the running ones, and those a failure
     interrupted): the ``(end_us, start_us)`` index reads them directly.
     """
-    return sa.select(OPERATIONS.c.request_id).where(
+    return sa.select(OPERATIONS.c.request_id.label('request_id')).where(
         OPERATIONS.c.end_us.is_(None), OPERATIONS.c.start_us.is_not(None),
         OPERATIONS.c.request_id != '')
+
+
+def _busy_resource_requests():
+    """The ids of the requests that set a task state still standing.
+
+    nova keeps an instance's task state until the work of the request
+    that set it is done: a boot whose compute host never starts it stays
+    "scheduling" with every operation of its request ended (nova's
+    instance action has no finished event either). Resources in a task
+    state are few: the ``task_state`` index reads them directly.
+    """
+    return sa.select(RESOURCES.c.state_request_id.label('request_id')).where(
+        RESOURCES.c.task_state.is_not(None),
+        RESOURCES.c.state_request_id.is_not(None))
+
+
+def open_requests():
+    """The ids of the requests still at work, as a subquery: with an open
+    operation, or whose task state still stands (see ``request_item``)."""
+    return sa.union(_open_span_requests(), _busy_resource_requests())
 
 
 def _recovered(connection, rows):
@@ -126,12 +148,14 @@ def request_failed():
 
 
 def _with_open_spans(connection, request_ids):
-    """The subset of ``request_ids`` with an open operation."""
+    """The subset of ``request_ids`` still at work (``open_requests``)."""
     found = set()
     request_ids = list(request_ids)
     for chunk in chunking.chunks(request_ids):
-        found.update(connection.execute(open_span_requests().where(
+        found.update(connection.execute(_open_span_requests().where(
             OPERATIONS.c.request_id.in_(chunk))).scalars())
+        found.update(connection.execute(_busy_resource_requests().where(
+            RESOURCES.c.state_request_id.in_(chunk))).scalars())
     return found
 
 
@@ -168,11 +192,11 @@ def list_requests(connection, project_id=None, since=None, until=None,
         elif outcome == 'success':
             query = query.where(
                 ~request_failed(), table.c.end_us.is_not(None),
-                table.c.request_id.not_in(open_span_requests()))
+                table.c.request_id.not_in(open_requests()))
         elif outcome == OUTCOME_OPEN:
             query = query.where(~request_failed(), sa.or_(
                 table.c.end_us.is_(None),
-                table.c.request_id.in_(open_span_requests())))
+                table.c.request_id.in_(open_requests())))
         else:
             raise exception.InvalidParameter('unknown outcome %r' % outcome)
     if marker is not None:

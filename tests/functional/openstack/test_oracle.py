@@ -6,11 +6,6 @@ the same thing: server show, ``os-instance-actions`` and their events,
 ``os-simple-tenant-usage``, ``task_log``, ``os-services``, and the copy of
 the traffic taken from a queue of its own. Nothing expected is written by
 hand.
-
-The tests marked ``xfail(strict=True)`` fail today because of a known
-defect; each names its point of the issue "A real Nova as the oracle".
-When the fix lands, the test passes, strict xfail turns that into a
-failure, and the mark goes.
 """
 
 import collections
@@ -82,8 +77,6 @@ def test_resource_state_is_novas(oracle, nova, name):
         row['vm_state'], row['task_state'])
 
 
-@pytest.mark.xfail(strict=True, reason='issue point 4: one fault seen in '
-                   'both formats is two faults, neither with Nova\'s message')
 def test_fault_of_the_failed_boot_is_novas(oracle, nova):
     server_id = oracle.server('novalidhost')
     fault = nova.server(server_id)['fault']
@@ -126,8 +119,6 @@ def _build_attempts(nova, server_id):
     return create, attempts
 
 
-@pytest.mark.xfail(strict=True, reason='issue point 7: a boot that '
-                   'succeeded after a reschedule is a failed request')
 def test_rescheduled_boot_is_a_successful_request(oracle, nova):
     server_id = oracle.server('reschedule')
     assert nova.server(server_id)['status'] == 'ACTIVE'
@@ -137,8 +128,6 @@ def test_rescheduled_boot_is_a_successful_request(oracle, nova):
     assert request['outcome'] == 'success'
 
 
-@pytest.mark.xfail(strict=True, reason='issue point 5: the failed boot is '
-                   'not a boot (operation null, synthesized scheduler span)')
 def test_failed_boot_is_a_failed_create(oracle, nova):
     [request_id] = _request_ids(nova, oracle.server('novalidhost'),
                                 'create')
@@ -156,8 +145,6 @@ def test_failed_boot_is_a_failed_create(oracle, nova):
         e.startswith('scheduler.') for e in sent)
 
 
-@pytest.mark.xfail(strict=True, reason='issue point 3: failed requests are '
-                   'left out of latency and of the Failed column')
 def test_failed_creates_are_counted(oracle, nova):
     failed = 0
     for name in oracle.run.servers:
@@ -170,8 +157,6 @@ def test_failed_creates_are_counted(oracle, nova):
     assert sum(row['errors'] for row in summary) == failed
 
 
-@pytest.mark.xfail(strict=True, reason='issue point 7: repeated attempts '
-                   'in one request are folded into one operation')
 def test_each_build_attempt_is_its_own_operation(oracle, nova):
     server_id = oracle.server('reschedule')
     create, attempts = _build_attempts(nova, server_id)
@@ -193,8 +178,6 @@ def test_each_build_attempt_is_its_own_operation(oracle, nova):
 
 # -- errors --
 
-@pytest.mark.xfail(strict=True, reason='issue point 4: one NoValidHost '
-                   'becomes two error groups')
 def test_one_fault_is_one_error_group(oracle, nova):
     server_id = oracle.server('novalidhost')
     [request_id] = _request_ids(nova, server_id, 'create')
@@ -208,8 +191,6 @@ def test_one_fault_is_one_error_group(oracle, nova):
 
 # -- stuck resources --
 
-@pytest.mark.xfail(strict=True, reason='issue point 1: a boot stuck between '
-                   'scheduler and compute is not listed as stuck')
 def test_stuck_boot_is_listed(oracle):
     frozen = oracle.frozen['stuck-boot']
     stuck = {r['resource_id']: r for r in frozen['stuck']}
@@ -233,8 +214,6 @@ def test_stuck_delete_is_listed(oracle):
                                    for r in frozen['stuck']]
 
 
-@pytest.mark.xfail(strict=True, reason='issue point 10: waiting_on says '
-                   'hypervisor for a delete that waits on neutron')
 def test_stuck_delete_waits_on_neutron(oracle):
     frozen = oracle.frozen['stuck-delete']
     [item] = [r for r in frozen['stuck']
@@ -254,9 +233,6 @@ def test_delete_request_open_while_its_work_is(oracle):
     assert requests[delete['request_id']]['outcome'] == 'open'
 
 
-@pytest.mark.xfail(strict=True, reason='issue point 2: running work is '
-                   'reported as finished (a boot nova-compute has not '
-                   'started yet)')
 def test_boot_request_open_while_its_work_is(oracle):
     frozen = oracle.frozen['stuck-boot']
     note = oracle.run.notes['stuck-boot']['while_frozen']
@@ -271,8 +247,6 @@ def test_boot_request_open_while_its_work_is(oracle):
 
 # -- services --
 
-@pytest.mark.xfail(strict=True, reason='issue point 8: one service, two '
-                   'names (compute and nova-compute)')
 def test_one_name_per_nova_binary(oracle):
     binaries = {s['binary'] for s in oracle.cloud.admin.get(
         oracle.cloud.urls['nova-api'] + '/os-services')['services']}
@@ -289,8 +263,6 @@ def _audit_period(oracle):
     return _time(note['period_beginning']), _time(note['period_ending'])
 
 
-@pytest.mark.xfail(strict=True, reason='issue point 6: every audit record '
-                   'is stored and verified twice')
 def test_one_audit_record_per_server_and_period(oracle, nova):
     begin, end = _audit_period(oracle)
     audited = sum(
@@ -331,8 +303,6 @@ def test_launches_agree_with_simple_tenant_usage(oracle, nova):
 
 # -- documentation --
 
-@pytest.mark.xfail(strict=True, reason='issue point 11: the install guide '
-                   'omits [notifications] versioned_notifications_topics')
 def test_install_guide_has_the_plugins_nova_settings(oracle):
     from tests.functional.openstack import configs
     settings = configs.notification_settings(oracle.cloud.paths['nova'])

@@ -91,7 +91,7 @@ def test_a_boot_stuck_between_scheduler_and_compute_is_stuck(load):
             now=thawed_at)[0] == []
 
 
-def test_a_delete_waiting_on_neutron_names_nova_compute_and_neutron(load):
+def test_a_delete_waiting_on_neutron_names_neutron(load):
     """neutron-server frozen: the delete stays in nova-compute's shutdown,
     which releases the ports; Nova's terminate event is open on the host."""
     frozen = _records('stuck-delete')['during_step']
@@ -118,9 +118,10 @@ def test_a_delete_waiting_on_neutron_names_nova_compute_and_neutron(load):
     assert len(open_events) == 1
     assert item['operation']['request_id'] == delete[0]['request_id']
     assert item['operation']['outcome'] == 'open'
-    assert item['waiting_on']['service'] == 'nova-compute'
-    assert item['waiting_on']['host'] == open_events[0]['host']
-    assert 'neutron' in item['waiting_on']['detail']
+    # nova-compute's shutdown waits on neutron (the ports), on the host of
+    # Nova's open event.
+    assert item['waiting_on']['service'] == 'neutron'
+    assert open_events[0]['host'] in item['waiting_on']['detail']
 
 
 def test_a_request_with_an_open_span_is_open(load):
@@ -258,3 +259,35 @@ def test_one_audit_record_per_instance_and_period(load):
     # The legacy copy is the one kept.
     assert {row['event_type'] for row in in_period} == {
         'compute.instance.exists'}
+
+
+def test_a_boot_no_compute_started_is_an_open_request(load):
+    """Every operation of the stuck boot's request ended (the scheduler's),
+    but Nova's create action has no finished event and the server is
+    still scheduling: the request is open."""
+    frozen = _records('stuck-boot')['during_step']
+    thawed_at = _time(frozen['thawed_at'])
+    server_id, server = _only(frozen['while_frozen']['servers'])
+    assert server['OS-EXT-STS:task_state'] == 'scheduling'
+    [create] = frozen['while_frozen']['instance_actions'][server_id]
+    assert create['action'] == 'create'
+    assert all(event['finish_time'] is None for event in create['events'])
+    sent = [m for m in _messages('stuck-boot') if _sent_at(m) < thawed_at]
+    database = load(sent)
+    with database.reader() as connection:
+        found, _more = traces.list_requests(connection)
+        opened, _more = traces.list_requests(connection, outcome='open')
+        day = thawed_at.replace(hour=0, minute=0, second=0, microsecond=0)
+        kpis = summary.summary(connection, day,
+                               day + datetime.timedelta(days=1))
+    request = {r['request_id']: r for r in found}[create['request_id']]
+    assert request['outcome'] == 'open'
+    assert request['duration_us'] is None
+    assert [r['request_id'] for r in opened] == [create['request_id']]
+    assert kpis['request_latency'] == []
+    # Once the compute host built it, the request ended.
+    database = load([m for m in _messages('stuck-boot')
+                     if _sent_at(m) >= thawed_at])
+    with database.reader() as connection:
+        found, _more = traces.list_requests(connection)
+    assert found[0]['outcome'] == 'success'
