@@ -125,25 +125,47 @@ def encode_batch(items, received_at):
         return pickle.dumps((received_at, as_json, body, poison),
                             protocol=pickle.HIGHEST_PROTOCOL)
     except RecursionError:
-        if as_json:
-            raise
-    # A payload nested deeper than pickle can follow: reject those
-    # envelopes here, with their shallow fields only (the rejected row
-    # could not be pickled either), rather than fail the batch on every
-    # redelivery and block the queue.
+        pass
+    # A payload nested deeper than pickle can follow (how deep depends on
+    # the stack the worker is at): reject those envelopes here, and keep
+    # only the shallow fields of a poison message that deep, rather than
+    # fail the batch on every redelivery and block the queue.
     kept = []
     for envelope in envelopes:
-        try:
-            pickle.dumps(envelope, protocol=pickle.HIGHEST_PROTOCOL)
-        except RecursionError:
-            shallow = {key: envelope.get(key)
-                       for key in ('priority', 'publisher_id', 'event_type',
-                                   'metadata')}
-            poison.append(('payload nested too deeply', shallow, None))
-        else:
+        if _picklable(envelope):
             kept.append(envelope)
+        else:
+            poison.append(('payload nested too deeply', _shallow(envelope),
+                           None))
+    poison = [(reason, message if _picklable(message) else _shallow(message),
+               size) for reason, message, size in poison]
     return pickle.dumps((received_at, False, kept, poison),
                         protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _picklable(value):
+    try:
+        pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    except RecursionError:
+        return False
+    return True
+
+
+def _shallow(message):
+    """The identifying fields of a message nested too deeply to keep."""
+    if not isinstance(message, dict):
+        return None
+    shallow = {key: message.get(key)
+               for key in ('priority', 'publisher_id', 'event_type',
+                           'message_id')}
+    metadata = message.get('metadata')
+    if isinstance(metadata, dict):
+        shallow['metadata'] = {
+            key: metadata.get(key) for key in ('message_id', 'timestamp')
+            if not isinstance(metadata.get(key), (dict, list))}
+    return {key: value for key, value in shallow.items()
+            if not isinstance(value, (dict, list))
+            or key == 'metadata'}
 
 
 def decode_batch(data):

@@ -171,9 +171,12 @@ def test_each_build_attempt_is_its_own_operation(oracle, nova):
     assert [(o['host'], o['end_host'], o['outcome']) for o in operations] == [
         (e['host'], e['host'], 'error') for e in attempts[:-1]] + [
         (attempts[-1]['host'], attempts[-1]['host'], 'success')]
+    # Nova records the event when the build begins, in whole seconds, and
+    # sends create.start after the resource claim: later by up to Nova's
+    # resolution plus that claim (about a second on a loaded machine).
     for operation, event in zip(operations, attempts):
-        assert abs(_time(operation['started_at'])
-                   - _time(event['start_time'])) <= NOVA_RESOLUTION
+        late = _time(operation['started_at']) - _time(event['start_time'])
+        assert datetime.timedelta(0) <= late <= 2 * NOVA_RESOLUTION
 
 
 # -- errors --
@@ -195,8 +198,12 @@ def test_stuck_boot_is_listed(oracle):
     frozen = oracle.frozen['stuck-boot']
     stuck = {r['resource_id']: r for r in frozen['stuck']}
     assert frozen['server_id'] in stuck
-    assert stuck[frozen['server_id']]['waiting_on'] == {
-        'service': 'nova-compute', 'host': 'compute1'}
+    waiting = stuck[frozen['server_id']]['waiting_on']
+    assert waiting['service'] == 'nova-compute'
+    # The scheduler chose a host, but no notification names it before its
+    # nova-compute starts, and Nova's own row has none yet either.
+    [row] = oracle.run.notes['stuck-boot']['while_frozen']['instances']
+    assert waiting['host'] == row['host']
 
 
 def test_nova_kept_the_stuck_boot_scheduling(oracle):

@@ -40,6 +40,37 @@ def test_batch_round_trip_keeps_integers_json_cannot():
     assert decoded[0]['payload'] == {'big': 2 ** 70, 'float': 1.5}
 
 
+def _nested(depth):
+    value = {}
+    for _ in range(depth):
+        value = {'a': value}
+    return value
+
+
+def test_a_poison_message_too_deep_to_pickle_keeps_its_shallow_fields():
+    """Found by the listener fuzz test: a rejected message nested deeper
+    than pickle follows failed its whole batch, which was requeued."""
+    deep = _envelope(3, _nested(5000))
+    deep['oslo.message'] = _nested(5000)
+    poison = rejection.Rejected('oslo.message is not a JSON object', deep)
+    items = [_envelope(1), poison]
+    decoded, _ = store_process.decode_batch(
+        store_process.encode_batch(items, RECEIVED))
+    assert decoded[0] == _envelope(1)
+    assert decoded[1].reason == 'oslo.message is not a JSON object'
+    assert decoded[1].message['event_type'] == 'x.start'
+    assert decoded[1].message['metadata']['message_id'] == 'id-3'
+
+
+def test_an_envelope_too_deep_to_pickle_is_rejected_on_the_way():
+    items = [_envelope(1, {'big': 2 ** 70}), _envelope(2, _nested(5000))]
+    decoded, _ = store_process.decode_batch(
+        store_process.encode_batch(items, RECEIVED))
+    assert decoded[0] == _envelope(1, {'big': 2 ** 70})
+    assert decoded[1].reason == 'payload nested too deeply'
+    assert decoded[1].message['metadata']['message_id'] == 'id-2'
+
+
 def test_snapshot_restores_overrides_on_a_new_conf():
     conf = base.make_conf('sqlite:///state/x.db',
                           DEFAULT={'host': 'worker-7'},
