@@ -10,12 +10,15 @@ here. See the fixtures' SOURCES.rst for how they were produced.
 """
 
 import datetime
+import json
 
 import pytest
+import sqlalchemy as sa
 
 from stacktach_ng.common import timestamps
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import migration
+from stacktach_ng.db import models
 from stacktach_ng.pipeline import runner
 from stacktach_ng.queries import errors
 from stacktach_ng.queries import lifecycles
@@ -291,3 +294,19 @@ def test_a_boot_no_compute_started_is_an_open_request(load):
     with database.reader() as connection:
         found, _more = traces.list_requests(connection)
     assert found[0]['outcome'] == 'success'
+
+
+def test_the_token_nova_puts_in_a_legacy_request_spec_is_never_stored(load):
+    """nova 34's legacy scheduler payloads carry the user's token deep in
+    the request spec (``pci_requests._context.auth_token``); the captures
+    hold it masked, so it is put back here to check it is masked again."""
+    token = 'gAAAAABreal-looking-fernet-token-0123456789'
+    messages = json.loads(json.dumps(_messages('stuck-boot')).replace(
+        '"auth_token": "***"', '"auth_token": "%s"' % token))
+    assert token in json.dumps(messages)
+    database = load(messages)
+    with database.reader() as connection:
+        rows = connection.execute(sa.select(
+            models.Notification.__table__)).all()
+    assert rows
+    assert not any(token in str(tuple(row)) for row in rows)
