@@ -62,7 +62,7 @@ def _scoped(query, table, project_id):
     return query
 
 
-def request_item(row, has_open_span=False, recovered=False):
+def request_item(row, at_work=False, recovered=False):
     """The dict of a ``requests`` row.
 
     A request is open while any of its operations is (started, not
@@ -75,7 +75,7 @@ def request_item(row, has_open_span=False, recovered=False):
     """
     if row.failed and not recovered:
         outcome = 'error'
-    elif row.end_us is not None and not has_open_span:
+    elif row.end_us is not None and not at_work:
         outcome = 'success'
     else:
         outcome = OUTCOME_OPEN
@@ -147,7 +147,7 @@ def request_failed():
         timings.recovered_requests()))
 
 
-def _with_open_spans(connection, request_ids):
+def _at_work(connection, request_ids):
     """The subset of ``request_ids`` still at work (``open_requests``)."""
     found = set()
     request_ids = list(request_ids)
@@ -211,7 +211,7 @@ def list_requests(connection, project_id=None, since=None, until=None,
                            table.c.request_id.desc()).limit(limit + 1)
     rows, more = queries.page(connection.execute(query), limit)
     recovered = _recovered(connection, rows)
-    with_open = _with_open_spans(connection, [
+    with_open = _at_work(connection, [
         row.request_id for row in rows
         if not row.failed or row.request_id in recovered])
     return [request_item(row, row.request_id in with_open,
@@ -300,7 +300,7 @@ def get_trace(connection, request_id, project_id=None, now=None):
 
     spans = []
     request_spans = {}
-    with_open = _with_open_spans(connection, request_ids)
+    with_open = _at_work(connection, request_ids)
     recovered = _recovered(connection, request_rows)
     for r in request_rows:
         item = request_item(r, r.request_id in with_open,

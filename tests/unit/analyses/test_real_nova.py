@@ -59,6 +59,14 @@ def load(tmp_path):
     database.dispose()
 
 
+def _sent_while_frozen(frozen, *steps):
+    """The notifications of ``steps`` sent before the frozen service of
+    ``frozen`` (a step's ``during_step`` record) was thawed."""
+    thawed_at = _time(frozen['thawed_at'])
+    return [m for step in steps for m in _messages(step)
+            if _sent_at(m) < thawed_at]
+
+
 def _only(mapping):
     assert len(mapping) == 1
     return next(iter(mapping.items()))
@@ -70,8 +78,7 @@ def test_a_boot_stuck_between_scheduler_and_compute_is_stuck(load):
     frozen = _records('stuck-boot')['during_step']
     thawed_at = _time(frozen['thawed_at'])
     server_id, server = _only(frozen['while_frozen']['servers'])
-    sent = [m for m in _messages('stuck-boot') if _sent_at(m) < thawed_at]
-    database = load(sent)
+    database = load(_sent_while_frozen(frozen, 'stuck-boot'))
     with database.reader() as connection:
         stuck, _more = lifecycles.list_stuck(connection, older_than=25,
                                              now=thawed_at)
@@ -103,9 +110,7 @@ def test_a_delete_waiting_on_neutron_names_neutron(load):
     instance = _only({i['uuid']: i for i in
                       frozen['while_frozen']['instances']})[1]
     server_id = instance['uuid']
-    sent = [m for m in _messages('stuck-boot') + _messages('stuck-delete')
-            if _sent_at(m) < thawed_at]
-    database = load(sent)
+    database = load(_sent_while_frozen(frozen, 'stuck-boot', 'stuck-delete'))
     with database.reader() as connection:
         stuck, _more = lifecycles.list_stuck(connection, older_than=25,
                                              now=thawed_at)
@@ -137,8 +142,7 @@ def test_a_request_with_an_open_span_is_open(load):
               frozen['while_frozen']['instance_actions'][server_id]
               if action['action'] == 'delete'][0]
     assert any(event['finish_time'] is None for event in delete['events'])
-    sent = [m for m in _messages('stuck-delete') if _sent_at(m) < thawed_at]
-    database = load(sent)
+    database = load(_sent_while_frozen(frozen, 'stuck-delete'))
     with database.reader() as connection:
         found, _more = traces.list_requests(connection)
         trace = traces.get_trace(connection, delete['request_id'],
@@ -275,8 +279,7 @@ def test_a_boot_no_compute_started_is_an_open_request(load):
     [create] = frozen['while_frozen']['instance_actions'][server_id]
     assert create['action'] == 'create'
     assert all(event['finish_time'] is None for event in create['events'])
-    sent = [m for m in _messages('stuck-boot') if _sent_at(m) < thawed_at]
-    database = load(sent)
+    database = load(_sent_while_frozen(frozen, 'stuck-boot'))
     with database.reader() as connection:
         found, _more = traces.list_requests(connection)
         opened, _more = traces.list_requests(connection, outcome='open')
