@@ -17,8 +17,8 @@ DEFAULT_EXCHANGES = [
     'openstack',
 ]
 
-DEFAULT_HANDLERS = ['notifications', 'lifecycle', 'timings', 'traces',
-                    'errors', 'summary', 'usage']
+DEFAULT_HANDLERS = ['notifications', 'lifecycle', 'timings', 'rollups',
+                    'traces', 'errors', 'summary', 'usage']
 
 ALL_OPTS = [
     cfg.ListOpt(

@@ -1,0 +1,270 @@
+"""Hourly roll-ups of operations: the ``operation_hours`` rows.
+
+An ended operation (a reported one, see ``timings.REPORTED``) is counted
+in the hour of its end, in the cell of its operation, host (else end
+host), service and project: exact counts of operations and failures,
+the exact shortest and longest duration, and a DDSketch of the
+durations (the ``ddsketch`` library's logarithmic mapping, relative
+accuracy ``ACCURACY``). A cell stores the sketch's bins, ``{key:
+count}``; bins of many hours merge by adding their counts, so the
+timing summary of a month reads a month of cells instead of a month of
+operations (``queries.timings.summary``).
+
+Operations are merged from start and end notifications that arrive in
+any order and twice, and a later notification can change an operation
+that was already counted (a reported end after an inferred one, an
+earlier start, a reschedule that splits a key in attempts). So cells are
+not incremented: for every key of operation a batch touches, the cells
+of the hour the operation is counted in now and of the hour it was
+counted in before (``operation_hours_members``) are recomputed from the
+``operations`` table, whole (every host, service and project of that
+hour and operation). A recomputation is a function of the stored
+operations, which are a function of the stored notifications: a
+shuffled, duplicated replay or a ``rebuild`` writes the same cells.
+
+Concurrent batches recomputing one cell both delete it and insert it:
+the unique key makes the later one fail and retry, and the retry reads
+the other's operations.
+"""
+
+import collections
+import math
+
+import orjson
+import sqlalchemy as sa
+from ddsketch import ddsketch
+from ddsketch import mapping as ddmapping
+
+from stacktach_ng.analyses import merge
+from stacktach_ng.analyses import timings
+from stacktach_ng.db import chunking
+from stacktach_ng.db import models
+
+HOURS = models.analyses.OperationHour.__table__
+MEMBERS = models.analyses.OperationHourMember.__table__
+OPERATIONS = timings.OPERATIONS
+
+HOUR_US = 3600 * 1000000
+
+#: The sketch's relative accuracy: a percentile is within 0.5% of the
+#: exact value at its rank (the project promises 1%).
+ACCURACY = 0.005
+_MAPPING = ddmapping.LogarithmicMapping(ACCURACY)
+
+# Bins of a sketch: {'p': {key: count}, 'n': {key: count}, 'z': count}
+# for positive, negative (a clock that went back) and zero durations.
+_POSITIVE, _NEGATIVE, _ZERO = 'p', 'n', 'z'
+
+
+def hour_of(at_us):
+    """The start of the hour of an epoch-microsecond time."""
+    return at_us - at_us % HOUR_US
+
+
+def empty_bins():
+    return {_POSITIVE: {}, _NEGATIVE: {}, _ZERO: 0}
+
+
+def add_duration(bins, value):
+    """Count one duration (integer microseconds) in ``bins``."""
+    if value > _MAPPING.min_possible:
+        side, key = bins[_POSITIVE], _MAPPING.key(value)
+    elif value < -_MAPPING.min_possible:
+        side, key = bins[_NEGATIVE], _MAPPING.key(-value)
+    else:
+        bins[_ZERO] += 1
+        return
+    side[key] = side.get(key, 0) + 1
+
+
+def merge_bins(bins, other):
+    """Add ``other``'s counts to ``bins`` (in place)."""
+    for side in (_POSITIVE, _NEGATIVE):
+        mine = bins[side]
+        for key, count in other[side].items():
+            mine[key] = mine.get(key, 0) + count
+    bins[_ZERO] += other[_ZERO]
+
+
+def encode(bins):
+    """The stored text of ``bins``: stable, so equal bins are equal text."""
+    return orjson.dumps(
+        {_POSITIVE: {str(k): v for k, v in sorted(bins[_POSITIVE].items())},
+         _NEGATIVE: {str(k): v for k, v in sorted(bins[_NEGATIVE].items())},
+         _ZERO: bins[_ZERO]}).decode()
+
+
+def decode(text):
+    value = orjson.loads(text)
+    return {_POSITIVE: {int(k): v for k, v in value[_POSITIVE].items()},
+            _NEGATIVE: {int(k): v for k, v in value[_NEGATIVE].items()},
+            _ZERO: value[_ZERO]}
+
+
+def sketch_of(bins):
+    """A ``ddsketch.DDSketch`` holding ``bins``: each bin is added as the
+    value the mapping gives its key, which maps back to the same key."""
+    sketch = ddsketch.DDSketch(ACCURACY)
+    for key, count in bins[_POSITIVE].items():
+        sketch.add(_MAPPING.value(key), count)
+    for key, count in bins[_NEGATIVE].items():
+        sketch.add(-_MAPPING.value(key), count)
+    if bins[_ZERO]:
+        sketch.add(0, bins[_ZERO])
+    return sketch
+
+
+def percentiles(bins, percents, lowest, highest):
+    """{percent: integer microseconds} of the durations in ``bins``,
+    nearest-rank like ``queries.timings.percentile``: the sketch's value
+    at rank ceil(p/100 * n), within ``ACCURACY`` of the exact one, and
+    never outside the exact [lowest, highest]."""
+    sketch = sketch_of(bins)
+    total = int(sketch.count)
+    out = {}
+    for percent in percents:
+        if not total:
+            out[percent] = None
+            continue
+        rank = max(1, math.ceil(percent / 100.0 * total)) - 1
+        # The sketch ranks from 0 at quantile 0 to n - 1 at 1 and takes
+        # the first value whose cumulative count exceeds the rank: half
+        # a rank more lands inside the wanted value's count.
+        quantile = 1.0 if total == 1 else min(1.0, (rank + 0.5) / (total - 1))
+        value = int(round(sketch.get_quantile_value(quantile)))
+        out[percent] = min(max(value, lowest), highest)
+    return out
+
+
+def touched_keys(records):
+    """The operation keys (scope, request, operation) a batch starts or
+    ends, as the ``timings`` handler derives them."""
+    keys = set()
+    for record in records:
+        row = record.row
+        for operation, _phase, _format in timings.endpoints_of(
+                row, record.payload):
+            keys.add((timings.scope_of(row),
+                      merge.key_text(row['request_id']), operation))
+    return keys
+
+
+def _of_keys(table, keys, *columns):
+    """Select ``columns`` of ``table``'s rows of the operation keys, in
+    chunks: by request id, or by scope for keys without one."""
+    requests = sorted({key[1] for key in keys if key[1]})
+    scopes = sorted({key[0] for key in keys if not key[1]})
+    key_columns = (table.c.scope_id, table.c.request_id, table.c.operation)
+    for chunk in chunking.chunks(requests):
+        yield sa.select(*key_columns, *columns).where(
+            table.c.request_id.in_(chunk))
+    for chunk in chunking.chunks(scopes):
+        yield sa.select(*key_columns, *columns).where(
+            table.c.request_id == '', table.c.scope_id.in_(chunk))
+
+
+def _counted_hours(connection, keys):
+    """{(scope, request, operation, attempt): hour} the operations of
+    ``keys`` are counted in now, from ``operations``."""
+    table = OPERATIONS
+    found = {}
+    for query in _of_keys(table, keys, table.c.attempt, table.c.end_us):
+        for scope, request, operation, attempt, end_us in connection.execute(
+                query.where(table.c.end_us.is_not(None), timings.REPORTED)):
+            if (scope, request, operation) in keys:
+                found[scope, request, operation, attempt] = hour_of(end_us)
+    return found
+
+
+def _member_hours(connection, keys):
+    """{(scope, request, operation, attempt): (member id, hour)} the
+    operations of ``keys`` were counted in."""
+    table = MEMBERS
+    found = {}
+    for query in _of_keys(table, keys, table.c.attempt, table.c.id,
+                          table.c.hour_us):
+        for scope, request, operation, attempt, id_, hour in \
+                connection.execute(query):
+            if (scope, request, operation) in keys:
+                found[scope, request, operation, attempt] = (id_, hour)
+    return found
+
+
+def update(connection, records):
+    """Recompute the cells a batch changed (see the module doc)."""
+    keys = touched_keys(records)
+    if not keys:
+        return
+    now = _counted_hours(connection, keys)
+    before = _member_hours(connection, keys)
+    dirty = collections.defaultdict(set)
+    for (_scope, _request, operation, _attempt), hour in now.items():
+        dirty[hour].add(operation)
+    stale = []
+    for key, (id_, hour) in before.items():
+        dirty[hour].add(key[2])
+        if now.get(key) != hour:
+            stale.append(id_)
+    for chunk in chunking.chunks(stale):
+        connection.execute(MEMBERS.delete().where(MEMBERS.c.id.in_(chunk)))
+    added = [{'scope_id': key[0], 'request_id': key[1], 'operation': key[2],
+              'attempt': key[3], 'hour_us': hour}
+             for key, hour in sorted(now.items())
+             if key not in before or before[key][1] != hour]
+    for chunk in chunking.chunks(added):
+        connection.execute(MEMBERS.insert(), chunk)
+    for hour in sorted(dirty):
+        recompute_hour(connection, hour, sorted(dirty[hour]))
+
+
+def cell_rows(hour, rows):
+    """The ``operation_hours`` rows of an hour from its operations
+    (operation, host, service, project, start, end, outcome)."""
+    cells = {}
+    for operation, host, service, project, start_us, end_us, outcome \
+            in rows:
+        key = (operation, host or '', service or '', project or '')
+        cell = cells.get(key)
+        if cell is None:
+            cell = cells[key] = {
+                'hour_us': hour, 'operation': key[0], 'host': key[1],
+                'service': key[2], 'project_id': key[3], 'count': 0,
+                'errors': 0, 'measured': 0, 'min_us': None,
+                'max_us': None, 'sketch': empty_bins()}
+        cell['count'] += 1
+        if outcome == timings.ERROR:
+            cell['errors'] += 1
+        if start_us is not None:
+            duration = end_us - start_us
+            cell['measured'] += 1
+            add_duration(cell['sketch'], duration)
+            if cell['min_us'] is None or duration < cell['min_us']:
+                cell['min_us'] = duration
+            if cell['max_us'] is None or duration > cell['max_us']:
+                cell['max_us'] = duration
+    out = []
+    for key in sorted(cells):
+        cell = cells[key]
+        cell['sketch'] = encode(cell['sketch'])
+        out.append(cell)
+    return out
+
+
+def recompute_hour(connection, hour, operation_names):
+    """Rewrite the cells of ``operation_names`` in ``hour`` from the
+    stored operations."""
+    table = OPERATIONS
+    rows = []
+    for chunk in chunking.chunks(operation_names):
+        rows.extend(connection.execute(sa.select(
+            table.c.operation, sa.func.coalesce(table.c.host,
+                                                table.c.end_host),
+            table.c.service, table.c.project_id, table.c.start_us,
+            table.c.end_us, table.c.outcome).where(
+                table.c.operation.in_(chunk), table.c.end_us >= hour,
+                table.c.end_us < hour + HOUR_US, timings.REPORTED)))
+        connection.execute(HOURS.delete().where(
+            HOURS.c.hour_us == hour, HOURS.c.operation.in_(chunk)))
+    cells = cell_rows(hour, rows)
+    for chunk in chunking.chunks(cells):
+        connection.execute(HOURS.insert(), chunk)
