@@ -29,8 +29,8 @@ from stacktach_ng import exception
 from stacktach_ng import queries
 from stacktach_ng.analyses import operations
 from stacktach_ng.analyses import rollups
-from stacktach_ng.analyses import timings as operation_timings
 from stacktach_ng.analyses import times
+from stacktach_ng.analyses import timings as operation_timings
 from stacktach_ng.common import timestamps
 from stacktach_ng.db import models
 

@@ -118,6 +118,32 @@ def measure(database, samples=200, repeat=20, seed=1, project_id=None):
     _report('timing summary by host', day_query(lambda c: timings.summary(
         c, project_id=project_id, since=since, until=until,
         group_by=('operation', 'host'))))
+    # The same from the hourly roll-ups (the API reads them when the
+    # rollups handler is enabled), over the day and over every stored
+    # day, in alternating rounds.
+    with database.reader() as connection:
+        first, last = connection.execute(sa.select(
+            sa.func.min(timings.OPERATIONS.c.end_us),
+            sa.func.max(timings.OPERATIONS.c.end_us))).one()
+    whole = (times.from_us(first), times.from_us(last + 1))
+    periods = {'1 day': (since + shifted, until + shifted),
+               '%d days' % -(-(last - first) // _DAY_US): whole}
+    rounds = {}
+    for _ in range(repeat):
+        for name, (start, end) in periods.items():
+            for rolled in (False, True):
+                label = 'timing summary %s%s' % (
+                    name, ' roll-ups' if rolled else '')
+                with database.reader() as connection:
+                    began = time.perf_counter()
+                    timings.summary(connection, project_id=project_id,
+                                    since=start, until=end,
+                                    group_by=('operation', 'host'),
+                                    use_rollups=rolled)
+                    rounds.setdefault(label, []).append(
+                        time.perf_counter() - began)
+    for label, seconds in rounds.items():
+        _report(label, seconds)
     _report('/v1/summary (1 day)', day_query(lambda c: summary.summary(
         c, since, until, project_id=project_id)))
     _report('/v1/summary (unaligned)', day_query(
