@@ -14,20 +14,22 @@ Operations are merged from start and end notifications that arrive in
 any order and twice, and a later notification can change an operation
 that was already counted (a reported end after an inferred one, an
 earlier start, a reschedule that splits a key in attempts). So cells are
-not incremented: for every key of operation a batch touches, the cells
-of the hour the operation is counted in now and of the hour it was
-counted in before (``operation_hours_members``) are recomputed from the
-``operations`` table, whole (every host, service and project of that
-hour and operation). A recomputation is a function of the stored
-operations, which are a function of the stored notifications: a
-shuffled, duplicated replay or a ``rebuild`` writes the same cells.
+not incremented: what each ended operation adds to its cell is kept as
+its member row (``operation_hour_members``: cell, duration, failed).
+For every key of operation a batch touches, the members are compared
+with the ``operations`` rows the ``timings`` handler left; the members
+that changed are rewritten and the cells they left or joined are
+recomputed from their members. The members are a function of the stored
+operations, which are a function of the stored notifications, and a
+cell a function of its members: a shuffled, duplicated replay or a
+``rebuild`` writes the same rows, and a batch that changes nothing of an
+ended operation (a twin, a redelivery) writes nothing.
 
 Concurrent batches recomputing one cell both delete it and insert it:
 the unique key makes the later one fail and retry, and the retry reads
 the other's operations.
 """
 
-import collections
 import math
 
 import orjson
@@ -163,31 +165,59 @@ def _of_keys(table, keys, *columns):
             table.c.request_id == '', table.c.scope_id.in_(chunk))
 
 
-def _counted_hours(connection, keys):
-    """{(scope, request, operation, attempt): hour} the operations of
-    ``keys`` are counted in now, from ``operations``."""
+_CELL = ('hour_us', 'operation', 'host', 'service', 'project_id')
+
+
+def _current(connection, keys):
+    """{(scope, request, operation, attempt): member dict} of the ended
+    operations of ``keys``, from ``operations``."""
     table = OPERATIONS
     found = {}
-    for query in _of_keys(table, keys, table.c.attempt, table.c.end_us):
-        for scope, request, operation, attempt, end_us in connection.execute(
+    for query in _of_keys(
+            table, keys, table.c.attempt, table.c.end_us,
+            sa.func.coalesce(table.c.host, table.c.end_host),
+            table.c.service, table.c.project_id, table.c.start_us,
+            table.c.outcome):
+        for (scope, request, operation, attempt, end_us, host, service,
+             project, start_us, outcome) in connection.execute(
                 query.where(table.c.end_us.is_not(None), timings.REPORTED)):
-            if (scope, request, operation) in keys:
-                found[scope, request, operation, attempt] = hour_of(end_us)
+            if (scope, request, operation) not in keys:
+                continue
+            found[scope, request, operation, attempt] = {
+                'scope_id': scope, 'request_id': request,
+                'operation': operation, 'attempt': attempt,
+                'hour_us': hour_of(end_us), 'host': host or '',
+                'service': service or '', 'project_id': project or '',
+                'duration_us': (None if start_us is None
+                                else end_us - start_us),
+                'failed': outcome == timings.ERROR}
     return found
 
 
-def _member_hours(connection, keys):
-    """{(scope, request, operation, attempt): (member id, hour)} the
-    operations of ``keys`` were counted in."""
+_MEMBER_COLUMNS = ('hour_us', 'host', 'service', 'project_id',
+                   'duration_us', 'failed')
+
+
+def _stored(connection, keys):
+    """{(scope, request, operation, attempt): (member id, member dict)} of
+    the operations of ``keys`` counted so far."""
     table = MEMBERS
     found = {}
     for query in _of_keys(table, keys, table.c.attempt, table.c.id,
-                          table.c.hour_us):
-        for scope, request, operation, attempt, id_, hour in \
-                connection.execute(query):
-            if (scope, request, operation) in keys:
-                found[scope, request, operation, attempt] = (id_, hour)
+                          *[table.c[name] for name in _MEMBER_COLUMNS]):
+        for row in connection.execute(query):
+            if tuple(row[:3]) not in keys:
+                continue
+            member = dict(zip(('scope_id', 'request_id', 'operation',
+                               'attempt', 'id') + _MEMBER_COLUMNS, row,
+                              strict=True))
+            member['failed'] = bool(member['failed'])
+            found[tuple(row[:4])] = (member.pop('id'), member)
     return found
+
+
+def _cell_of(member):
+    return tuple(member[name] for name in _CELL)
 
 
 def update(connection, records):
@@ -195,47 +225,43 @@ def update(connection, records):
     keys = touched_keys(records)
     if not keys:
         return
-    now = _counted_hours(connection, keys)
-    before = _member_hours(connection, keys)
-    dirty = collections.defaultdict(set)
-    for (_scope, _request, operation, _attempt), hour in now.items():
-        dirty[hour].add(operation)
+    now = _current(connection, keys)
+    before = _stored(connection, keys)
+    dirty = set()
     stale = []
-    for key, (id_, hour) in before.items():
-        dirty[hour].add(key[2])
-        if now.get(key) != hour:
+    for key, (id_, member) in before.items():
+        if now.get(key) != member:
             stale.append(id_)
+            dirty.add(_cell_of(member))
+    added = []
+    for key in sorted(now):
+        member = now[key]
+        if key not in before or before[key][1] != member:
+            added.append(member)
+            dirty.add(_cell_of(member))
     for chunk in chunking.chunks(stale):
         connection.execute(MEMBERS.delete().where(MEMBERS.c.id.in_(chunk)))
-    added = [{'scope_id': key[0], 'request_id': key[1], 'operation': key[2],
-              'attempt': key[3], 'hour_us': hour}
-             for key, hour in sorted(now.items())
-             if key not in before or before[key][1] != hour]
     for chunk in chunking.chunks(added):
         connection.execute(MEMBERS.insert(), chunk)
-    for hour in sorted(dirty):
-        recompute_hour(connection, hour, sorted(dirty[hour]))
+    recompute_cells(connection, sorted(dirty))
 
 
-def cell_rows(hour, rows):
-    """The ``operation_hours`` rows of an hour from its operations
-    (operation, host, service, project, start, end, outcome)."""
+def cell_rows(members):
+    """The ``operation_hours`` rows of members (dicts with the cell's
+    columns, ``duration_us`` and ``failed``), one per cell."""
     cells = {}
-    for operation, host, service, project, start_us, end_us, outcome \
-            in rows:
-        key = (operation, host or '', service or '', project or '')
+    for member in members:
+        key = _cell_of(member)
         cell = cells.get(key)
         if cell is None:
-            cell = cells[key] = {
-                'hour_us': hour, 'operation': key[0], 'host': key[1],
-                'service': key[2], 'project_id': key[3], 'count': 0,
-                'errors': 0, 'measured': 0, 'min_us': None,
-                'max_us': None, 'sketch': empty_bins()}
+            cell = cells[key] = dict(zip(_CELL, key, strict=True))
+            cell.update(count=0, errors=0, measured=0, min_us=None,
+                        max_us=None, sketch=empty_bins())
         cell['count'] += 1
-        if outcome == timings.ERROR:
+        if member['failed']:
             cell['errors'] += 1
-        if start_us is not None:
-            duration = end_us - start_us
+        duration = member['duration_us']
+        if duration is not None:
             cell['measured'] += 1
             add_duration(cell['sketch'], duration)
             if cell['min_us'] is None or duration < cell['min_us']:
@@ -250,21 +276,19 @@ def cell_rows(hour, rows):
     return out
 
 
-def recompute_hour(connection, hour, operation_names):
-    """Rewrite the cells of ``operation_names`` in ``hour`` from the
-    stored operations."""
-    table = OPERATIONS
-    rows = []
-    for chunk in chunking.chunks(operation_names):
-        rows.extend(connection.execute(sa.select(
-            table.c.operation, sa.func.coalesce(table.c.host,
-                                                table.c.end_host),
-            table.c.service, table.c.project_id, table.c.start_us,
-            table.c.end_us, table.c.outcome).where(
-                table.c.operation.in_(chunk), table.c.end_us >= hour,
-                table.c.end_us < hour + HOUR_US, timings.REPORTED)))
-        connection.execute(HOURS.delete().where(
-            HOURS.c.hour_us == hour, HOURS.c.operation.in_(chunk)))
-    cells = cell_rows(hour, rows)
-    for chunk in chunking.chunks(cells):
-        connection.execute(HOURS.insert(), chunk)
+def _matching(table, cells):
+    return sa.tuple_(*[table.c[name] for name in _CELL]).in_(cells)
+
+
+def recompute_cells(connection, cells):
+    """Rewrite ``cells`` ((hour, operation, host, service, project)) from
+    their members."""
+    members = MEMBERS
+    for chunk in chunking.chunks(cells, 100):
+        rows = connection.execute(sa.select(
+            *[members.c[name] for name in _CELL], members.c.duration_us,
+            members.c.failed).where(_matching(members, chunk)))
+        found = cell_rows(dict(row._mapping) for row in rows)
+        connection.execute(HOURS.delete().where(_matching(HOURS, chunk)))
+        if found:
+            connection.execute(HOURS.insert(), found)

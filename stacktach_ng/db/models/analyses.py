@@ -273,16 +273,19 @@ class OperationHour(Base):
 
 
 class OperationHourMember(Base):
-    """The hour in which each ended operation is counted in
-    ``operation_hours`` (rollups handler): when a later notification
-    moves an operation's end to another hour, the hour it left is
-    recomputed too."""
+    """What each ended operation adds to ``operation_hours`` (rollups
+    handler): its cell (hour of the end, operation, host, service,
+    project), its duration (NULL without a start) and whether it failed.
+    A batch compares the operations it touched with their members and
+    recomputes only the cells whose members changed, from the members.
+    """
 
     __tablename__ = 'operation_hour_members'
     __table_args__ = (
         sa.UniqueConstraint('scope_id', 'request_id', 'operation',
                             'attempt', name='uq_operation_hour_members_key'),
-        sa.Index('ix_operation_hour_members_hour', 'hour_us'),
+        sa.Index('ix_operation_hour_members_cell', 'hour_us', 'operation',
+                 'host', 'service', 'project_id'),
         MYSQL_TABLE_ARGS,
     )
 
@@ -292,6 +295,11 @@ class OperationHourMember(Base):
     operation = sa.Column(sa.String(128), nullable=False)
     attempt = sa.Column(sa.SmallInteger, nullable=False)
     hour_us = sa.Column(sa.BigInteger, nullable=False)
+    host = sa.Column(sa.String(255), nullable=False)
+    service = sa.Column(sa.String(64), nullable=False)
+    project_id = sa.Column(sa.String(64), nullable=False)
+    duration_us = sa.Column(sa.BigInteger)
+    failed = sa.Column(sa.Boolean, nullable=False)
 
 
 class SummaryCount(Base):

@@ -55,13 +55,18 @@ def test_encoding_is_stable_and_round_trips():
     assert rollups.decode(rollups.encode(first)) == first
 
 
-def test_an_hour_cell_counts_exactly():
-    hour = rollups.HOUR_US * 100
-    rows = [('instance.create', 'h1', 'nova', 'p', hour, hour + 30, 'success'),
-            ('instance.create', 'h1', 'nova', 'p', hour, hour + 10, 'error'),
-            ('instance.create', 'h1', 'nova', 'p', None, hour + 5, 'error'),
-            ('instance.create', None, None, None, hour, hour + 1, 'success')]
-    cells = rollups.cell_rows(hour, rows)
+def _member(host, service, project, duration, failed):
+    return {'hour_us': rollups.HOUR_US * 100, 'operation': 'instance.create',
+            'host': host, 'service': service, 'project_id': project,
+            'duration_us': duration, 'failed': failed}
+
+
+def test_a_cell_counts_its_members_exactly():
+    cells = rollups.cell_rows([
+        _member('h1', 'nova', 'p', 30, False),
+        _member('h1', 'nova', 'p', 10, True),
+        _member('h1', 'nova', 'p', None, True),
+        _member('', '', '', 1, False)])
     assert [(c['host'], c['service'], c['project_id'], c['count'],
              c['errors'], c['measured'], c['min_us'], c['max_us'])
             for c in cells] == [('', '', '', 1, 0, 1, 1, 1),

@@ -1,5 +1,5 @@
-"""Hourly roll-ups of operations: ``operation_hours`` and the hour each
-ended operation is counted in, ``operation_hour_members`` (rollups
+"""Hourly roll-ups of operations: ``operation_hours`` and what each
+ended operation adds to them, ``operation_hour_members`` (rollups
 handler). Both start empty: ``stacktach-ng-manage rebuild`` fills them
 from the stored notifications.
 
@@ -52,8 +52,14 @@ def upgrade():
         sa.Column('operation', sa.String(128), nullable=False),
         sa.Column('attempt', sa.SmallInteger, nullable=False),
         sa.Column('hour_us', sa.BigInteger, nullable=False),
+        sa.Column('host', sa.String(255), nullable=False),
+        sa.Column('service', sa.String(64), nullable=False),
+        sa.Column('project_id', sa.String(64), nullable=False),
+        sa.Column('duration_us', sa.BigInteger),
+        sa.Column('failed', sa.Boolean, nullable=False),
         sa.UniqueConstraint('scope_id', 'request_id', 'operation', 'attempt',
                             name='uq_operation_hour_members_key'),
         **_MYSQL)
-    op.create_index('ix_operation_hour_members_hour',
-                    'operation_hour_members', ['hour_us'])
+    op.create_index('ix_operation_hour_members_cell',
+                    'operation_hour_members',
+                    ['hour_us', 'operation', 'host', 'service', 'project_id'])
