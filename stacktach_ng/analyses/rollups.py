@@ -4,9 +4,9 @@ An ended operation (a reported one, see ``timings.REPORTED``) is counted
 in the hour of its end, in the cell of its operation, host (else end
 host), service and project: exact counts of operations and failures,
 the exact shortest and longest duration, and a DDSketch of the
-durations (the ``ddsketch`` library's logarithmic mapping, relative
-accuracy ``ACCURACY``). A cell stores the sketch's bins, ``{key:
-count}``; bins of many hours merge by adding their counts, so the
+durations: the bins of the ``ddsketch`` library's logarithmic mapping
+(DDSketch, relative accuracy ``ACCURACY``), ``{key: count}``. Bins of
+many hours merge by adding their counts, so the
 timing summary of a month reads a month of cells instead of a month of
 operations (``queries.timings.summary``).
 
@@ -34,7 +34,6 @@ import math
 
 import orjson
 import sqlalchemy as sa
-from ddsketch import ddsketch
 from ddsketch import mapping as ddmapping
 
 from stacktach_ng.analyses import merge
@@ -89,52 +88,73 @@ def merge_bins(bins, other):
 
 
 def encode(bins):
-    """The stored text of ``bins``: stable, so equal bins are equal text."""
-    return orjson.dumps(
-        {_POSITIVE: {str(k): v for k, v in sorted(bins[_POSITIVE].items())},
-         _NEGATIVE: {str(k): v for k, v in sorted(bins[_NEGATIVE].items())},
-         _ZERO: bins[_ZERO]}).decode()
+    """The stored text of ``bins``, ``[zero count, [key, count, ...] of
+    positive durations, [key, count, ...] of negative ones]`` with keys in
+    order: equal bins are equal text."""
+    return orjson.dumps([
+        bins[_ZERO],
+        [v for item in sorted(bins[_POSITIVE].items()) for v in item],
+        [v for item in sorted(bins[_NEGATIVE].items()) for v in item],
+    ]).decode()
+
+
+def merge_text(bins, text):
+    """Add the counts of stored bins (``encode``) to ``bins``."""
+    zero, positive, negative = orjson.loads(text)
+    bins[_ZERO] += zero
+    for side, pairs in ((bins[_POSITIVE], positive),
+                        (bins[_NEGATIVE], negative)):
+        for index in range(0, len(pairs), 2):
+            key = pairs[index]
+            side[key] = side.get(key, 0) + pairs[index + 1]
 
 
 def decode(text):
-    value = orjson.loads(text)
-    return {_POSITIVE: {int(k): v for k, v in value[_POSITIVE].items()},
-            _NEGATIVE: {int(k): v for k, v in value[_NEGATIVE].items()},
-            _ZERO: value[_ZERO]}
+    bins = empty_bins()
+    merge_text(bins, text)
+    return bins
 
 
-def sketch_of(bins):
-    """A ``ddsketch.DDSketch`` holding ``bins``: each bin is added as the
-    value the mapping gives its key, which maps back to the same key."""
-    sketch = ddsketch.DDSketch(ACCURACY)
-    for key, count in bins[_POSITIVE].items():
-        sketch.add(_MAPPING.value(key), count)
-    for key, count in bins[_NEGATIVE].items():
-        sketch.add(-_MAPPING.value(key), count)
+def _ordered(bins):
+    """[(value, count)] of the bins from the smallest value up; a bin's
+    value is the mapping's for its key (within ``ACCURACY`` of every
+    duration counted in it)."""
+    out = [(-_MAPPING.value(key), count)
+           for key, count in sorted(bins[_NEGATIVE].items(), reverse=True)]
     if bins[_ZERO]:
-        sketch.add(0, bins[_ZERO])
-    return sketch
+        out.append((0.0, bins[_ZERO]))
+    out.extend((_MAPPING.value(key), count)
+               for key, count in sorted(bins[_POSITIVE].items()))
+    return out
 
 
 def percentiles(bins, percents, lowest, highest):
     """{percent: integer microseconds} of the durations in ``bins``,
-    nearest-rank like ``queries.timings.percentile``: the sketch's value
-    at rank ceil(p/100 * n), within ``ACCURACY`` of the exact one, and
-    never outside the exact [lowest, highest]."""
-    sketch = sketch_of(bins)
-    total = int(sketch.count)
-    out = {}
-    for percent in percents:
-        if not total:
-            out[percent] = None
-            continue
-        rank = max(1, math.ceil(percent / 100.0 * total)) - 1
-        # The sketch ranks from 0 at quantile 0 to n - 1 at 1 and takes
-        # the first value whose cumulative count exceeds the rank: half
-        # a rank more lands inside the wanted value's count.
-        quantile = 1.0 if total == 1 else min(1.0, (rank + 0.5) / (total - 1))
-        value = int(round(sketch.get_quantile_value(quantile)))
-        out[percent] = min(max(value, lowest), highest)
+    nearest-rank like ``queries.timings.percentile``: the value of the bin
+    holding rank ceil(p/100 * n), within ``ACCURACY`` of the exact one,
+    and never outside the exact [lowest, highest].
+
+    The bins are kept sparse ({key: count}) rather than in a
+    ``ddsketch.DDSketch``'s dense store: merging many cells is adding
+    counts, and a month of cells spans keys from microseconds to hours.
+    """
+    ordered = _ordered(bins)
+    total = sum(count for _value, count in ordered)
+    wanted = sorted((max(1, math.ceil(percent / 100.0 * total)), percent)
+                    for percent in percents)
+    out = {percent: None for percent in percents}
+    if not total:
+        return out
+    seen = 0
+    position = 0
+    for value, count in ordered:
+        seen += count
+        while position < len(wanted) and wanted[position][0] <= seen:
+            out[wanted[position][1]] = min(max(int(round(value)), lowest),
+                                           highest)
+            position += 1
+        if position == len(wanted):
+            break
     return out
 
 

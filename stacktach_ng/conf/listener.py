@@ -17,8 +17,8 @@ DEFAULT_EXCHANGES = [
     'openstack',
 ]
 
-DEFAULT_HANDLERS = ['notifications', 'lifecycle', 'timings', 'rollups',
-                    'traces', 'errors', 'summary', 'usage']
+DEFAULT_HANDLERS = ['notifications', 'lifecycle', 'timings', 'traces',
+                    'errors', 'summary', 'usage']
 
 ALL_OPTS = [
     cfg.ListOpt(
@@ -148,6 +148,10 @@ Ordered list of ingestion handlers (entry points in the
 batch's transaction. ``notifications`` stores the normalized notification
 and must come first: the others receive only notifications it stored for the
 first time, so that a redelivered message changes nothing.
+
+``rollups`` (not enabled by default) keeps hourly roll-ups of the
+operations, which the timing summary then reads; it must come after
+``timings``.
 
 A third-party handler is enabled by installing a package that declares the
 entry point and adding its name here.

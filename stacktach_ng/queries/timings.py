@@ -441,7 +441,7 @@ def _rolled_up_statistics(connection, group_by, width, project_id,
         group[1] += errors
         extremes(group, lowest, highest)
         if lowest is not None:
-            rollups.merge_bins(group[4], rollups.decode(sketch))
+            rollups.merge_text(group[4], sketch)
     table = OPERATIONS
     for keys, conditions in edges:
         for row in connection.execute(sa.select(
