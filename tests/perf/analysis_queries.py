@@ -9,7 +9,10 @@ against a database filled with the simulator, for example::
 
 It times, in this process and through the query layer the API calls, a
 trace, a lifecycle, a one-day timing summary, a one-day ``/v1/summary``
-and the stuck list, on ids drawn with a fixed seed, and prints the
+and the stuck list, on ids drawn with a fixed seed, then the timing
+summary by operation and host over a day and over the whole stored
+period, exact and from the hourly roll-ups (``rollups`` handler) in
+alternating rounds, and prints the
 nearest-rank p50/p95/max of each in milliseconds. The day is the busiest
 full day of the stored traffic and "now" its end, so the figures do not
 depend on when the script runs.
