@@ -191,7 +191,8 @@ def document():
     return copy.deepcopy(_document())
 
 
-@functools.lru_cache(maxsize=1)
-def rendered():
-    """The document as JSON bytes (built once per process)."""
-    return render.dumps(_document())
+def rendered(server_url):
+    """The document as JSON bytes, its ``servers`` the URL the API is
+    served at (behind a path prefix, such as devstack's ``/stacktach``,
+    the paths are relative to it, not to the host's root)."""
+    return render.dumps(dict(_document(), servers=[{'url': server_url}]))

@@ -28,7 +28,8 @@ class OpenAPIController:
     @pecan.expose(content_type='application/json')
     def index(self, **_query):
         validation.validate(pecan.request, parameters.NONE)
-        return webob.Response(body=openapi.rendered(),
+        return webob.Response(body=openapi.rendered(
+                                  pecan.request.application_url),
                               content_type='application/json',
                               charset=None)
 
