@@ -109,9 +109,12 @@ class Cloud:
                      'nova_api', 'nova'):
             values['db_%s' % name] = self.infra.database_url(name)
         self.paths = configs.write_all(self.workdir, values)
-        for host in COMPUTE_HOSTS:
+        # The second host is a devstack compute subnode's (producers-only
+        # plugin).
+        for host, nova_conf in zip(COMPUTE_HOSTS, (
+                self.paths['nova'], self.paths['nova_subnode'])):
             self.compute_configs[host] = configs.write_compute(
-                self.workdir, self.paths['nova'], host, COMPUTE_DRIVER)
+                self.workdir, nova_conf, host, COMPUTE_DRIVER)
         self._copy_paste_files()
         return self
 

@@ -7,10 +7,16 @@ nova and glance, nova's ``unversioned`` format). Then the stacktach-ng
 devstack plugin's own ``stack post-config`` phase runs over those files
 through the plugin test harness (real ini edits), exactly as on a
 devstack: the notification settings of the cloud are the plugin's, never
-restated here. The harness also leaves the plugin's stacktach-ng.conf.
+restated here (the plugins' phases only: devstack's own
+configure_neutron_nova would rewrite nova.conf's [neutron] for the
+harness's devstack, not for this cloud). The harness also leaves the
+plugin's stacktach-ng.conf.
 
-nova-compute's files (one per host) are copies of the plugin-edited
-nova.conf without database access, as devstack's nova-cpu.conf.
+nova-compute's files (one per host) are copies of a plugin-edited
+nova.conf without database access, as devstack's nova-cpu.conf: the
+controller's for the first host; for the second, the nova.conf of a
+devstack compute subnode, where the plugin runs producers-only
+(``SUBNODE_SERVICES``: no database, so none of stacktach-ng's services).
 """
 
 import os
@@ -25,6 +31,8 @@ from tests.functional.devstack import ini
 # that are enabled.
 ENABLED_SERVICES = ('key,n-api,n-cpu,n-cond,n-sch,placement-api,g-api,'
                     'q-svc,mysql,rabbit')
+# A compute subnode's: nova-compute alone.
+SUBNODE_SERVICES = 'n-cpu,placement-client'
 
 _AUTHTOKEN = """
 [keystone_authtoken]
@@ -208,14 +216,22 @@ def write_all(workdir, values):
         'nova/nova.conf': _render(NOVA, values),
     }
     with tempfile.TemporaryDirectory() as root:
-        devstack = harness.FakeDevstack(root, services=ENABLED_SERVICES,
-                                        configs=produced)
+        devstack = harness.Devstack(root, services=ENABLED_SERVICES,
+                                    configs=produced, plugins_only=True)
         devstack.run('stack:post-config')
         for name in produced:
             shutil.copy(devstack.path(name), os.path.join(workdir, name))
         shutil.copy(devstack.stacktach_conf,
                     os.path.join(workdir, 'stacktach-ng',
                                  'stacktach-ng.plugin.conf'))
+    with tempfile.TemporaryDirectory() as root:
+        subnode = harness.Devstack(
+            root, services=SUBNODE_SERVICES, plugins_only=True,
+            configs={'nova/nova.conf': produced['nova/nova.conf']})
+        subnode.run('stack:post-config')
+        assert not os.path.exists(subnode.stacktach_conf)
+        shutil.copy(subnode.path('nova/nova.conf'),
+                    os.path.join(workdir, 'nova', 'nova-subnode.conf'))
     _write(os.path.join(workdir, 'placement', 'placement.conf'),
            string.Template(PLACEMENT).substitute(values))
     _write(os.path.join(workdir, 'neutron', 'ml2_conf.ini'), NEUTRON_ML2)
@@ -226,6 +242,7 @@ def write_all(workdir, values):
         'neutron': os.path.join(workdir, 'neutron', 'neutron.conf'),
         'neutron_ml2': os.path.join(workdir, 'neutron', 'ml2_conf.ini'),
         'nova': os.path.join(workdir, 'nova', 'nova.conf'),
+        'nova_subnode': os.path.join(workdir, 'nova', 'nova-subnode.conf'),
         'stacktach_plugin': os.path.join(workdir, 'stacktach-ng',
                                          'stacktach-ng.plugin.conf'),
     }

@@ -308,6 +308,21 @@ def test_launches_agree_with_simple_tenant_usage(oracle, nova):
                                         instance_id=resized)) == 2
 
 
+# -- devstack --
+
+def test_second_compute_has_the_subnode_settings(oracle):
+    """compute2's file is a devstack compute subnode's (the plugin in
+    producers-only mode): the same notification settings as compute1's,
+    from the controller's nova.conf."""
+    from tests.functional.openstack import configs
+    first, second = (configs.notification_settings(
+        oracle.cloud.compute_configs[host]) for host in ('compute1',
+                                                         'compute2'))
+    assert second['notifications.versioned_notifications_topics'] == (
+        'stacktach')
+    assert second == first
+
+
 # -- documentation --
 
 def test_install_guide_has_the_plugins_nova_settings(oracle):
