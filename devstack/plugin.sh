@@ -17,7 +17,21 @@ set -o xtrace
 # shellcheck source=devstack/lib/stacktach-ng
 source "$STACKTACH_DIR/devstack/lib/stacktach-ng"
 
-if is_service_enabled stacktach; then
+if is_service_enabled stacktach && [[ "$STACKTACH_PRODUCERS_ONLY" == "True" ]]
+then
+    # A producers-only node (a compute subnode): the local services send
+    # to the stacktach topic; nothing of stacktach-ng runs here.
+    if [[ "$STACKTACH_CONFIGURE_PRODUCERS" == "True" ]]; then
+        if [[ "$1" == "stack" && "$2" == "post-config" ]]; then
+            echo_summary "Sending notifications to stacktach-ng"
+            stacktach_configure_producers
+        elif [[ "$1" == "stack" && "$2" == "extra" ]] && \
+                is_service_enabled heat; then
+            stacktach_configure_heat extra
+        fi
+    fi
+
+elif is_service_enabled stacktach; then
     if [[ "$1" == "stack" && "$2" == "install" ]]; then
         echo_summary "Installing stacktach-ng"
         install_stacktach

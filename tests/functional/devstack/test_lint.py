@@ -20,6 +20,7 @@ PLUGIN_FILES = [
                                                        'stacktach-ng'))]
 HARNESS_FILES = sorted(
     glob.glob(os.path.join(harness.HERE, '*.sh'))
+    + glob.glob(os.path.join(harness.HERE, 'bin', '*'))
     + glob.glob(os.path.join(harness.FAKE_HEAT, 'devstack', '*')))
 
 
@@ -34,7 +35,7 @@ def _run(command):
 def test_files_exist():
     for path in PLUGIN_FILES + HARNESS_FILES:
         assert os.path.isfile(path), path
-    assert len(HARNESS_FILES) == 4
+    assert len(HARNESS_FILES) == 9
 
 
 def test_bashate():
