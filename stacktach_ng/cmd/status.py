@@ -6,6 +6,9 @@ failure, 255 an unexpected error. The checks:
 
 * the database is reachable and its schema is at the head revision of the
   installed code;
+* MySQL/MariaDB: no 3-byte ``utf8`` character set on the connection or
+  the database (it cannot store every character a notification may
+  carry);
 * a listener worker wrote a heartbeat recently;
 * the notification transport (RabbitMQ) accepts a connection.
 """
@@ -62,6 +65,10 @@ def redacted_transport_url(url):
                            url.virtual_host or '')
 
 
+# MySQL's 3-byte UTF-8: no emoji and no character beyond the BMP.
+_THREE_BYTE_UTF8 = ('utf8', 'utf8mb3')
+
+
 class Checks(upgradecheck.UpgradeCommands):
     """The checks of ``stacktach-ng-status upgrade check``."""
 
@@ -73,6 +80,35 @@ class Checks(upgradecheck.UpgradeCommands):
         if error:
             return Result(Code.FAILURE, error[0].upper() + error[1:] + '.')
         return Result(Code.SUCCESS)
+
+    def _check_character_set(self):
+        database = db_api.Database(self.conf)
+        try:
+            with database.reader() as connection:
+                if connection.dialect.name != 'mysql':
+                    return Result(Code.SUCCESS)
+                charsets = connection.exec_driver_sql(
+                    'SELECT @@character_set_connection, '
+                    '@@character_set_database').one()
+        except (db_exc.DBError, sa.exc.SQLAlchemyError) as e:
+            return Result(Code.WARNING,
+                          'Cannot read the character sets (see the '
+                          'database schema check): %s' % _first_line(e))
+        finally:
+            database.dispose()
+        problems = []
+        if charsets[0] in _THREE_BYTE_UTF8:
+            problems.append('the connection uses %s (add ?charset=utf8mb4 '
+                            'to [database] connection)' % charsets[0])
+        if charsets[1] in _THREE_BYTE_UTF8:
+            problems.append('the database defaults to %s (ALTER DATABASE '
+                            '... CHARACTER SET utf8mb4)' % charsets[1])
+        if not problems:
+            return Result(Code.SUCCESS)
+        return Result(
+            Code.WARNING,
+            'MySQL/MariaDB 3-byte utf8 cannot store every character a '
+            'notification may carry: %s.' % '; '.join(problems))
 
     def _check_listener_heartbeat(self):
         interval = self.conf.listener.heartbeat_interval
@@ -146,6 +182,7 @@ class Checks(upgradecheck.UpgradeCommands):
 
     _upgrade_checks = (
         ('Database schema', _check_database_schema),
+        ('Database character set', _check_character_set),
         ('Listener heartbeat', _check_listener_heartbeat),
         ('Notification transport', _check_notification_transport),
     )

@@ -129,3 +129,21 @@ def test_unreachable_database_fails(tmp_path, capsys, rabbit_url):
         schema['details'].lower())
     assert 's3cret' not in schema['details']
     assert code == FAILURE
+
+
+def test_character_set(migrated_conf, rabbit_url, tmp_path, capsys):
+    """MySQL/MariaDB talking or defaulting to 3-byte utf8 (devstack's
+    ``charset=utf8`` and ``CHARACTER SET utf8``) is a warning."""
+    url = migrated_conf.database.connection
+    code, checks = _run(tmp_path, capsys, url, rabbit_url)
+    assert checks['Database character set']['result'] == SUCCESS
+    if not url.startswith('mysql'):
+        return
+    three_bytes = url.replace('charset=utf8mb4', 'charset=utf8')
+    assert three_bytes != url
+    code, checks = _run(tmp_path, capsys, three_bytes, rabbit_url)
+    charset = checks['Database character set']
+    assert charset['result'] == WARNING
+    assert '3-byte' in charset['details']
+    assert 'the connection uses utf8' in charset['details']
+    assert code == WARNING
