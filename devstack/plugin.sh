@@ -17,8 +17,8 @@ set -o xtrace
 # shellcheck source=devstack/lib/stacktach-ng
 source "$STACKTACH_DIR/devstack/lib/stacktach-ng"
 
-if is_service_enabled stacktach && [[ "$STACKTACH_PRODUCERS_ONLY" == "True" ]]
-then
+if is_service_enabled stacktach && \
+        [[ "$STACKTACH_PRODUCERS_ONLY" == "True" ]]; then
     # A producers-only node (a compute subnode): the local services send
     # to the stacktach topic; nothing of stacktach-ng runs here.
     if [[ "$STACKTACH_CONFIGURE_PRODUCERS" == "True" ]]; then

@@ -82,8 +82,8 @@ for step in "$@"; do
     fi
     _record phase "$mode" "$phase"
     stack_sh=""
-    if [[ "$step" == stack:post-config && "${STUB_PLUGINS_ONLY:-}" != 1 ]]
-    then
+    if [[ "$step" == stack:post-config && \
+            "${STUB_PLUGINS_ONLY:-}" != 1 ]]; then
         stack_sh=1
     fi
     if [[ -n "$stack_sh" ]] && is_service_enabled nova; then
