@@ -162,23 +162,26 @@ def running_listener(conf):
 
 
 class ListenerProcess:
-    """``stacktach-ng-listener`` as an operator runs it."""
+    """``stacktach-ng-listener`` as an operator runs it; on a test host
+    (``tests.functional.cluster.network.Host``) when ``host`` is given."""
 
-    def __init__(self, config_path, log_path):
+    def __init__(self, config_path, log_path, host=None):
         self.log_path = log_path
         self._log = open(log_path, 'ab')  # noqa: SIM115 - closed in wait()
         script = os.path.join(os.path.dirname(sys.executable),
                               'stacktach-ng-listener')
         command = ([script] if os.path.exists(script) else
                    [sys.executable, '-m', 'stacktach_ng.cmd.listener'])
+        command += ['--config-file', config_path]
+        if host is not None:
+            command = host.command(command)
         # A process group of its own, so that kill -9 reaches the workers
         # too. (eventlet, imported here by a dependency, warns about any
         # fork; the child execs at once.)
         with warnings.catch_warnings():
             warnings.simplefilter('ignore', DeprecationWarning)
             self.process = subprocess.Popen(
-                command + ['--config-file', config_path],
-                stdout=self._log, stderr=subprocess.STDOUT,
+                command, stdout=self._log, stderr=subprocess.STDOUT,
                 preexec_fn=os.setpgrp)
 
     def signal(self, signum):
