@@ -73,7 +73,7 @@ class RabbitCluster:
                 continue
             with contextlib.suppress(broker.NodeError):
                 result = node.ctl('eval', 'rabbit_nodes:all_running().',
-                                  timeout=60)
+                                  timeout=180)
                 if result.returncode == 0:
                     return {name.strip(" '[]\n")
                             for name in result.stdout.split(',')
@@ -93,13 +93,17 @@ class RabbitCluster:
         return next(node for node in self.nodes if node.name == name)
 
     def queues(self, *columns):
-        """``list_queues`` rows (dicts of ``columns``) as a running node
-        lists them."""
+        """``list_queues`` rows (dicts of ``columns``)."""
+        return self.listing('list_queues', *columns)
+
+    def listing(self, command, *columns):
+        """The rows of a ``rabbitmqctl`` listing command (dicts of
+        ``columns``) as a running node gives them."""
         for node in self.nodes:
             if not node.running():
                 continue
-            result = node.ctl('--quiet', '--no-table-headers',
-                              'list_queues', *columns, timeout=60)
+            result = node.ctl('--quiet', '--no-table-headers', command,
+                              *columns, timeout=180)
             if result.returncode != 0:
                 continue
             rows = []
@@ -108,7 +112,7 @@ class RabbitCluster:
                 if len(values) == len(columns):
                     rows.append(dict(zip(columns, values)))
             return rows
-        raise broker.NodeError('no running node lists the queues')
+        raise broker.NodeError('no running node answers %s' % command)
 
     def leader_of(self, queue):
         """The node that leads the quorum queue ``queue``."""
