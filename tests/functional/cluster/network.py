@@ -101,6 +101,19 @@ class Host:
         result = _ip('netns', 'pids', self.namespace, check=False)
         return [int(pid) for pid in result.stdout.split()]
 
+    def peer_ports(self, address):
+        """Ports of ``address`` this host has established TCP connections
+        to."""
+        result = subprocess.run(
+            ['ss', '-N', self.namespace, '-Htn', 'state', 'established',
+             'dst', address], capture_output=True, text=True, timeout=30,
+            check=False)
+        ports = set()
+        for line in result.stdout.splitlines():
+            peer = line.split()[-1]
+            ports.add(int(peer.rsplit(':', 1)[1]))
+        return ports
+
     def kill_all(self):
         """kill -9 of every process of the host: the host is lost."""
         for pid in self.pids():
