@@ -13,6 +13,7 @@ daemons; the command line options below win over it.
 """
 
 import datetime
+import math
 import os
 import signal
 import sys
@@ -146,8 +147,12 @@ def audit_period(conf):
 
 def _demo_lines(conf, period):
     """What the demo's user should expect, in words."""
-    first = (conf.verifier.settle_delay + conf.verifier.interval
-             + period.total_seconds() * 1.1)
+    # At worst: a whole period to its end, nova's delay after it (a
+    # tenth of it in the simulation), the verifier's settling and one
+    # interval; rounded up to the minute.
+    first = 60 * math.ceil((conf.verifier.settle_delay
+                            + conf.verifier.interval
+                            + period.total_seconds() * 1.1) / 60.0)
     ages = ', '.join('%s %s' % (kind, age) for kind, age in sorted(
         conf.retention.max_age.items()))
     return ('  Audit:    simulated every %s: the first verification '
