@@ -3,8 +3,8 @@
 Every path of the API but ``/metrics`` (Prometheus text) answers
 ``application/json`` only. A client whose ``Accept`` header refuses it
 (a browser asking for ``text/html`` alone, a script asking for XML) gets
-a 406 in the JSON error shape saying what the API offers, instead of Pecan's generic 406
-and the ERROR line Pecan logs for it.
+a 406 in the JSON error shape saying what the API offers, instead of
+Pecan's generic 406 and the ERROR line Pecan logs for it.
 """
 
 import webob
