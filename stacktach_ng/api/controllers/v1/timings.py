@@ -44,6 +44,12 @@ def split_group_by(params):
     return keys or ['operation']
 
 
+def uses_rollups(conf):
+    """Whether the hourly roll-ups are maintained (the ``rollups``
+    handler is enabled), so that summaries may read them."""
+    return 'rollups' in conf.listener.handlers
+
+
 class SummaryController(rest.RestController):
 
     @pecan.expose('json')
@@ -60,7 +66,8 @@ class SummaryController(rest.RestController):
                 'summary': timings.summary(
                     connection, project_id=scope, since=params['since'],
                     until=params['until'], operation=params['operation'],
-                    group_by=group_by, bucket=params['bucket']),
+                    group_by=group_by, bucket=params['bucket'],
+                    use_rollups=uses_rollups(pecan.request.conf)),
             }
 
         return base.scoped_view(parameters.TIMING_SUMMARY,
