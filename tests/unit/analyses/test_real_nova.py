@@ -313,3 +313,22 @@ def test_the_token_nova_puts_in_a_legacy_request_spec_is_never_stored(load):
             models.Notification.__table__)).all()
     assert rows
     assert not any(token in str(tuple(row)) for row in rows)
+
+
+def test_priority_error_catches_what_an_error_glob_misses(load):
+    """The README's ``watch --priority ERROR``: legacy nova names some
+    error notifications after the failing function, which no ``*.error``
+    glob matches; the ERROR priority catches every one of them."""
+    database = load(_messages('novalidhost'))
+    sent = {envelope['event_type'] for envelope in captures.envelopes(
+        _messages('novalidhost')) if envelope['priority'].upper() == 'ERROR'}
+    with database.reader() as connection:
+        by_priority, _more = notifications.list_notifications(
+            connection, filters={'priority': 'ERROR'}, limit=1000)
+        by_glob, _more = notifications.list_notifications(
+            connection, event_type='*.error', limit=1000)
+    priority_types = {item['event_type'] for item in by_priority}
+    glob_types = {item['event_type'] for item in by_glob}
+    assert priority_types == sent
+    assert glob_types < priority_types
+    assert 'compute_task.build_instances' in priority_types - glob_types
