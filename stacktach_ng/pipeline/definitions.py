@@ -26,7 +26,8 @@ wins) and says:
 * ``failure``: paths and values that make an info notification a failure
   (CADF ``outcome: failure``), and the paths of its reason.
 
-Paths are compiled once at load, with jsonpath-ng; a path that only names
+Paths are compiled once at load, with jsonpath-ng (its extended syntax,
+filters included); a path that only names
 keys and indices is then read with plain lookups (the ingest hot path),
 anything else with the library. They are read from the versioned object's
 data (``<ns>_object.data``) when the payload is versioned, else from the
@@ -37,9 +38,8 @@ import fnmatch
 import os
 import re
 
-import jsonpath_ng
-import jsonpath_ng.exceptions
 import yaml
+from jsonpath_ng import ext as jsonpath_ext
 from jsonpath_ng import jsonpath as jp
 
 from stacktach_ng import exception
@@ -216,7 +216,7 @@ def compile_path(text, where=None):
                            % (text,)) if where else ValueError(text))
     templated = '{type}' in text
     try:
-        expression = jsonpath_ng.parse(text.replace('{type}', _TYPE_MARK))
+        expression = jsonpath_ext.parse(text.replace('{type}', _TYPE_MARK))
     except Exception as e:  # the parser raises several kinds
         if where is None:
             raise
