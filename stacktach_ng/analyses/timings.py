@@ -78,10 +78,14 @@ def endpoints_of(row, payload):
     operations (phase start/end/error), else []. ``format`` is the
     notification's (``merge.format_of``), or ``merge.INFERRED`` plus that
     for an operation it ends without reporting it."""
+    if row['resource_id'] is None and row['request_id'] is None:
+        # Nothing scopes it: paired with any other such notification of
+        # the operation it would make one (a masakari segment.create.start
+        # has no uuid yet; paired with another segment's error days later).
+        return []
     operation, phase = operations.operation_of(row['event_type'])
     if phase is None:
-        if not operations.is_error(row) or (row['resource_id'] is None
-                                          and row['request_id'] is None):
+        if not operations.is_error(row):
             return []
         operation = operations.error_operation(row['event_type'], payload)
         phase = ERROR

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from stacktach_ng import exception
+from stacktach_ng.analyses import timings
 from stacktach_ng.cmd.manage import definitions as command
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import migration
@@ -409,3 +410,32 @@ def test_check_reports_a_bad_file_with_its_line(tmp_path, capsys):
                              'notifications': [], 'stored': 0})
     assert command.check_definitions(None, args) == 1
     assert '%s:2: ' % path in capsys.readouterr().err
+
+
+def test_the_example_operator_file_is_valid():
+    example = os.path.join(os.path.dirname(__file__), '..', '..', '..',
+                           'etc', 'stacktach-ng', 'resource_definitions.yaml')
+    rules = definitions.load(example)
+    assert rules.definitions[0].name == 'widgets'
+
+
+def test_masakari_keys_a_notification_by_its_uuid():
+    record = _record({
+        'priority': 'INFO', 'event_type': 'notification.create.end',
+        'publisher_id': 'masakari-api:ctl-1',
+        'payload': {'masakari_object.name': 'NotificationApiPayload',
+                    'masakari_object.data': {
+                        'id': 1, 'notification_uuid': 'nu-1',
+                        'status': 'new'}}})
+    assert (record.row['resource_type'], record.row['resource_id'],
+            record.row['task_state']) == ('notification', 'nu-1', 'new')
+
+
+def test_an_operation_without_resource_or_request_is_not_paired():
+    record = _record({'priority': 'INFO',
+                      'event_type': 'segment.create.start',
+                      'publisher_id': 'masakari-api:ctl-1',
+                      'payload': {'masakari_object.name': 'SegmentApiPayload',
+                                  'masakari_object.data': {'name': 's'}}})
+    assert record.row['resource_id'] is None
+    assert timings.endpoints_of(record.row, record.payload) == []
