@@ -118,12 +118,28 @@ _TYPE_MARK = 'TYPE__MARK'
 class Path:
     """A compiled JSONPath expression."""
 
-    __slots__ = ('text', 'expression', 'steps')
+    __slots__ = ('text', 'expression', 'steps', 'key')
 
     def __init__(self, text, expression, steps):
         self.text = text
         self.expression = expression
         self.steps = steps
+        # The one key of a path like $.instance_id: most paths are.
+        self.key = (steps[0] if steps is not None and len(steps) == 1
+                    and type(steps[0]) is str else None)
+
+    def first(self, data):
+        """The first scalar the path finds in ``data``, or None."""
+        key = self.key
+        if key is not None:
+            if type(data) is not dict:
+                return None
+            value = data.get(key)
+            if value is None or value == '' or type(value) in (dict, list):
+                return None
+            return value
+        values = self.values(data)
+        return values[0] if values else None
 
     def values(self, data):
         """The scalars the path finds in ``data`` (dicts, lists and empty
@@ -414,6 +430,13 @@ class Definition:
                                             'reason')
             if not self.failure_paths or not self.failure_values:
                 raise sub.error('failure needs paths and values')
+        # The fields without {type}, compiled once for every type.
+        self._static = {}
+        for field in ('ids', 'project', 'user', 'state'):
+            raw = getattr(self, '_raw_' + field, None)
+            if raw is not None and '{type}' not in repr(raw):
+                self._static[field] = self._compile_items(
+                    raw, None, _Located(self.source, None, None))
         del self._located
 
     # -- loading helpers -------------------------------------------------
@@ -464,6 +487,9 @@ class Definition:
     def _for(self, field, rtype):
         """The compiled paths of a field (``ids``, ``project``, ``user``,
         ``state``) for a resource type (``{type}`` in a path)."""
+        found = self._static.get(field)
+        if found is not None:
+            return found
         key = (field, rtype)
         found = self._compiled.get(key)
         if found is None:
@@ -578,9 +604,9 @@ def first(paths, data):
             if parts:
                 return '/'.join(parts)
             continue
-        values = path.values(data)
-        if values:
-            return values[0]
+        value = path.first(data)
+        if value is not None:
+            return value
     return None
 
 
