@@ -6,6 +6,11 @@ failure, 255 an unexpected error. The checks:
 
 * the database is reachable and its schema is at the head revision of the
   installed code;
+* PostgreSQL: the day partitions of the partitioned tables exist from
+  today to ``[retention] partition_days_ahead`` days ahead;
+* MySQL/MariaDB: no 3-byte ``utf8`` character set on the connection, the
+  database or a column (it cannot store every character a notification
+  may carry);
 * a listener worker wrote a heartbeat recently;
 * the notification transport (RabbitMQ) accepts a connection.
 """
@@ -26,6 +31,7 @@ from stacktach_ng.common import timestamps
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import migration
 from stacktach_ng.db import models
+from stacktach_ng.db import partitions
 
 PROG = 'stacktach-ng-status'
 
@@ -62,6 +68,37 @@ def redacted_transport_url(url):
                            url.virtual_host or '')
 
 
+# MySQL's 3-byte UTF-8: no emoji and no character beyond the BMP.
+_THREE_BYTE_UTF8 = ('utf8', 'utf8mb3')
+
+
+def _mysql_character_sets(connection):
+    """The warning when MySQL/MariaDB stores or talks 3-byte utf8."""
+    problems = []
+    connection_charset, database_charset = connection.exec_driver_sql(
+        'SELECT @@character_set_connection, @@character_set_database'
+    ).one()
+    if connection_charset in _THREE_BYTE_UTF8:
+        problems.append('the connection uses %s (add ?charset=utf8mb4 to '
+                        '[database] connection)' % connection_charset)
+    if database_charset in _THREE_BYTE_UTF8:
+        problems.append('the database defaults to %s (ALTER DATABASE ... '
+                        'CHARACTER SET utf8mb4)' % database_charset)
+    tables = connection.exec_driver_sql(
+        'SELECT DISTINCT table_name FROM information_schema.columns '
+        'WHERE table_schema = DATABASE() AND character_set_name IN '
+        "('utf8', 'utf8mb3') ORDER BY table_name").scalars().all()
+    if tables:
+        problems.append('columns of %s use it (ALTER TABLE ... CONVERT TO '
+                        'CHARACTER SET utf8mb4)' % ', '.join(tables))
+    if not problems:
+        return Result(Code.SUCCESS)
+    return Result(
+        Code.WARNING,
+        'MySQL/MariaDB 3-byte utf8 cannot store every character a '
+        'notification may carry: %s.' % '; '.join(problems))
+
+
 class Checks(upgradecheck.UpgradeCommands):
     """The checks of ``stacktach-ng-status upgrade check``."""
 
@@ -73,6 +110,44 @@ class Checks(upgradecheck.UpgradeCommands):
         if error:
             return Result(Code.FAILURE, error[0].upper() + error[1:] + '.')
         return Result(Code.SUCCESS)
+
+    def _read_database(self, what, function):
+        """``function(database)``, or the warning saying it could not."""
+        database = db_api.Database(self.conf)
+        try:
+            return function(database)
+        except (db_exc.DBError, sa.exc.SQLAlchemyError) as e:
+            return Result(Code.WARNING,
+                          'Cannot read %s (see the database schema check): '
+                          '%s' % (what, _first_line(e)))
+        finally:
+            database.dispose()
+
+    def _check_partitions(self):
+        def check(database):
+            missing = partitions.missing_ahead(self.conf, database)
+            if not missing:
+                return Result(Code.SUCCESS)
+            return Result(
+                Code.WARNING,
+                'Day partitions missing ahead (%d days are kept ahead, '
+                '[retention] partition_days_ahead): %s. Notifications of '
+                'these days go to the default partition, which a purge '
+                'cannot drop whole. Run "stacktach-ng-manage db upgrade" '
+                'or start stacktach-ng-listener, which create them.' % (
+                    self.conf.retention.partition_days_ahead,
+                    '; '.join('%s: %s' % (table, ', '.join(
+                        day.strftime('%Y-%m-%d') for day in days))
+                        for table, days in sorted(missing.items()))))
+        return self._read_database('the partitions', check)
+
+    def _check_character_set(self):
+        def check(database):
+            with database.reader() as connection:
+                if connection.dialect.name != 'mysql':
+                    return Result(Code.SUCCESS)
+                return _mysql_character_sets(connection)
+        return self._read_database('the character sets', check)
 
     def _check_listener_heartbeat(self):
         interval = self.conf.listener.heartbeat_interval
@@ -146,6 +221,8 @@ class Checks(upgradecheck.UpgradeCommands):
 
     _upgrade_checks = (
         ('Database schema', _check_database_schema),
+        ('Database partitions', _check_partitions),
+        ('Database character set', _check_character_set),
         ('Listener heartbeat', _check_listener_heartbeat),
         ('Notification transport', _check_notification_transport),
     )

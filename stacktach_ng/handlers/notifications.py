@@ -6,9 +6,11 @@ from oslo_db import exception as db_exc
 from stacktach_ng.db import bulk
 from stacktach_ng.db import chunking
 from stacktach_ng.db import models
+from stacktach_ng.db import partitions
 from stacktach_ng.handlers import base
 
 _TABLE = models.Notification.__table__
+_IDS = models.NotificationId.__table__
 
 
 class NotificationsHandler(base.Handler):
@@ -16,10 +18,11 @@ class NotificationsHandler(base.Handler):
 
     Records already stored (a redelivery, a replayed file) are dropped from
     the batch, so later handlers never count a notification twice. The
-    pipeline removes duplicates within a batch before it gets here. Two
-    concurrent batches carrying the same new message_id make one of them
-    fail on the unique constraint; the pipeline then retries that batch,
-    which now sees the id as stored.
+    pipeline removes duplicates within a batch before it gets here. The
+    unique key is ``notification_ids``' (see its model for why not the
+    notifications' own). Two concurrent batches carrying the same new
+    message_id make one of them fail on it; the pipeline then retries that
+    batch, which now sees the id as stored.
     """
 
     def process(self, connection, records):
@@ -32,7 +35,7 @@ class NotificationsHandler(base.Handler):
         # which looks up the stored ids first.
         try:
             with connection.begin_nested():
-                bulk.insert_rows(connection, _TABLE, rows)
+                _insert(connection, rows)
         except db_exc.DBDuplicateEntry:
             pass
         else:
@@ -41,19 +44,48 @@ class NotificationsHandler(base.Handler):
         ids = [row['message_id'] for row in rows]
         for chunk in chunking.chunks(ids):
             existing.update(connection.execute(
-                sa.select(_TABLE.c.message_id).where(
-                    _TABLE.c.message_id.in_(chunk))).scalars())
+                sa.select(_IDS.c.message_id).where(
+                    _IDS.c.message_id.in_(chunk))).scalars())
         new = [record for record in records
                if record.row['message_id'] not in existing]
         if new:
-            bulk.insert_rows(connection, _TABLE, [r.row for r in new])
+            _insert(connection, [r.row for r in new])
         return new
 
     def purge(self, connection, before, batch_size):
-        ids = connection.execute(
-            sa.select(_TABLE.c.id).where(_TABLE.c.generated_at < before)
-            .order_by(_TABLE.c.id).limit(batch_size)).scalars().all()
-        if not ids:
-            return 0
-        connection.execute(_TABLE.delete().where(_TABLE.c.id.in_(ids)))
-        return len(ids)
+        """Drop the whole partitions older than ``before`` (PostgreSQL),
+        one with rows a call; then delete the rest in batches, the
+        notifications first and their ids after them."""
+        if partitions.is_partitioned(connection, _TABLE.name):
+            while True:
+                dropped = partitions.drop_oldest(connection, _TABLE.name,
+                                                 before)
+                if dropped is None:
+                    break
+                if dropped:
+                    return dropped
+        deleted = delete_batch(connection, _TABLE, _TABLE.c.id,
+                               _TABLE.c.generated_at, before, batch_size)
+        if deleted:
+            return deleted
+        return delete_batch(connection, _IDS, _IDS.c.message_id,
+                            _IDS.c.generated_at, before, batch_size)
+
+
+def _insert(connection, rows):
+    bulk.insert_rows(connection, _IDS, [
+        {'message_id': row['message_id'],
+         'generated_at': row['generated_at']} for row in rows])
+    bulk.insert_rows(connection, _TABLE, rows)
+
+
+def delete_batch(connection, table, key, time_column, before, batch_size):
+    """Delete at most ``batch_size`` rows of ``table`` whose
+    ``time_column`` is before ``before``, oldest first (along the time
+    index); returns how many."""
+    keys = connection.execute(
+        sa.select(key).where(time_column < before).order_by(time_column)
+        .limit(batch_size)).scalars().all()
+    if keys:
+        connection.execute(table.delete().where(key.in_(keys)))
+    return len(keys)
