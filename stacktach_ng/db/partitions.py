@@ -166,10 +166,11 @@ def ensure(connection, table, first_day, days):
             'CREATE TABLE %s (LIKE %s INCLUDING DEFAULTS)' % (name, table))
         if default is not None:
             connection.execute(sa.text(
-                'WITH moved AS (DELETE FROM {default} WHERE {column} >= '
-                ':lower AND {column} < :upper RETURNING *) '
-                'INSERT INTO {name} SELECT * FROM moved'.format(
-                    default=default, column=column, name=name)), bounds)
+                'WITH moved AS (DELETE FROM %(default)s WHERE %(column)s >= '
+                ':lower AND %(column)s < :upper RETURNING *) '
+                'INSERT INTO %(name)s SELECT * FROM moved' % {
+                    'default': default, 'column': column, 'name': name}),
+                bounds)
         connection.execute(sa.text(
             'ALTER TABLE %s ATTACH PARTITION %s FOR VALUES FROM (:lower) '
             'TO (:upper)' % (table, name)), bounds)
