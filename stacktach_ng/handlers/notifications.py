@@ -64,12 +64,12 @@ class NotificationsHandler(base.Handler):
                     break
                 if dropped:
                     return dropped
-        deleted = delete_batch(connection, _TABLE, _TABLE.c.id,
-                               _TABLE.c.generated_at, before, batch_size)
+        deleted = delete_batch(connection, _TABLE, _TABLE.c.generated_at,
+                               before, batch_size)
         if deleted:
             return deleted
-        return delete_batch(connection, _IDS, _IDS.c.message_id,
-                            _IDS.c.generated_at, before, batch_size)
+        return delete_batch(connection, _IDS, _IDS.c.generated_at, before,
+                            batch_size)
 
 
 def _insert(connection, rows):
@@ -79,13 +79,24 @@ def _insert(connection, rows):
     bulk.insert_rows(connection, _TABLE, rows)
 
 
-def delete_batch(connection, table, key, time_column, before, batch_size):
-    """Delete at most ``batch_size`` rows of ``table`` whose
-    ``time_column`` is before ``before``, oldest first (along the time
-    index); returns how many."""
-    keys = connection.execute(
-        sa.select(key).where(time_column < before).order_by(time_column)
-        .limit(batch_size)).scalars().all()
-    if keys:
-        connection.execute(table.delete().where(key.in_(keys)))
-    return len(keys)
+def delete_batch(connection, table, time_column, before, batch_size):
+    """Delete about ``batch_size`` of the rows of ``table`` whose
+    ``time_column`` is before ``before``, oldest first; returns how many.
+
+    One range of the time index per statement: the time below which
+    ``batch_size`` rows lie is read first, then the rows before it are
+    deleted, without sending their keys back and forth. Rows of one
+    instant are not split: a batch may exceed ``batch_size`` by the rows
+    sharing its last instant.
+    """
+    bound = connection.execute(
+        sa.select(time_column).where(time_column < before)
+        .order_by(time_column).offset(batch_size).limit(1)).scalar()
+    if bound is None:
+        condition = time_column < before
+    else:
+        oldest = connection.execute(
+            sa.select(sa.func.min(time_column))).scalar()
+        condition = (time_column <= bound if bound == oldest
+                     else time_column < bound)
+    return connection.execute(table.delete().where(condition)).rowcount
