@@ -12,18 +12,23 @@ failure, 255 an unexpected error. The checks:
   database or a column (it cannot store every character a notification
   may carry);
 * a listener worker wrote a heartbeat recently;
-* the notification transport (RabbitMQ) accepts a connection.
+* the notification transport (RabbitMQ) accepts a connection;
+* the listener's queues that exist on RabbitMQ are durable (a classic
+  queue that is not loses its messages when the broker restarts).
 """
 
+import contextlib
 import datetime
 import logging
 import sys
 
+import amqp.exceptions
 import oslo_messaging
 import sqlalchemy as sa
 from oslo_config import cfg
 from oslo_db import exception as db_exc
 from oslo_messaging._drivers import common as messaging_common
+from oslo_messaging.notify import dispatcher as notify_dispatcher
 from oslo_upgradecheck import upgradecheck
 
 from stacktach_ng import service
@@ -32,6 +37,7 @@ from stacktach_ng.db import api as db_api
 from stacktach_ng.db import migration
 from stacktach_ng.db import models
 from stacktach_ng.db import partitions
+from stacktach_ng.listener import service as listener_service
 
 PROG = 'stacktach-ng-status'
 
@@ -97,6 +103,41 @@ def _mysql_character_sets(connection):
         Code.WARNING,
         'MySQL/MariaDB 3-byte utf8 cannot store every character a '
         'notification may carry: %s.' % '; '.join(problems))
+
+
+def _transient_queues(connection, names):
+    """(existing, not durable) among the queues ``names``, on a kombu
+    connection.
+
+    AMQP tells neither the type nor the durability of a queue to a
+    passive declare, but a declare whose flags differ from the queue's is
+    refused (406, "inequivalent arg 'durable'") and changes nothing: the
+    queues that exist (passive declare) are declared again as durable.
+    Quorum queues are always durable. Each refusal closes its channel.
+    """
+    existing, transient = [], []
+    for name in names:
+        try:
+            _declare(connection, queue=name, passive=True)
+        except amqp.exceptions.NotFound:
+            continue
+        existing.append(name)
+        try:
+            _declare(connection, queue=name, durable=True, auto_delete=False)
+        except amqp.exceptions.PreconditionFailed as e:
+            if "'durable'" in str(e):
+                transient.append(name)
+    return existing, transient
+
+
+def _declare(connection, **arguments):
+    channel = connection.channel()
+    try:
+        channel.queue_declare(**arguments)
+    finally:
+        # A refused declare closed the channel already.
+        with contextlib.suppress(amqp.exceptions.AMQPError, OSError):
+            channel.close()
 
 
 class Checks(upgradecheck.UpgradeCommands):
@@ -219,12 +260,62 @@ class Checks(upgradecheck.UpgradeCommands):
         finally:
             transport.cleanup()
 
+    def _listener_queue_names(self):
+        """The queues the listener consumes (oslo.messaging names them
+        ``<topic>.<priority>``, or after the pool)."""
+        if self.conf.listener.pool:
+            return [self.conf.listener.pool]
+        return sorted({'%s.%s' % (target.topic, priority)
+                       for target in listener_service.listener_targets(
+                           self.conf)
+                       for priority in notify_dispatcher.PRIORITIES})
+
+    def _check_listener_queues(self):
+        try:
+            transport = oslo_messaging.get_notification_transport(self.conf)
+        except (oslo_messaging.InvalidTransportURL,
+                oslo_messaging.DriverLoadFailure):
+            return Result(Code.SUCCESS, 'Not checked: see the notification '
+                                        'transport check.')
+        try:
+            connect = getattr(transport._driver, '_get_connection', None)
+            if connect is None:
+                return Result(Code.SUCCESS, 'Not checked: not an AMQP '
+                                            'broker.')
+            try:
+                with connect(messaging_common.PURPOSE_SEND,
+                             retry=0) as context:
+                    found, transient = _transient_queues(
+                        context.connection.connection,
+                        self._listener_queue_names())
+            except Exception as e:
+                return Result(Code.WARNING,
+                              'Cannot read the listener queues (see the '
+                              'notification transport check): %s'
+                              % _first_line(e))
+        finally:
+            transport.cleanup()
+        if transient:
+            return Result(
+                Code.WARNING,
+                'Listener queues that are classic and not durable: %s. A '
+                'broker restart loses what they hold. Set '
+                '[oslo_messaging_rabbit] rabbit_quorum_queue = true (or '
+                'amqp_durable_queues = true), delete these queues and '
+                'restart the listeners, which declare them again.'
+                % ', '.join(transient))
+        if not found:
+            return Result(Code.SUCCESS, 'No listener queue declared yet.')
+        return Result(Code.SUCCESS, 'Listener queues durable: %s.'
+                      % ', '.join(found))
+
     _upgrade_checks = (
         ('Database schema', _check_database_schema),
         ('Database partitions', _check_partitions),
         ('Database character set', _check_character_set),
         ('Listener heartbeat', _check_listener_heartbeat),
         ('Notification transport', _check_notification_transport),
+        ('Listener queues', _check_listener_queues),
     )
 
 

@@ -183,12 +183,13 @@ def ensure(connection, table, first_day, days):
 
 def drop_oldest(connection, table, before):
     """Drop the oldest range partition of ``table`` that holds nothing
-    from ``before`` on; returns the number of rows it held, or None when
-    there is none to drop.
+    from ``before`` on; returns its name, or None when there is none.
 
-    The history partition (the table as it was before partitioning) is
-    dropped too once it is entirely older; what is dated before the first
-    day partition from then on goes to the default partition.
+    The rows are not counted: that would read the whole partition, most
+    of the time of a drop. The history partition (the table as it was
+    before partitioning) is dropped too once it is entirely older; what
+    is dated before the first day partition from then on goes to the
+    default partition.
     """
     _lock(connection)
     candidates = [p for p in partitions(connection, table)
@@ -197,12 +198,9 @@ def drop_oldest(connection, table, before):
     if not candidates:
         return None
     oldest = candidates[0]
-    rows = connection.exec_driver_sql(
-        'SELECT count(*) FROM %s' % oldest.name).scalar_one()
     connection.exec_driver_sql('DROP TABLE %s' % oldest.name)
-    LOG.info('Dropped the partition %s of %s (%d rows)', oldest.name,
-             table, rows)
-    return rows
+    LOG.info('Dropped the partition %s of %s', oldest.name, table)
+    return oldest.name
 
 
 # Seconds between two rounds of partition maintenance in the listener.

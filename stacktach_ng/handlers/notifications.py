@@ -54,22 +54,17 @@ class NotificationsHandler(base.Handler):
 
     def purge(self, connection, before, batch_size):
         """Drop the whole partitions older than ``before`` (PostgreSQL),
-        one with rows a call; then delete the rest in batches, the
-        notifications first and their ids after them."""
+        then delete the rest in batches; returns the notifications
+        deleted or dropped in this call.
+
+        The batches go by the ids (``delete_window``): every notification
+        has its id, with the same time, so the ids count the notifications
+        of a dropped partition without reading it.
+        """
         if partitions.is_partitioned(connection, _TABLE.name):
-            while True:
-                dropped = partitions.drop_oldest(connection, _TABLE.name,
-                                                 before)
-                if dropped is None:
-                    break
-                if dropped:
-                    return dropped
-        deleted = delete_batch(connection, _TABLE, _TABLE.c.generated_at,
-                               before, batch_size)
-        if deleted:
-            return deleted
-        return delete_batch(connection, _IDS, _IDS.c.generated_at, before,
-                            batch_size)
+            while partitions.drop_oldest(connection, _TABLE.name, before):
+                pass
+        return delete_window(connection, before, batch_size)
 
 
 def _insert(connection, rows):
@@ -79,24 +74,29 @@ def _insert(connection, rows):
     bulk.insert_rows(connection, _TABLE, rows)
 
 
-def delete_batch(connection, table, time_column, before, batch_size):
-    """Delete about ``batch_size`` of the rows of ``table`` whose
-    ``time_column`` is before ``before``, oldest first; returns how many.
+def delete_window(connection, before, batch_size):
+    """Delete the oldest ``batch_size`` or so message ids dated before
+    ``before``, and the notifications of the same time range; returns
+    how many ids.
 
-    One range of the time index per statement: the time below which
-    ``batch_size`` rows lie is read first, then the rows before it are
-    deleted, without sending their keys back and forth. Rows of one
-    instant are not split: a batch may exceed ``batch_size`` by the rows
-    sharing its last instant.
+    One range of the time indexes per statement: the time below which
+    ``batch_size`` ids lie is read first, then everything before it is
+    deleted, without sending keys back and forth. Ids of one instant are
+    not split: a batch may exceed ``batch_size`` by the ids sharing its
+    last instant.
     """
+    time = _IDS.c.generated_at
     bound = connection.execute(
-        sa.select(time_column).where(time_column < before)
-        .order_by(time_column).offset(batch_size).limit(1)).scalar()
+        sa.select(time).where(time < before).order_by(time)
+        .offset(batch_size).limit(1)).scalar()
     if bound is None:
-        condition = time_column < before
+        ids = time < before
+        rows = _TABLE.c.generated_at < before
+    elif bound == connection.execute(sa.select(sa.func.min(time))).scalar():
+        ids = time <= bound
+        rows = _TABLE.c.generated_at <= bound
     else:
-        oldest = connection.execute(
-            sa.select(sa.func.min(time_column))).scalar()
-        condition = (time_column <= bound if bound == oldest
-                     else time_column < bound)
-    return connection.execute(table.delete().where(condition)).rowcount
+        ids = time < bound
+        rows = _TABLE.c.generated_at < bound
+    connection.execute(_TABLE.delete().where(rows))
+    return connection.execute(_IDS.delete().where(ids)).rowcount

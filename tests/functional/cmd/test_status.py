@@ -4,7 +4,9 @@ RabbitMQ."""
 import datetime
 import json
 import socket
+import uuid
 
+import kombu
 import pytest
 
 from stacktach_ng.cmd import status
@@ -28,13 +30,17 @@ def _closed_port():
         return sock.getsockname()[1]
 
 
-def _run(tmp_path, capsys, database_url, transport_url, interval=10):
+def _run(tmp_path, capsys, database_url, transport_url, interval=10,
+         topic=None):
+    # A topic of its own: the queues other tests left on the broker are
+    # not this deployment's.
+    topic = topic or 'stng-status-' + uuid.uuid4().hex[:8]
     config = tmp_path / 'stacktach-ng.conf'
     config.write_text(
         '[DEFAULT]\ntransport_url = %s\n'
         '[database]\nconnection = %s\n'
-        '[listener]\nheartbeat_interval = %d\n'
-        % (transport_url, database_url, interval))
+        '[listener]\nheartbeat_interval = %d\ntopics = %s\n'
+        % (transport_url, database_url, interval, topic))
     code = status.main(['stacktach-ng-status', '--config-file', str(config),
                         'upgrade', 'check', '--json'])
     output = json.loads(capsys.readouterr().out)
@@ -79,7 +85,7 @@ def test_ready_deployment_succeeds(migrated_conf, rabbit_url, tmp_path,
     # A worker that stopped long ago is not reported as alive.
     assert 'old-host:17' not in heartbeat['details']
     assert checks['Notification transport']['result'] == SUCCESS
-    assert code == SUCCESS
+    assert code == SUCCESS, checks
 
 
 def test_no_heartbeat_warns(migrated_conf, rabbit_url, tmp_path, capsys):
@@ -194,3 +200,40 @@ def test_three_byte_utf8_warns(rabbit_url, tmp_path, capsys):
     assert 'the connection uses utf8' in result['details']
     assert 'the database defaults to utf8' in result['details']
     assert 'columns of legacy use it' in result['details']
+
+
+@pytest.mark.parametrize('database_url', ['sqlite'], indirect=True)
+def test_transient_listener_queues_warn(migrated_conf, rabbit_url, tmp_path,
+                                        capsys):
+    """Queues of the listener's topic: a classic transient one is named,
+    a durable one and a quorum one are not, and none is changed."""
+    topic = 'stng-status-' + uuid.uuid4().hex[:8]
+    url = migrated_conf.database.connection
+    _, checks = _run(tmp_path, capsys, url, rabbit_url, topic=topic)
+    assert checks['Listener queues']['result'] == SUCCESS
+    assert 'No listener queue' in checks['Listener queues']['details']
+    declared = {
+        topic + '.info': {'durable': False},
+        topic + '.error': {'durable': True},
+        topic + '.warn': {'durable': True,
+                          'queue_arguments': {'x-queue-type': 'quorum'}},
+    }
+    with kombu.Connection(rabbit_url.replace('rabbit://', 'amqp://')) as bus:
+        channel = bus.channel()
+        queues = [kombu.Queue(name, channel=channel, auto_delete=False,
+                              **flags) for name, flags in declared.items()]
+        try:
+            for queue in queues:
+                queue.declare()
+            code, checks = _run(tmp_path, capsys, url, rabbit_url,
+                                topic=topic)
+            # The transient queue is still there, as it was.
+            assert queues[0].queue_declare(passive=True)
+        finally:
+            for queue in queues:
+                queue.delete()
+    result = checks['Listener queues']
+    assert result['result'] == WARNING
+    assert 'classic and not durable: %s.info.' % topic in result['details']
+    assert topic + '.error' not in result['details']
+    assert topic + '.warn' not in result['details']
