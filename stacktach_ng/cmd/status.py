@@ -23,6 +23,7 @@ import logging
 import sys
 
 import amqp.exceptions
+import kombu
 import oslo_messaging
 import sqlalchemy as sa
 from oslo_config import cfg
@@ -128,6 +129,17 @@ def _transient_queues(connection, names):
             if "'durable'" in str(e):
                 transient.append(name)
     return existing, transient
+
+
+def _broker_connection(url):
+    """A kombu connection of its own to the first broker of a
+    ``TransportURL`` (the driver's pooled ones time out reads in a
+    fraction of a second, for their heartbeats)."""
+    host = url.hosts[0]
+    return kombu.Connection(
+        hostname=host.hostname, port=host.port or 5672,
+        userid=host.username, password=host.password,
+        virtual_host=url.virtual_host or '/', connect_timeout=10)
 
 
 def _declare(connection, **arguments):
@@ -283,11 +295,9 @@ class Checks(upgradecheck.UpgradeCommands):
                 return Result(Code.SUCCESS, 'Not checked: not an AMQP '
                                             'broker.')
             try:
-                with connect(messaging_common.PURPOSE_SEND,
-                             retry=0) as context:
+                with _broker_connection(transport._driver._url) as bus:
                     found, transient = _transient_queues(
-                        context.connection.connection,
-                        self._listener_queue_names())
+                        bus, self._listener_queue_names())
             except Exception as e:
                 return Result(Code.WARNING,
                               'Cannot read the listener queues (see the '
