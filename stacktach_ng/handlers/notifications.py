@@ -35,7 +35,7 @@ class NotificationsHandler(base.Handler):
         # which looks up the stored ids first.
         try:
             with connection.begin_nested():
-                _insert(connection, rows)
+                store_rows(connection, rows)
         except db_exc.DBDuplicateEntry:
             pass
         else:
@@ -49,7 +49,7 @@ class NotificationsHandler(base.Handler):
         new = [record for record in records
                if record.row['message_id'] not in existing]
         if new:
-            _insert(connection, [r.row for r in new])
+            store_rows(connection, [r.row for r in new])
         return new
 
     def purge(self, connection, before, batch_size):
@@ -67,7 +67,9 @@ class NotificationsHandler(base.Handler):
         return delete_window(connection, before, batch_size)
 
 
-def _insert(connection, rows):
+def store_rows(connection, rows):
+    """Insert notification rows and their message ids; a message id
+    stored already raises ``DBDuplicateEntry``."""
     bulk.insert_rows(connection, _IDS, [
         {'message_id': row['message_id'],
          'generated_at': row['generated_at']} for row in rows])

@@ -87,7 +87,7 @@ def test_purge_drops_whole_days_and_deletes_the_rest(postgresql):
     handler = notifications_handler.NotificationsHandler(conf)
     with database.writer() as connection:
         for row in rows:
-            notifications_handler._insert(connection, [row])
+            notifications_handler.store_rows(connection, [row])
     # Two days and a half: days 0 and 1 dropped, half of day 2 deleted.
     now = DAY0 + 2 * DAY + datetime.timedelta(hours=12)
     results = purge.run(conf, database, kinds=[purge.NOTIFICATIONS],
@@ -118,7 +118,7 @@ def test_purge_deletes_in_batches_elsewhere(migrated_conf):
             for n in range(20)]
     try:
         with database.writer() as connection:
-            notifications_handler._insert(connection, rows)
+            notifications_handler.store_rows(connection, rows)
         results = purge.run(
             migrated_conf, database, kinds=[purge.NOTIFICATIONS],
             older_than=datetime.timedelta(0), batch_size=3,
