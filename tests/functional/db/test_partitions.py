@@ -137,12 +137,12 @@ def test_purge_deletes_in_batches_elsewhere(migrated_conf):
 
 
 def test_upgrade_of_a_filled_table(database_url):
-    """0006 on a database holding notifications: every id in
+    """0007 on a database holding notifications: every id in
     ``notification_ids``, a redelivery still a duplicate; on PostgreSQL
     the old rows in the history partition and a row dated ahead moved
     out of it."""
     database = db_api.Database(base.make_conf(database_url))
-    migration.upgrade(database, revision='0005')
+    migration.upgrade(database, revision='0006')
     today = partitions.start_of_day(datetime.datetime.now(
         datetime.timezone.utc).replace(tzinfo=None))
     old = [_row('old-%d' % n, DAY0 + n * DAY) for n in range(5)]

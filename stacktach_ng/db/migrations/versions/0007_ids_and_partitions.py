@@ -21,8 +21,8 @@ by day on PostgreSQL.
 The services must be stopped while it runs (see the upgrade guide for
 how long).
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-03
 """
 
@@ -32,8 +32,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import mysql
 
-revision = '0006'
-down_revision = '0005'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
@@ -77,6 +77,13 @@ _ID_COLUMNS = {
         ('last_message_id', 128, True), ('task_message_id', 128, True),
         ('task_break_message_id', 128, True),
         ('task_since_message_id', 128, True),
+    ),
+    'operation_hours': (
+        ('project_id', 64, False),
+    ),
+    'operation_hour_members': (
+        ('scope_id', 255, False), ('request_id', 255, False),
+        ('project_id', 64, False),
     ),
     'summary_counts': (
         ('project_id', 64, False),
