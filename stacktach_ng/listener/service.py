@@ -34,6 +34,7 @@ from oslo_service import service
 
 from stacktach_ng.common import patches
 from stacktach_ng.db import api as db_api
+from stacktach_ng.db import partitions
 from stacktach_ng.listener import heartbeat
 from stacktach_ng.listener import poison
 from stacktach_ng.listener import store_process
@@ -372,6 +373,7 @@ class ListenerService(service.Service):
         self._transport = None
         self._heartbeat = None
         self._purge_thread = None
+        self._partitions_thread = None
         self._stopping = threading.Event()
         self._stopped = threading.Event()
         self._state_lock = threading.Lock()
@@ -417,6 +419,10 @@ class ListenerService(service.Service):
                 self.database, self.stats, conf.listener.heartbeat_interval,
                 conf.host)
             self._heartbeat.start()
+            self._partitions_thread = threading.Thread(
+                target=self._partitions_loop, name='stacktach-ng-partitions',
+                daemon=True)
+            self._partitions_thread.start()
             if conf.retention.purge_interval > 0:
                 self._purge_thread = threading.Thread(
                     target=self._purge_loop, name='stacktach-ng-purge',
@@ -440,6 +446,9 @@ class ListenerService(service.Service):
                 if self._purge_thread is not None:
                     self._purge_thread.join()
                     self._purge_thread = None
+                if self._partitions_thread is not None:
+                    self._partitions_thread.join()
+                    self._partitions_thread = None
                 if self._heartbeat is not None:
                     self._heartbeat.stop()
                     self._heartbeat = None
@@ -480,6 +489,20 @@ class ListenerService(service.Service):
         # options in the parent and restarts the workers, which then
         # start() with the new values. Nothing to do in place.
         super().reset()
+
+    def _partitions_loop(self):
+        """Keep the day partitions ahead (PostgreSQL), now and every
+        ``MAINTENANCE_INTERVAL``: every worker does, the first one to
+        come creates them."""
+        interval = partitions.MAINTENANCE_INTERVAL
+        while True:
+            try:
+                partitions.keep_ahead(self.conf, self.database)
+            except Exception:
+                LOG.exception('Creating the partitions ahead failed; next '
+                              'try in %d s', interval)
+            if self._stopping.wait(interval):
+                return
 
     def _purge_loop(self):
         interval = self.conf.retention.purge_interval

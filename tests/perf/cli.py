@@ -30,6 +30,7 @@ from tests.perf import databases
 from tests.perf import handlers
 from tests.perf import importing
 from tests.perf import ingest
+from tests.perf import purge
 from tests.perf import queries
 from tests.perf import verify
 
@@ -162,6 +163,15 @@ def do_verify(conf, args):
     except _FAILURES as e:
         return _fail('verify', e)
     return _finish(results, args, results.text(verify.COLUMNS))
+
+
+def do_purge(conf, args):
+    args = _options(args)
+    try:
+        results = purge.run(args)
+    except _FAILURES as e:
+        return _fail('purge', e)
+    return _finish(results, args, results.text(purge.COLUMNS))
 
 
 def do_handlers(conf, args):
@@ -320,6 +330,32 @@ def add_parsers(commands):
              'row claims (default: %(default)s; more than one needs MySQL '
              'or PostgreSQL to be meaningful).')
     verify_parser.set_defaults(func=do_verify)
+
+    purge_parser = commands.add_parser(
+        'purge',
+        help='PostgreSQL: purge a day of COUNT notifications by dropping '
+             'its partition, and the next day by batch deletes, in '
+             'alternating rounds; time and table size before and after.')
+    _common(purge_parser)
+    purge_parser.add_argument(
+        '--count', type=_positive, default=5000000,
+        help='Notifications loaded (default: %(default)s).')
+    purge_parser.add_argument(
+        '--days', type=_positive, default=30,
+        help='Days they are spread over, a partition each (default: '
+             '%(default)s).')
+    purge_parser.add_argument(
+        '--rounds', type=_positive, default=2,
+        help='Rounds of one drop and one batch delete (default: '
+             '%(default)s).')
+    purge_parser.add_argument(
+        '--batch-size', type=_positive, default=5000,
+        help='Rows per transaction of the batch deletes, as [retention] '
+             'purge_batch_size (default: %(default)s).')
+    purge_parser.add_argument(
+        '--payload-bytes', type=_positive, default=512,
+        help='Approximate size of each payload (default: %(default)s).')
+    purge_parser.set_defaults(func=do_purge)
 
     api_parser = commands.add_parser(
         'api',
