@@ -298,7 +298,9 @@ def add_parsers(commands):
              '%(default)s).')
     ingest_parser.add_argument(
         '--trace', metavar='FILE',
-        help='Soak: write the memory samples as JSON to FILE.')
+        help='Soak: write the memory samples to FILE as they are taken '
+             '(JSON lines; python -m tests.perf.soak_plot FILE PNG draws '
+             'them).')
     ingest_parser.add_argument(
         '--plot', metavar='PNG',
         help='Soak: draw the memory curve to this PNG file (needs '

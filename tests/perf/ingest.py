@@ -433,9 +433,11 @@ class Soak(Measurement):
     never sit in the broker at once. Memory of each process is sampled
     every ``sample_every`` seconds with the count handled so far."""
 
-    def __init__(self, options, work_dir):
+    def __init__(self, options, work_dir, trace_path):
         super().__init__('listener', None, options.count, options, work_dir)
-        self.trace = []
+        self.trace = TraceFile(trace_path, {
+            'count': options.count, 'queues': options.queues,
+            'backend': options.backend, 'warm_up': WARM_UP})
 
     def run(self):
         count = self.count
@@ -451,9 +453,12 @@ class Soak(Measurement):
                                             self.options.format)
             command = self.bus.publisher_command(
                 config, source, max_depth=self.options.soak_depth)
-            figures = self._run_consumer(
-                config, count, publisher_command=command, trace=self.trace,
-                sample_every=self.options.sample_every)
+            try:
+                figures = self._run_consumer(
+                    config, count, publisher_command=command,
+                    trace=self.trace, sample_every=self.options.sample_every)
+            finally:
+                self.trace.close()
             # The samples of the drain: not the start-up, nor the stop
             # (when the store process exits).
             self.trace[:] = [sample for sample in self.trace
@@ -467,6 +472,36 @@ class Soak(Measurement):
             self.bus.delete()
             if self.database is not None and not self.options.keep:
                 self.database.drop()
+
+
+class TraceFile(list):
+    """The samples of a soak, also written as they come to ``path`` (JSON
+    lines after a first line of parameters): a soak stopped before its end
+    keeps its curve."""
+
+    def __init__(self, path, parameters):
+        super().__init__()
+        self.path = path
+        self._output = open(path, 'w', encoding='utf-8')  # noqa: SIM115
+        self._write(parameters)
+
+    def _write(self, item):
+        self._output.write(json.dumps(item) + '\n')
+        self._output.flush()
+
+    def append(self, sample):
+        super().append(sample)
+        self._write(sample)
+
+    def close(self):
+        self._output.close()
+
+
+def read_trace(path):
+    """(parameters, samples) of a ``TraceFile``."""
+    with open(path, encoding='utf-8') as lines:
+        parameters = json.loads(next(lines))
+        return parameters, [json.loads(line) for line in lines if line.strip()]
 
 
 def _read_progress(path):
@@ -598,17 +633,13 @@ def _rounds(options, work_dir, results):
 
 
 def _soak(options, work_dir, results):
-    soak = Soak(options, work_dir)
+    trace_path = options.trace or os.path.join(work_dir, 'soak.jsonl')
+    soak = Soak(options, work_dir, trace_path)
     row = soak.run()
     row.update(name='listener (soak)', workers=1, round=1,
                queues=options.queues, load_average=report.load_average())
     results.add(**row)
     _progress(row)
-    trace_path = options.trace or os.path.join(work_dir, 'soak.json')
-    with open(trace_path, 'w', encoding='utf-8') as output:
-        json.dump({'count': options.count, 'queues': options.queues,
-                   'backend': options.backend, 'warm_up': WARM_UP,
-                   'samples': soak.trace}, output)
     results.note('soak samples written to %s' % trace_path)
     if options.plot:
         from tests.perf import soak_plot

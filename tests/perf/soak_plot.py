@@ -1,12 +1,14 @@
 """The memory curve of an ingest soak as a PNG picture (matplotlib, a
 dependency of the benchmarks only).
 
-``python -m tests.perf.soak_plot SOAK_JSON PNG`` draws it again from the
-samples a soak wrote (``bench ingest --soak --trace FILE``).
+``python -m tests.perf.soak_plot TRACE PNG`` draws it again from the
+samples a soak wrote (``bench ingest --soak --trace FILE``), also those of
+a soak stopped before its end.
 """
 
-import json
 import sys
+
+from tests.perf import ingest
 
 
 def plot(trace, path, title='', warm_up=None):
@@ -46,15 +48,16 @@ def plot(trace, path, title='', warm_up=None):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 2:
-        sys.stderr.write('usage: python -m tests.perf.soak_plot SOAK_JSON '
+        sys.stderr.write('usage: python -m tests.perf.soak_plot TRACE '
                          'PNG\n')
         return 2
-    with open(argv[0], encoding='utf-8') as source:
-        soak = json.load(source)
-    plot(soak['samples'], argv[1], title=(
-        'stacktach-ng listener, %d notifications, %s queues, %s'
-        % (soak['count'], soak['queues'], soak['backend'])),
-        warm_up=soak['warm_up'] * soak['count'])
+    parameters, samples = ingest.read_trace(argv[0])
+    handled = samples[-1]['handled'] if samples else 0
+    plot(samples, argv[1], title=(
+        'stacktach-ng listener, %s of %s notifications, %s queues, %s'
+        % (format(handled, ','), format(parameters['count'], ','),
+           parameters['queues'], parameters['backend'])),
+        warm_up=parameters['warm_up'] * parameters['count'])
     return 0
 
 

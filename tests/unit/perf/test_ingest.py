@@ -121,3 +121,16 @@ def test_memory_figures_without_samples():
     figures = ingest.memory_figures([(1.0, 1024)], 10.0, 20.0)
     assert figures['rss_max_mib'] is None
     assert figures['rss_growth_mib'] is None
+
+
+def test_soak_trace_is_written_as_it_comes(tmp_path):
+    path = str(tmp_path / 'soak.jsonl')
+    trace = ingest.TraceFile(path, {'count': 10, 'warm_up': 0.1})
+    trace.append({'handled': 1})
+    # Readable before the soak ends (a stopped soak keeps its curve).
+    assert ingest.read_trace(path) == ({'count': 10, 'warm_up': 0.1},
+                                       [{'handled': 1}])
+    trace.append({'handled': 2})
+    trace.close()
+    assert list(trace) == [{'handled': 1}, {'handled': 2}]
+    assert ingest.read_trace(path)[1] == [{'handled': 1}, {'handled': 2}]
