@@ -647,7 +647,7 @@ def _soak(options, work_dir, results):
         soak_plot.plot(soak.trace, options.plot, title=(
             'stacktach-ng listener, %d notifications, %s queues, %s'
             % (options.count, options.queues, options.backend)),
-            warm_up=WARM_UP * options.count)
+            warm_up=WARM_UP * options.count, count=options.count)
         results.note('soak plot written to %s' % options.plot)
     if not row.get('complete'):
         results.note('the listener did not handle every message')

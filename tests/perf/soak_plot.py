@@ -11,9 +11,10 @@ import sys
 from tests.perf import ingest
 
 
-def plot(trace, path, title='', warm_up=None):
+def plot(trace, path, title='', warm_up=None, count=None):
     """Draw RSS of each process and PSS of all against the notifications
-    handled; write the PNG to ``path``."""
+    handled (the axis up to ``count``, so that a soak stopped early shows
+    how far it went); write the PNG to ``path``."""
     import matplotlib
 
     matplotlib.use('Agg')
@@ -35,6 +36,8 @@ def plot(trace, path, title='', warm_up=None):
     axes.set_xlabel('notifications handled')
     axes.set_ylabel('MiB')
     axes.set_ylim(bottom=0)
+    if count:
+        axes.set_xlim(0, count)
     axes.ticklabel_format(axis='x', style='plain')
     axes.grid(True, alpha=0.3)
     axes.legend(loc='lower right', fontsize='small')
@@ -57,7 +60,8 @@ def main(argv=None):
         'stacktach-ng listener, %s of %s notifications, %s queues, %s'
         % (format(handled, ','), format(parameters['count'], ','),
            parameters['queues'], parameters['backend'])),
-        warm_up=parameters['warm_up'] * parameters['count'])
+        warm_up=parameters['warm_up'] * parameters['count'],
+        count=parameters['count'])
     return 0
 
 
