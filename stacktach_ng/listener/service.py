@@ -211,6 +211,16 @@ class BatchEndpoint:
         """Record poison found before dispatch (see ``poison``)."""
         return self.handle(list(errors))
 
+    def process_batch(self, by_priority, errors):
+        """Store a whole batch of the bus, every priority and its poison,
+        in one transaction (``poison.ListenerDispatcher``'s ``on_batch``).
+        """
+        items = []
+        for priority, messages in by_priority.items():
+            items.extend(runner.envelopes_from_listener(messages, priority))
+        items.extend(errors)
+        return self.handle(items)
+
     def process(self, messages, priority):
         return self.handle(
             runner.envelopes_from_listener(messages, priority))
@@ -386,16 +396,18 @@ class ListenerService(service.Service):
             self._stopped.clear()
             self.database = db_api.Database(conf)
             pipeline, handler_names = self._make_store()
-            # Both patches of oslo.messaging are installed here, in the
+            # The patches of oslo.messaging are installed here, in the
             # worker; a library that changed shape stops the worker.
             patches.install_rabbit_message_class(poison.capturing_class)
+            patches.bound_ack_wait()
             bound_prefetch(conf)
             self._transport = oslo_messaging.get_notification_transport(conf)
             self.endpoint = BatchEndpoint(
                 pipeline, self.stats,
                 Backoff(conf.listener.retry_backoff_max), self._stopping)
             dispatcher = poison.ListenerDispatcher(
-                [self.endpoint], self.endpoint.rejected)
+                [self.endpoint], self.endpoint.rejected,
+                on_batch=self.endpoint.process_batch)
             targets = listener_targets(conf)
             self.server = notify_listener.BatchNotificationServer(
                 self._transport, targets, dispatcher, allow_requeue=True,
