@@ -74,8 +74,12 @@ def test_database_outage_while_draining(bus):
 @pytest.mark.parametrize('database_url', ['sqlite', 'postgresql'],
                          indirect=True)
 def test_kill_9_mid_stream(bus, listener_processes):
-    items = traffic.messages(2400, seed=5)
-    publisher = traffic.BackgroundPublisher(bus.new_publisher(), items,
+    items = traffic.simulated(2400, seed=5)
+    # Copies on both sides of the kill: the second listener sees
+    # duplicates for sure, not only when the kill fell between a commit
+    # and its acknowledgement.
+    sent = traffic.with_copies(items, 0.05, seed=5)
+    publisher = traffic.BackgroundPublisher(bus.new_publisher(), sent,
                                             rate=400)
     config = bus.write_config(batch_size=20)
     try:
@@ -92,13 +96,17 @@ def test_kill_9_mid_stream(bus, listener_processes):
         second = listener_processes(config)
         publisher.finish()
         seen = bus.wait_stored(len(items), timeout=60)
-        time.sleep(1.5)
+        # What the first listener stored but never acknowledged comes
+        # back: the queues empty once the second one has taken it too.
+        assert bus.wait_queues_empty() == 0, second.log()
         second.signal(signal.SIGTERM)
         assert second.wait(30) == 0, second.log()
     finally:
         publisher.publisher.close()
     assert seen == len(items), second.log()
     bus.assert_stored_exactly(items)
+    assert sum(beat['duplicates'] for beat in bus.heartbeats()) > 0
+    bus.assert_derived_once(items)
 
 
 @pytest.mark.slow

@@ -173,21 +173,33 @@ def _check_stored(url):
     return stored, rejected
 
 
+class CaseInsensitiveMessageIds(AssertionError):
+    """The known bug of issue 16 (see the contributor guide's testing
+    page): MySQL/MariaDB compare message ids case-insensitively."""
+
+
 def _fail_or_xfail(checked, backend):
     if not checked.failures:
         return
     if backend == 'mysql' and all(failure.known_mysql_collation()
                                   for failure in checked.failures):
-        pytest.xfail('known bug, MySQL/MariaDB: message ids that differ '
-                     'only by case collide in one batch; '
-                     + checked.report())
+        raise CaseInsensitiveMessageIds(
+            'known bug, MySQL/MariaDB: message ids that differ only by '
+            'case collide in one batch; ' + checked.report())
     pytest.fail(checked.report())
 
 
-def test_fuzzed_batches(migrated_conf, cases):
+def test_fuzzed_batches(request, migrated_conf, cases):
     """Every backend, every default handler, batches of 500, twice."""
     url = migrated_conf.database.connection
     backend = url.split(':', 1)[0].split('+', 1)[0]
+    if backend == 'mysql':
+        # Strict: the day the collation is fixed this passes and must
+        # lose its mark; any other failure still fails.
+        request.applymarker(pytest.mark.xfail(
+            raises=CaseInsensitiveMessageIds, strict=True,
+            reason='issue 16: MySQL/MariaDB message ids are compared '
+                   'case-insensitively'))
     conf = _all_handlers_conf(url)
     database = db_api.Database(conf)
     started = time.monotonic()
