@@ -73,6 +73,14 @@ _ALSO_ENDS = {
 }
 
 
+#: The operations a notification reported: not those that nothing but a
+#: failure elsewhere ended (``endpoints_of``), such as a scheduling that
+#: nova's conductor reports as failed when the scheduler never started
+#: one.
+REPORTED = sa.or_(OPERATIONS.c.start_us.is_not(None),
+                  OPERATIONS.c.end_format < merge.INFERRED)
+
+
 def endpoints_of(row, payload):
     """[(operation, phase, format)] of a notification that starts or ends
     operations (phase start/end/error), else []. ``format`` is the

@@ -6,8 +6,8 @@ analysis_group = cfg.OptGroup(
     'analysis',
     title='Analysis options',
     help="""
-How the analysis handlers (``lifecycle``, ``timings``, ``traces``,
-``errors``, ``summary``) derive their data, and the defaults of the
+How the analysis handlers (``lifecycle``, ``timings``, ``rollups``,
+``traces``, ``errors``, ``summary``) derive their data, and the defaults of the
 questions the API asks of it.
 """)
 

@@ -149,6 +149,10 @@ batch's transaction. ``notifications`` stores the normalized notification
 and must come first: the others receive only notifications it stored for the
 first time, so that a redelivered message changes nothing.
 
+``rollups`` (not enabled by default) keeps hourly roll-ups of the
+operations, which the timing summary then reads; it must come after
+``timings``.
+
 A third-party handler is enabled by installing a package that declares the
 entry point and adding its name here.
 """),

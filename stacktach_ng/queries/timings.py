@@ -27,9 +27,10 @@ import sqlalchemy as sa
 
 from stacktach_ng import exception
 from stacktach_ng import queries
-from stacktach_ng.analyses import merge
 from stacktach_ng.analyses import operations
+from stacktach_ng.analyses import rollups
 from stacktach_ng.analyses import times
+from stacktach_ng.analyses import timings as operation_timings
 from stacktach_ng.common import timestamps
 from stacktach_ng.db import models
 
@@ -101,12 +102,9 @@ def operation_item(row, now_us=None):
     }
 
 
-#: The operations a notification reported: not those that nothing but a
-#: failure elsewhere ended (``analyses.timings.endpoints_of``), such as a
-#: scheduling that nova's conductor reports as failed when the scheduler
-#: never started one.
-REPORTED = sa.or_(OPERATIONS.c.start_us.is_not(None),
-                  OPERATIONS.c.end_format < merge.INFERRED)
+#: The operations a notification reported (see
+#: ``analyses.timings.REPORTED``).
+REPORTED = operation_timings.REPORTED
 
 
 def _retried(failed):
@@ -324,7 +322,8 @@ def grouped_statistics(connection, keys, duration, failed, conditions):
 
 
 def summary(connection, project_id=None, since=None, until=None,
-            operation=None, group_by=('operation',), bucket=None):
+            operation=None, group_by=('operation',), bucket=None,
+            use_rollups=False):
     """Duration statistics of the operations that ended in a period.
 
     :param since/until: naive UTC datetimes bounding the end time
@@ -337,6 +336,12 @@ def summary(connection, project_id=None, since=None, until=None,
         "max_us"}`` sorted by the group keys; ``count`` counts ended
         operations, ``errors`` those that failed; the duration statistics
         (exact, nearest rank) cover the ones with a known start.
+    :param use_rollups: read the whole hours of the period from the
+        hourly roll-ups (the ``rollups`` handler maintains them) and only
+        the partial hours at its edges from the operations; ``bucket``
+        must then be whole hours, else every operation is read. Counts,
+        errors, min and max are the same; the percentiles are within
+        ``analyses.rollups.ACCURACY`` of the exact ones.
     :raises exception.InvalidParameter: a bad ``group_by`` or ``bucket``.
     """
     group_by = tuple(group_by)
@@ -357,15 +362,28 @@ def summary(connection, project_id=None, since=None, until=None,
     if width:
         keys.append((table.c.end_us - table.c.end_us % width)
                     .label('key_bucket'))
-    conditions = [table.c.end_us >= times.to_us(since),
-                  table.c.end_us < times.to_us(until), REPORTED]
+    since_us, until_us = times.to_us(since), times.to_us(until)
+    conditions = [REPORTED]
     if project_id is not None:
         conditions.append(table.c.project_id == project_id)
     if operation is not None:
         conditions.append(table.c.operation == operation)
-    groups = grouped_statistics(
-        connection, keys, table.c.end_us - table.c.start_us,
-        table.c.outcome == 'error', conditions)
+    first = since_us - since_us % -rollups.HOUR_US
+    last = rollups.hour_of(until_us)
+    if (use_rollups and first < last
+            and (width is None or width % rollups.HOUR_US == 0)):
+        groups = _rolled_up_statistics(
+            connection, group_by, width, project_id, operation, first, last,
+            [(keys, conditions + [table.c.end_us >= since_us,
+                                  table.c.end_us < first]),
+             (keys, conditions + [table.c.end_us >= last,
+                                  table.c.end_us < until_us])])
+    else:
+        groups = grouped_statistics(
+            connection, keys, table.c.end_us - table.c.start_us,
+            table.c.outcome == 'error',
+            conditions + [table.c.end_us >= since_us,
+                          table.c.end_us < until_us])
     out = []
     for key in sorted(groups, key=lambda k: tuple(
             '' if v is None else v for v in k)):
@@ -374,4 +392,73 @@ def summary(connection, project_id=None, since=None, until=None,
             item['bucket'] = times.from_us(key[-1])
         item.update(groups[key])
         out.append(item)
+    return out
+
+
+_PERCENTS = (50, 95, 99)
+
+
+def _rolled_up_statistics(connection, group_by, width, project_id,
+                          operation, first, last, edges):
+    """``grouped_statistics`` of the hours [first, last) from the roll-ups
+    merged with the operations of the ``edges`` ([(keys, conditions)]),
+    whose durations go into the same sketches."""
+    hours = rollups.HOURS
+    columns = {'operation': hours.c.operation, 'host': hours.c.host,
+               'service': hours.c.service}
+    query = sa.select(*[columns[name] for name in group_by],
+                      hours.c.hour_us, hours.c.count, hours.c.errors,
+                      hours.c.min_us, hours.c.max_us, hours.c.sketch).where(
+        hours.c.hour_us >= first, hours.c.hour_us < last)
+    if project_id is not None:
+        query = query.where(hours.c.project_id == project_id)
+    if operation is not None:
+        query = query.where(hours.c.operation == operation)
+    groups = {}
+    size = len(group_by)
+
+    def group_of(key):
+        found = groups.get(key)
+        if found is None:
+            # [count, errors, min, max, bins]
+            found = groups[key] = [0, 0, None, None, rollups.empty_bins()]
+        return found
+
+    def extremes(group, lowest, highest):
+        if lowest is not None:
+            group[2] = lowest if group[2] is None else min(group[2], lowest)
+            group[3] = highest if group[3] is None else max(group[3],
+                                                            highest)
+
+    for row in connection.execute(query):
+        # Unknown host and service are '' in a cell, NULL in operations.
+        key = tuple(value or None for value in row[:size])
+        if width:
+            key += (row[size] - row[size] % width,)
+        count, errors, lowest, highest, sketch = row[size + 1:]
+        group = group_of(key)
+        group[0] += count
+        group[1] += errors
+        extremes(group, lowest, highest)
+        if lowest is not None:
+            rollups.merge_text(group[4], sketch)
+    table = OPERATIONS
+    for keys, conditions in edges:
+        for row in connection.execute(sa.select(
+                *keys, table.c.end_us - table.c.start_us,
+                table.c.outcome).where(*conditions)):
+            group = group_of(tuple(row[:len(keys)]))
+            group[0] += 1
+            if row[-1] == operation_timings.ERROR:
+                group[1] += 1
+            duration = row[-2]
+            if duration is not None:
+                extremes(group, duration, duration)
+                rollups.add_duration(group[4], duration)
+    out = {}
+    for key, (count, errors, lowest, highest, bins) in groups.items():
+        values = rollups.percentiles(bins, _PERCENTS, lowest, highest)
+        out[key] = {'count': count, 'errors': errors, 'min_us': lowest,
+                    'p50_us': values[50], 'p95_us': values[95],
+                    'p99_us': values[99], 'max_us': highest}
     return out

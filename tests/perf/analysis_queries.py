@@ -9,7 +9,10 @@ against a database filled with the simulator, for example::
 
 It times, in this process and through the query layer the API calls, a
 trace, a lifecycle, a one-day timing summary, a one-day ``/v1/summary``
-and the stuck list, on ids drawn with a fixed seed, and prints the
+and the stuck list, on ids drawn with a fixed seed, then the timing
+summary by operation and host over a day and over the whole stored
+period, exact and from the hourly roll-ups (``rollups`` handler) in
+alternating rounds, and prints the
 nearest-rank p50/p95/max of each in milliseconds. The day is the busiest
 full day of the stored traffic and "now" its end, so the figures do not
 depend on when the script runs.
@@ -118,6 +121,32 @@ def measure(database, samples=200, repeat=20, seed=1, project_id=None):
     _report('timing summary by host', day_query(lambda c: timings.summary(
         c, project_id=project_id, since=since, until=until,
         group_by=('operation', 'host'))))
+    # The same from the hourly roll-ups (the API reads them when the
+    # rollups handler is enabled), over the day and over every stored
+    # day, in alternating rounds.
+    with database.reader() as connection:
+        first, last = connection.execute(sa.select(
+            sa.func.min(timings.OPERATIONS.c.end_us),
+            sa.func.max(timings.OPERATIONS.c.end_us))).one()
+    whole = (times.from_us(first), times.from_us(last + 1))
+    periods = {'1 day': (since + shifted, until + shifted),
+               '%d days' % -(-(last - first) // _DAY_US): whole}
+    rounds = {}
+    for _ in range(repeat):
+        for name, (start, end) in periods.items():
+            for rolled in (False, True):
+                label = 'timing summary %s%s' % (
+                    name, ' roll-ups' if rolled else '')
+                with database.reader() as connection:
+                    began = time.perf_counter()
+                    timings.summary(connection, project_id=project_id,
+                                    since=start, until=end,
+                                    group_by=('operation', 'host'),
+                                    use_rollups=rolled)
+                    rounds.setdefault(label, []).append(
+                        time.perf_counter() - began)
+    for label, seconds in rounds.items():
+        _report(label, seconds)
     _report('/v1/summary (1 day)', day_query(lambda c: summary.summary(
         c, since, until, project_id=project_id)))
     _report('/v1/summary (unaligned)', day_query(

@@ -167,7 +167,9 @@ def do_verify(conf, args):
 def do_handlers(conf, args):
     if not os.path.isfile(args.file):
         return _fail('handlers', 'no such file: %s' % args.file)
-    handlers.measure(args.file, args.count, args.batch_size, args.rounds)
+    handlers.measure(args.file, args.count, args.batch_size, args.rounds,
+                     names=(args.handler_list.split(',')
+                            if args.handler_list else None))
     return 0
 
 
@@ -385,6 +387,10 @@ def add_parsers(commands):
     handlers_parser.add_argument(
         '--rounds', type=_positive, default=2,
         help='Rounds; each handler keeps its best (default: %(default)s).')
+    handlers_parser.add_argument(
+        '--handler-list', default=None,
+        help='Comma-separated handlers, in order (default: the default '
+             '[listener] handlers), e.g. to time an optional one.')
     handlers_parser.set_defaults(func=do_handlers)
 
     analyses_parser = commands.add_parser(

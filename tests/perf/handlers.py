@@ -36,7 +36,7 @@ def _batches(path, count, batch_size):
             for start in range(0, len(bodies), batch_size)]
 
 
-def measure(path, count, batch_size, rounds):
+def measure(path, count, batch_size, rounds, names=None):
     """Print the per-notification cost of every handler (best round)."""
     batches = _batches(path, count, batch_size)
     best = None
@@ -44,6 +44,8 @@ def measure(path, count, batch_size, rounds):
         with tempfile.TemporaryDirectory() as directory:
             conf = base.make_conf('sqlite:///' + os.path.join(
                 directory, 'handlers.db'))
+            if names:
+                conf.set_override('handlers', names, 'listener')
             database = db_api.Database(conf)
             try:
                 migration.upgrade(database)

@@ -239,6 +239,69 @@ class ErrorEvent(Base):
     project_id = sa.Column(sa.String(64))
 
 
+class OperationHour(Base):
+    """The operations that ended in one hour, per operation, host,
+    service and project (rollups handler): exact counts and extremes,
+    and a quantile sketch of their durations merged at query time (see
+    ``analyses.rollups``).
+
+    ``host`` is the operation's host, else its end host, and unknown
+    values are ''. ``measured`` counts the operations of known duration
+    (a start was seen); ``sketch`` holds their durations' bins.
+    """
+
+    __tablename__ = 'operation_hours'
+    __table_args__ = (
+        sa.UniqueConstraint('hour_us', 'operation', 'host', 'service',
+                            'project_id', name='uq_operation_hours_key'),
+        sa.Index('ix_operation_hours_project', 'project_id', 'hour_us'),
+        MYSQL_TABLE_ARGS,
+    )
+
+    id = sa.Column(_ID, primary_key=True, autoincrement=True)
+    hour_us = sa.Column(sa.BigInteger, nullable=False)
+    operation = sa.Column(sa.String(128), nullable=False)
+    host = sa.Column(sa.String(255), nullable=False)
+    service = sa.Column(sa.String(64), nullable=False)
+    project_id = sa.Column(sa.String(64), nullable=False)
+    count = sa.Column(sa.Integer, nullable=False)
+    errors = sa.Column(sa.Integer, nullable=False)
+    measured = sa.Column(sa.Integer, nullable=False)
+    min_us = sa.Column(sa.BigInteger)
+    max_us = sa.Column(sa.BigInteger)
+    sketch = sa.Column(sa.Text, nullable=False)
+
+
+class OperationHourMember(Base):
+    """What each ended operation adds to ``operation_hours`` (rollups
+    handler): its cell (hour of the end, operation, host, service,
+    project), its duration (NULL without a start) and whether it failed.
+    A batch compares the operations it touched with their members and
+    recomputes only the cells whose members changed, from the members.
+    """
+
+    __tablename__ = 'operation_hour_members'
+    __table_args__ = (
+        sa.UniqueConstraint('scope_id', 'request_id', 'operation',
+                            'attempt', name='uq_operation_hour_members_key'),
+        sa.Index('ix_operation_hour_members_cell', 'hour_us', 'operation',
+                 'host', 'service', 'project_id'),
+        MYSQL_TABLE_ARGS,
+    )
+
+    id = sa.Column(_ID, primary_key=True, autoincrement=True)
+    scope_id = sa.Column(sa.String(255), nullable=False)
+    request_id = sa.Column(sa.String(255), nullable=False)
+    operation = sa.Column(sa.String(128), nullable=False)
+    attempt = sa.Column(sa.SmallInteger, nullable=False)
+    hour_us = sa.Column(sa.BigInteger, nullable=False)
+    host = sa.Column(sa.String(255), nullable=False)
+    service = sa.Column(sa.String(64), nullable=False)
+    project_id = sa.Column(sa.String(64), nullable=False)
+    duration_us = sa.Column(sa.BigInteger)
+    failed = sa.Column(sa.Boolean, nullable=False)
+
+
 class SummaryCount(Base):
     """Notification and error counts per time bucket and project, for each
     value of each breakdown dimension (summary handler).

@@ -14,7 +14,8 @@ from stacktach_ng.pipeline import forms
 from stacktach_ng.pipeline import runner as pipeline
 
 ANALYSIS_TABLES = ('resources', 'operations', 'requests', 'profiler_spans',
-                   'error_events', 'summary_counts')
+                   'error_events', 'summary_counts', 'operation_hours',
+                   'operation_hour_members')
 
 _PLACEHOLDER = re.compile(r'\[\[\[\[([A-Za-z_0-9]+)\]\]\]\]')
 _NOTIGEN_BASE = datetime.datetime(2015, 1, 22, 20, 44, 51)

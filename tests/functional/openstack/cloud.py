@@ -165,6 +165,12 @@ class Cloud:
                 '--bind', '127.0.0.1:%d' % self.ports[name],
                 '--workers', '1', '--threads', '4',
                 '--worker-class', 'gthread', '--timeout', '300',
+                # gunicorn closes an idle connection after 2 s by default,
+                # the very interval at which openstacksdk polls: a request
+                # sent on a pooled connection as the server closes it gets
+                # no answer (RemoteDisconnected). Keep idle connections
+                # longer than any poll of the scenario, as Apache does.
+                '--keep-alive', '75',
                 '--no-control-socket', '--pythonpath', CLOUDSIDE,
                 '--name', name, 'wsgi_entry:application']
         service = processes.Service(

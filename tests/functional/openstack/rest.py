@@ -1,6 +1,8 @@
 """A small REST client of the cloud: a Keystone token and JSON requests."""
 
 import requests
+from requests import adapters
+from urllib3 import util as urllib3_util
 
 # nova's fake driver has no uptime, which microversion 2.88 asks for.
 COMPUTE_MICROVERSION = '2.87'
@@ -18,6 +20,13 @@ class Client:
         self.password = password
         self.project = project
         self.http = requests.Session()
+        # The scenario polls nova-api every second while a service may be
+        # frozen or restarting: a read that loses its connection is asked
+        # again; a write never is (it may have been done).
+        retry = urllib3_util.Retry(total=3, connect=3, read=3,
+                                   status=0, backoff_factor=0.5,
+                                   allowed_methods=frozenset(['GET']))
+        self.http.mount('http://', adapters.HTTPAdapter(max_retries=retry))
         self._token = None
         self.project_id = None
 

@@ -110,8 +110,8 @@ class Run:
 
     def step_delete(self):
         server_id = self.servers['boot-3']
-        self.cloud.openstack('server', 'delete', '--wait', server_id,
-                             parse=False)
+        self.cloud.openstack('server', 'delete', server_id, parse=False)
+        self.wait_status(server_id, ('DELETED',))
         return [server_id]
 
     def step_novalidhost(self):

@@ -22,6 +22,12 @@ def check_buckets(params):
             % parameters.MAX_BUCKETS)
 
 
+def uses_rollups(conf):
+    """Whether the hourly roll-ups are maintained (the ``rollups``
+    handler is enabled), so that summaries may read them."""
+    return 'rollups' in conf.listener.handlers
+
+
 class SummaryController(rest.RestController):
 
     @pecan.expose('json')
@@ -38,7 +44,8 @@ class SummaryController(rest.RestController):
                 'summary': timings.summary(
                     connection, project_id=scope, since=params['since'],
                     until=params['until'], operation=params['operation'],
-                    group_by=group_by, bucket=params['bucket']),
+                    group_by=group_by, bucket=params['bucket'],
+                    use_rollups=uses_rollups(pecan.request.conf)),
             }
 
         return base.scoped_view(parameters.TIMING_SUMMARY,

@@ -1,0 +1,73 @@
+"""The roll-ups' quantile sketch against exact nearest-rank values."""
+
+import random
+
+import pytest
+
+from stacktach_ng.analyses import rollups
+from stacktach_ng.queries import timings
+
+
+def _hours(seed, hours, per_hour):
+    source = random.Random(seed)
+    # Durations like operations': log-normal around ten seconds, a few
+    # instant ones and a few from a clock that went back.
+    out = []
+    for _hour in range(hours):
+        values = [int(source.lognormvariate(16, 1.2))
+                  for _ in range(per_hour)]
+        values[source.randrange(per_hour)] = 0
+        values[source.randrange(per_hour)] = -source.randrange(1, 10 ** 6)
+        out.append(values)
+    return out
+
+
+@pytest.mark.parametrize('seed,hours,per_hour', [
+    (1, 1, 1), (2, 1, 7), (3, 24, 50), (4, 720, 20), (5, 3, 2000)])
+def test_merged_hours_are_within_one_percent(seed, hours, per_hour):
+    data = _hours(seed, hours, per_hour)
+    merged = rollups.empty_bins()
+    for values in data:
+        bins = rollups.empty_bins()
+        for value in values:
+            rollups.add_duration(bins, value)
+        # Stored as text, read back and merged, as the summary does.
+        rollups.merge_bins(merged, rollups.decode(rollups.encode(bins)))
+    every = sorted(v for values in data for v in values)
+    got = rollups.percentiles(merged, (50, 95, 99), every[0], every[-1])
+    for percent in (50, 95, 99):
+        exact = timings.percentile(every, percent)
+        assert abs(got[percent] - exact) <= 0.01 * abs(exact), percent
+
+
+def test_empty_bins_have_no_percentiles():
+    assert rollups.percentiles(rollups.empty_bins(), (50,), None, None) == {
+        50: None}
+
+
+def test_encoding_is_stable_and_round_trips():
+    first, second = rollups.empty_bins(), rollups.empty_bins()
+    for value in (5, 1000, 7, -3, 0, 1000):
+        rollups.add_duration(first, value)
+    for value in reversed((5, 1000, 7, -3, 0, 1000)):
+        rollups.add_duration(second, value)
+    assert rollups.encode(first) == rollups.encode(second)
+    assert rollups.decode(rollups.encode(first)) == first
+
+
+def _member(host, service, project, duration, failed):
+    return {'hour_us': rollups.HOUR_US * 100, 'operation': 'instance.create',
+            'host': host, 'service': service, 'project_id': project,
+            'duration_us': duration, 'failed': failed}
+
+
+def test_a_cell_counts_its_members_exactly():
+    cells = rollups.cell_rows([
+        _member('h1', 'nova', 'p', 30, False),
+        _member('h1', 'nova', 'p', 10, True),
+        _member('h1', 'nova', 'p', None, True),
+        _member('', '', '', 1, False)])
+    assert [(c['host'], c['service'], c['project_id'], c['count'],
+             c['errors'], c['measured'], c['min_us'], c['max_us'])
+            for c in cells] == [('', '', '', 1, 0, 1, 1, 1),
+                                ('h1', 'nova', 'p', 3, 2, 2, 10, 30)]
