@@ -464,3 +464,35 @@ def test_usage_hours_are_nova_s_but_for_what_a_resize_hides(load):
     assert [round(seconds) for seconds, _memory in hidden
             if seconds] == [35]
     assert checked == len(STEPS) - 1
+
+
+def test_summary_counts_add_up_across_batches(load):
+    """The KPI counts of notifications split over several batches (the
+    same buckets met again and added to) are the captures' own counts:
+    each notification once per dimension, the failures those sent at
+    ERROR priority or as ``.error`` events."""
+    messages = _messages('boot') + _messages('reschedule') + _messages(
+        'novalidhost')
+    for start in range(0, len(messages), 25):
+        database = load(messages[start:start + 25])
+    table = models.Base.metadata.tables['summary_counts']
+    with database.reader() as connection:
+        rows = connection.execute(sa.select(table)).all()
+    by_event_type = {}
+    for row in rows:
+        if row.dimension == 'event_type':
+            count = by_event_type.setdefault(row.name, [0, 0])
+            count[0] += row.notifications
+            count[1] += row.errors
+    want = {}
+    for message in messages:
+        count = want.setdefault(message['event_type'], [0, 0])
+        count[0] += 1
+        if (message['priority'] in ('error', 'critical')
+                or message['event_type'].endswith('.error')):
+            count[1] += 1
+    assert by_event_type == want
+    for dimension in ('service', 'host'):
+        same = [row for row in rows if row.dimension == dimension]
+        assert sum(row.notifications for row in same) == len(messages)
+        assert sum(row.errors for row in same) == 4
