@@ -32,3 +32,18 @@ class InvalidParameter(StacktachException, ValueError):
     """A query parameter the query refuses (an unknown value)."""
 
     msg_fmt = '%(name)s: %(problem)s'
+
+
+class InvalidDefinitions(StacktachException, ValueError):
+    """A resource definitions file that cannot be used: the service does
+    not start on it."""
+
+    msg_fmt = '%(source)s:%(line)s: %(problem)s'
+
+    def __init__(self, message=None, source=None, line=None, problem=None,
+                 **kwargs):
+        super().__init__(message, source=source, line=line,
+                         problem=problem, **kwargs)
+        self.source = source
+        self.line = line
+        self.problem = problem

@@ -165,9 +165,17 @@ def failure_of(row, payload):
     }
 
 
-def error_row(row, payload):
-    """The ``error_events`` row of a failure notification."""
+def error_row(row, payload, outcome=None):
+    """The ``error_events`` row of a failure notification.
+
+    :param outcome: the reason of a failure an info notification reports
+        (a CADF ``outcome: failure``, see the resource definitions): the
+        message when the payload has none.
+    """
     failure = failure_of(row, payload)
+    if outcome is not None and not failure['message']:
+        failure['message'] = ('outcome failure: %s' % outcome if outcome
+                              else 'outcome failure')
     operation, phase = operations.operation_of(row['event_type'])
     if phase is None:
         operation = operations.error_operation(row['event_type'], payload)
@@ -205,8 +213,9 @@ def error_row(row, payload):
 
 def error_rows(records):
     """The ``error_events`` rows of the batch's failures."""
-    return [error_row(record.row, record.payload) for record in records
-            if operations.is_error(record.row)]
+    return [error_row(record.row, record.payload, record.failure)
+            for record in records
+            if operations.is_error(record.row) or record.failure is not None]
 
 
 def write_errors(connection, rows):

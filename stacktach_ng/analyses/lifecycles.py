@@ -70,58 +70,11 @@ def resource_rows(records):
     points = {}
     for record in records:
         row = record.row
-        resource_id = row['resource_id']
-        if resource_id is None:
-            continue
-        at = times.to_us(row['generated_at'])
-        message_id = row['message_id']
-        current = merged.get(resource_id)
-        if current is None:
-            current = merged[resource_id] = {
-                'resource_id': resource_id,
-                'resource_type': row['resource_type'],
-                'project_id': row['project_id'],
-                'first_us': at, 'last_us': at,
-                'last_message_id': message_id,
-                'last_event_type': row['event_type'],
-                'last_service': row['service'],
-                'last_host': row['host'],
-                'state_us': None, 'state_message_id': None,
-                'vm_state': None, 'task_state': None,
-                'power_state': None, 'status': None,
-                'state_event_type': None, 'state_request_id': None,
-                'state_host': None,
-            }
-            found = points[resource_id] = task_summary.Points()
-        else:
-            found = points[resource_id]
-            current['first_us'] = min(current['first_us'], at)
-            if (at, message_id) > (current['last_us'],
-                                   current['last_message_id']):
-                current.update(
-                    last_us=at, last_message_id=message_id,
-                    last_event_type=row['event_type'],
-                    last_service=row['service'], last_host=row['host'])
-            current['project_id'] = _least(current['project_id'],
-                                           row['project_id'])
-            current['resource_type'] = _least(current['resource_type'],
-                                              row['resource_type'])
-        found.add(row, at)
-        status = states.status_of(row, record.payload)
-        if (status is None and row['vm_state'] is None
-                and row['task_state'] is None
-                and row['power_state'] is None):
-            continue
-        if (current['state_us'] is not None
-                and (at, message_id) <= (current['state_us'],
-                                         current['state_message_id'])):
-            continue
-        current.update(
-            state_us=at, state_message_id=message_id,
-            vm_state=row['vm_state'], task_state=row['task_state'],
-            power_state=row['power_state'], status=status,
-            state_event_type=row['event_type'],
-            state_request_id=row['request_id'], state_host=row['host'])
+        # A bulk event (neutron's {"ports": [...]}) names several
+        # resources: each is tracked.
+        for resource_id in record.resource_ids or (row['resource_id'],):
+            if resource_id is not None:
+                _fold(merged, points, record, row, resource_id)
     summaries = {}
     for resource_id, current in merged.items():
         summary = points[resource_id].summary()
@@ -131,6 +84,59 @@ def resource_rows(records):
         if summary is not None:
             summaries[resource_id] = summary
     return list(merged.values()), summaries
+
+
+def _fold(merged, points, record, row, resource_id):
+    """Fold one notification into the batch's row of one resource."""
+    at = times.to_us(row['generated_at'])
+    message_id = row['message_id']
+    current = merged.get(resource_id)
+    if current is None:
+        current = merged[resource_id] = {
+            'resource_id': resource_id,
+            'resource_type': row['resource_type'],
+            'project_id': row['project_id'],
+            'first_us': at, 'last_us': at,
+            'last_message_id': message_id,
+            'last_event_type': row['event_type'],
+            'last_service': row['service'],
+            'last_host': row['host'],
+            'state_us': None, 'state_message_id': None,
+            'vm_state': None, 'task_state': None,
+            'power_state': None, 'status': None,
+            'state_event_type': None, 'state_request_id': None,
+            'state_host': None,
+        }
+        found = points[resource_id] = task_summary.Points()
+    else:
+        found = points[resource_id]
+        current['first_us'] = min(current['first_us'], at)
+        if (at, message_id) > (current['last_us'],
+                               current['last_message_id']):
+            current.update(
+                last_us=at, last_message_id=message_id,
+                last_event_type=row['event_type'],
+                last_service=row['service'], last_host=row['host'])
+        current['project_id'] = _least(current['project_id'],
+                                       row['project_id'])
+        current['resource_type'] = _least(current['resource_type'],
+                                          row['resource_type'])
+    found.add(row, at)
+    status = states.status_of(row, record.payload)
+    if (status is None and row['vm_state'] is None
+            and row['task_state'] is None
+            and row['power_state'] is None):
+        return
+    if (current['state_us'] is not None
+            and (at, message_id) <= (current['state_us'],
+                                     current['state_message_id'])):
+        return
+    current.update(
+        state_us=at, state_message_id=message_id,
+        vm_state=row['vm_state'], task_state=row['task_state'],
+        power_state=row['power_state'], status=status,
+        state_event_type=row['event_type'],
+        state_request_id=row['request_id'], state_host=row['host'])
 
 
 def write_resources(connection, rows, summaries):

@@ -8,92 +8,51 @@ failures reported without a phase name the operation they ended.
 
 import functools
 
+from stacktach_ng.pipeline import definitions
+
 START = 'start'
 END = 'end'
 ERROR = 'error'
 
 ERROR_PRIORITIES = frozenset(('ERROR', 'CRITICAL'))
 
-# Legacy nova instance actions whose names differ from the versioned ones
-# (after the dots inside the action became underscores).
-_INSTANCE_ALIASES = {
-    'finish_resize': 'resize_finish',
-}
+# Nova's tables (the legacy names of instance actions, the functions
+# wrap_exception names its failures after, the conductor tasks that end
+# an instance operation, the families of multi-step operations) are data:
+# the ``operations`` of the resource definitions.
 
-# The functions nova's ``wrap_exception`` names a legacy ERROR notification
-# after, and the operation whose failure they report.
-FUNCTION_OPERATIONS = {
-    'build_and_run_instance': 'instance.create',
-    'run_instance': 'instance.create',
-    'terminate_instance': 'instance.delete',
-    'soft_delete_instance': 'instance.soft_delete',
-    'restore_instance': 'instance.restore',
-    'rebuild_instance': 'instance.rebuild',
-    'reboot_instance': 'instance.reboot',
-    'rescue_instance': 'instance.rescue',
-    'unrescue_instance': 'instance.unrescue',
-    'snapshot_instance': 'instance.snapshot',
-    'backup_instance': 'instance.snapshot',
-    'stop_instance': 'instance.power_off',
-    'start_instance': 'instance.power_on',
-    'power_off_instance': 'instance.power_off',
-    'power_on_instance': 'instance.power_on',
-    'pause_instance': 'instance.pause',
-    'unpause_instance': 'instance.unpause',
-    'suspend_instance': 'instance.suspend',
-    'resume_instance': 'instance.resume',
-    'shelve_instance': 'instance.shelve',
-    'shelve_offload_instance': 'instance.shelve_offload',
-    'unshelve_instance': 'instance.unshelve',
-    'prep_resize': 'instance.resize_prep',
-    'resize_instance': 'instance.resize',
-    'finish_resize': 'instance.resize_finish',
-    'confirm_resize': 'instance.resize_confirm',
-    'revert_resize': 'instance.resize_revert',
-    'finish_revert_resize': 'instance.resize_revert',
-    'attach_volume': 'instance.volume_attach',
-    'detach_volume': 'instance.volume_detach',
-    'swap_volume': 'instance.volume_swap',
-    'attach_interface': 'instance.interface_attach',
-    'detach_interface': 'instance.interface_detach',
-    'live_migration': 'instance.live_migration',
-    'pre_live_migration': 'instance.live_migration_pre',
-    'post_live_migration_at_destination': 'instance.live_migration_post_dest',
-    'rollback_live_migration_at_destination':
-        'instance.live_migration_rollback_dest',
-    'trigger_crash_dump': 'instance.trigger_crash_dump',
-}
 
-# Conductor tasks whose failure is the failure of an instance operation:
-# nova's conductor reports "no valid host" for a boot or a rebuild as a
-# ``compute_task.*`` failure, and nothing else of that request may name it.
-CONDUCTOR_TASK_OPERATIONS = {
-    'compute_task.build_instances': 'instance.create',
-    'compute_task.rebuild_server': 'instance.rebuild',
-}
+def _tables():
+    tables = _cached.get('tables')
+    if tables is None:
+        raw = definitions.active().operations
+        tables = _cached['tables'] = {
+            'instance_aliases': dict(raw.get('instance_aliases') or {}),
+            'functions': dict(raw.get('functions') or {}),
+            'conductor_tasks': dict(raw.get('conductor_tasks') or {}),
+            'families': dict(raw.get('families') or {}),
+            'family_openers': frozenset(raw.get('family_openers') or ()),
+        }
+    return tables
 
-# Operations that are steps of a larger one, and the name of that one.
-FAMILIES = {
-    'instance.resize_prep': 'instance.resize',
-    'instance.resize': 'instance.resize',
-    'instance.resize_finish': 'instance.resize',
-    'instance.resize_confirm': 'instance.resize',
-    'instance.resize_revert': 'instance.resize',
-    'instance.live_migration_pre': 'instance.live_migration',
-    'instance.live_migration_post': 'instance.live_migration',
-    'instance.live_migration_post_dest': 'instance.live_migration',
-    'instance.live_migration_rollback': 'instance.live_migration',
-    'instance.live_migration_rollback_dest': 'instance.live_migration',
-    'instance.live_migration_abort': 'instance.live_migration',
-    'instance.live_migration_force_complete': 'instance.live_migration',
-    'instance.rebuild_scheduled': 'instance.rebuild',
-    'instance.rebuild': 'instance.rebuild',
-}
 
-# The steps that open a new multi-step operation of their family.
-FAMILY_OPENERS = frozenset((
-    'instance.resize_prep', 'instance.live_migration_pre',
-    'instance.rebuild_scheduled'))
+_cached = {}
+
+
+def _forget():
+    _cached.clear()
+    operation_of.cache_clear()
+
+
+def conductor_task_operation(operation):
+    """The instance operation a failed conductor task ends, or None."""
+    return _tables()['conductor_tasks'].get(operation)
+
+
+def is_family_opener(operation):
+    """Whether a step opens a new multi-step operation of its family."""
+    return operation in _tables()['family_openers']
+
 
 _INSTANCE_UPDATES = frozenset(('compute.instance.update', 'instance.update'))
 
@@ -104,7 +63,7 @@ def is_instance_update(event_type):
 
 def _instance_action(parts):
     action = '_'.join(part.lstrip('_') for part in parts if part)
-    return _INSTANCE_ALIASES.get(action, action)
+    return _tables()['instance_aliases'].get(action, action)
 
 
 # Event types are few: their parsing is cached.
@@ -120,9 +79,10 @@ def operation_of(event_type):
     parts = event_type.split('.')
     phase = None
     last = parts[-1]
-    if len(parts) > 1 and last in (START, END, ERROR):
-        phase = last
-        parts = parts[:-1]
+    if len(parts) > 1:
+        phase = _suffixes(event_type).get(last)
+        if phase is not None:
+            parts = parts[:-1]
     if parts[0] == 'compute' and len(parts) > 2 and parts[1] == 'instance':
         # compute.instance.X, and nova's old compute.instance.instance.X.
         rest = parts[2:]
@@ -132,6 +92,17 @@ def operation_of(event_type):
     if parts[0] == 'instance' and len(parts) > 1:
         return 'instance.' + _instance_action(parts[1:]), phase
     return '.'.join(parts), phase
+
+
+_DEFAULT_SUFFIXES = {START: START, END: END, ERROR: ERROR}
+
+
+def _suffixes(event_type):
+    """The event type suffixes of a phase, as its definition says."""
+    for definition in definitions.active().candidates(event_type):
+        if not definition.payload_has:
+            return definition.suffixes
+    return _DEFAULT_SUFFIXES
 
 
 def error_operation(event_type, payload):
@@ -150,7 +121,7 @@ def error_operation(event_type, payload):
                 # A list or a dict there is no function name (and, being
                 # unhashable, failed the lookup and the whole batch).
                 name = event_type
-    found = FUNCTION_OPERATIONS.get(name)
+    found = _tables()['functions'].get(name)
     if found is not None:
         return found
     return operation_of(event_type)[0]
@@ -163,5 +134,8 @@ def is_error(row):
 
 
 def family_of(operation):
-    return FAMILIES.get(operation, operation)
+    return _tables()['families'].get(operation, operation)
+
+
+definitions.on_install(_forget)
 

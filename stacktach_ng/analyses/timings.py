@@ -87,9 +87,15 @@ def endpoints_of(row, payload):
     notification's (``merge.format_of``), or ``merge.INFERRED`` plus that
     for an operation it ends without reporting it."""
     operation, phase = operations.operation_of(row['event_type'])
+    unscoped = row['resource_id'] is None and row['request_id'] is None
+    if phase == operations.START and unscoped:
+        # Nothing scopes the start: it would open an operation that any
+        # later end of the same name without scope closes (a masakari
+        # segment.create.start, which has no uuid yet, was paired with
+        # another segment's error days later). Its end is still kept.
+        return []
     if phase is None:
-        if not operations.is_error(row) or (row['resource_id'] is None
-                                          and row['request_id'] is None):
+        if not operations.is_error(row) or unscoped:
             return []
         operation = operations.error_operation(row['event_type'], payload)
         phase = ERROR

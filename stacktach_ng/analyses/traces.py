@@ -218,7 +218,7 @@ def request_and_span_rows(records):
                                       -current['end_us'])):
                 current['end_us'] = at
                 current['end_format'] = format_
-            name = (operations.CONDUCTOR_TASK_OPERATIONS.get(operation)
+            name = (operations.conductor_task_operation(operation)
                     if phase == operations.ERROR else None)
         if name is not None and (
                 current['operation_us'] is None

@@ -13,6 +13,7 @@ From the outside in::
                         ``stacktach_ng.api.login``), before auth_token
     auth_token          keystonemiddleware ([api] auth_strategy = keystone),
                         skipped for the public routes
+    JsonOnly            a clear 406 for an Accept header refusing JSON
     Pecan               hooks (config, database, context, JSON errors) and
                         the controllers
 
@@ -34,6 +35,7 @@ from stacktach_ng import service
 from stacktach_ng.api import errors
 from stacktach_ng.api import hooks
 from stacktach_ng.api import login
+from stacktach_ng.api import negotiation
 from stacktach_ng.api import policy
 from stacktach_ng.api import render
 from stacktach_ng.api.controllers import root
@@ -117,7 +119,7 @@ def setup_app(conf, database=None):
     """
     database = database or db_api.Database(conf)
     enforcer = policy.Enforcer(conf)
-    app = setup_pecan(conf, database, enforcer)
+    app = negotiation.JsonOnly(setup_pecan(conf, database, enforcer))
     if conf.api.auth_strategy == 'keystone':
         protected = auth_token.AuthProtocol(
             app, {'oslo_config_config': conf})

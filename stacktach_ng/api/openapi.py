@@ -16,6 +16,21 @@ from stacktach_ng.api.schemas import responses
 
 JSON = 'application/json'
 
+#: The conventions every path follows, as the API reference states them.
+CONTRACT = (
+    'Times are UTC, ISO 8601 with a Z (2026-01-31T12:00:00Z, microseconds '
+    'when there are some), in every response, usage and verifications '
+    'included; a time parameter without a zone is UTC. Durations are '
+    'integer microseconds in fields named *_us; duration parameters '
+    '(x-duration) take 600 (seconds), 10m, 1h, 2d. A parameter with an '
+    'enum, or a comma-separated list of x-comma-list items, is a closed '
+    'set in the case shown: any other value is a 400 listing the accepted '
+    'ones. A parameter with x-requires only applies with those values of '
+    'other parameters, one with x-excludes not with them: given otherwise, '
+    'a 400 says which. A resource_type filter that no resource has is a '
+    '400 listing the known types, not an empty page. 406 when the Accept '
+    'header refuses application/json.')
+
 
 class Endpoint:
     """A GET endpoint of the API as the document describes it."""
@@ -131,7 +146,11 @@ def _operation(endpoint):
             '200': {'description': 'OK', 'content': {
                 endpoint.content_type: {'schema': endpoint.body}}},
             '400': _error('A query parameter is unknown, repeated or '
-                          'invalid; ``error.parameter`` names it.'),
+                          'invalid, or given without (or with) a parameter '
+                          'it only applies with (does not apply with); '
+                          '``error.parameter`` names it.'),
+            '406': _error('The Accept header refuses %s.'
+                          % endpoint.content_type),
         },
     }
     if endpoint.public:
@@ -176,7 +195,7 @@ def _document():
                 '(unless the deployment runs with auth_strategy = noauth). '
                 'Errors are JSON: {"error": {"code", "title", "message", '
                 '"parameter"}}. Lists are paged: follow "next" until it is '
-                'null. Times are ISO 8601 UTC.'),
+                'null. ' + CONTRACT),
         },
         'components': {'securitySchemes': {'keystone': {
             'type': 'apiKey', 'in': 'header', 'name': 'X-Auth-Token',

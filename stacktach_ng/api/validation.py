@@ -13,6 +13,8 @@ import jsonschema
 from oslo_utils import strutils
 
 from stacktach_ng.api import errors
+from stacktach_ng.api.schemas import parameters
+from stacktach_ng.common import durations
 from stacktach_ng.common import timestamps
 
 _INTEGER = re.compile(r'^-?[0-9]{1,18}$')
@@ -51,7 +53,7 @@ def _convert(name, schema, raw):
 def _check(name, schema, value):
     for error in _validator(schema).iter_errors(value):
         if error.validator == 'pattern':
-            problem = 'must not contain control characters'
+            problem = _pattern_problem(schema, value)
         elif error.validator == 'enum':
             problem = 'must be one of %s, got %r' % (
                 ', '.join(schema['enum']), _shorten(value))
@@ -67,7 +69,62 @@ def _check(name, schema, value):
                 name, 'must be an ISO 8601 time such as '
                       '2026-01-31T12:00:00Z, got %r' % _shorten(value))
         return moment
+    if 'x-duration' in schema:
+        return _seconds(name, schema, value)
     return value
+
+
+def _pattern_problem(schema, value):
+    """What a value failing its schema's pattern did wrong, in words."""
+    if schema['pattern'] == parameters.CONTROL_CHARACTERS:
+        return 'must not contain control characters'
+    if 'x-comma-list' in schema:
+        return 'must be a comma-separated list of %s, got %r' % (
+            ', '.join(schema['x-comma-list']), _shorten(value))
+    if 'x-duration' in schema:
+        return ('must be a duration: seconds (600) or a whole number and '
+                'a unit, one of s, m, h, d, w (10m, 1h), got %r'
+                % _shorten(value))
+    return 'must match %s, got %r' % (schema['pattern'], _shorten(value))
+
+
+def _seconds(name, schema, value):
+    """The whole seconds of a duration value (``600``, ``10m``, ``1h``)."""
+    try:
+        seconds = int(durations.parse(value, what=name, bare_unit='s',
+                                      whole=True).total_seconds())
+    except ValueError as error:
+        raise errors.InvalidParameter(name, str(error)) from None
+    maximum = schema['x-duration']['maximum']
+    if seconds > maximum:
+        raise errors.InvalidParameter(
+            name, 'must be at most %d seconds, got %r'
+            % (maximum, _shorten(value)))
+    return seconds
+
+
+def _check_together(declared, given):
+    """A 400 for a parameter given without the values it needs
+    (``x-requires``) or with values it does not apply with
+    (``x-excludes``)."""
+    for name in sorted(given):
+        schema = declared[name]
+        for other, value in schema.get('x-requires', {}).items():
+            if given.get(other) != value:
+                raise errors.InvalidParameter(
+                    name, 'only applies with %s=%s'
+                    % (other, _query_value(value)))
+        for other, value in schema.get('x-excludes', {}).items():
+            if given.get(other) == value:
+                raise errors.InvalidParameter(
+                    name, 'does not apply with %s=%s'
+                    % (other, _query_value(value)))
+
+
+def _query_value(value):
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    return str(value)
 
 
 def _shorten(value, size=64):
@@ -93,9 +150,11 @@ def validate(request, params):
     :param params: the OpenAPI parameter objects the endpoint accepts.
     :returns: ``{name: value}`` for every declared parameter: the given
         value, converted and checked, else the schema's default (None
-        when it has none). Date-time values become naive UTC datetimes.
+        when it has none). Date-time values become naive UTC datetimes,
+        durations whole seconds.
     :raises errors.InvalidParameter: an unknown, repeated or invalid
-        parameter.
+        parameter, or one given without (or with) the parameters it only
+        applies with (does not apply with).
     """
     declared = {param['name']: param['schema'] for param in params}
     given = {}
@@ -109,6 +168,11 @@ def validate(request, params):
             raise errors.InvalidParameter(name, 'given more than once')
         schema = declared[name]
         given[name] = _check(name, schema, _convert(name, schema, raw))
+    _check_together(declared, given)
     for name, schema in declared.items():
-        given.setdefault(name, schema.get('default'))
+        if name not in given:
+            default = schema.get('default')
+            if default is not None and 'x-duration' in schema:
+                default = _seconds(name, schema, default)
+            given[name] = default
     return given

@@ -59,11 +59,11 @@ def from_response(status_code, body, default_message):
     :param body: the parsed JSON body, or None when it was not JSON.
     :param default_message: used when the body has no message.
     """
-    message = _message(body) or default_message
+    message = message_of(body) or default_message
     return _BY_STATUS.get(status_code, ClientError)(message, status_code)
 
 
-def _message(body):
+def message_of(body):
     """The message of an API error body, whatever its usual shape:
     ``{"error": {"message": ...}}``, ``{"error": "..."}``,
     ``{"message": ...}``, ``{"faultstring": ...}`` (Pecan/WSME) or

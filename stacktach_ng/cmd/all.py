@@ -12,6 +12,8 @@ A configuration file given with ``--config-file`` is read as by the other
 daemons; the command line options below win over it.
 """
 
+import datetime
+import math
 import os
 import signal
 import sys
@@ -24,6 +26,7 @@ from oslo_messaging import opts as messaging_opts
 
 from stacktach_ng import service
 from stacktach_ng.api import server as api_server
+from stacktach_ng.common import durations
 from stacktach_ng.common import patches
 from stacktach_ng.conf import database as db_conf
 from stacktach_ng.db import api as db_api
@@ -39,6 +42,14 @@ PROG = 'stacktach-ng-all'
 # oslo.messaging's in-process transport: publishers and listeners of one
 # process share its exchanges.
 IN_PROCESS_TRANSPORT = 'fake://'
+
+# The demo's audit period: a verdict shows minutes after the start, not at
+# the next hour boundary.
+DEMO_AUDIT_PERIOD = '5m'
+# The demo's retention (with --simulate): simulated traffic fills the
+# SQLite file by about 120 MB an hour at the default rate.
+DEMO_MAX_AGE = {'notifications': '6h', 'rejected': '6h'}
+DEMO_PURGE_INTERVAL = 600
 
 CLI_OPTS = [
     cfg.StrOpt('state-dir', dest='state_dir',
@@ -63,6 +74,12 @@ CLI_OPTS = [
     cfg.IntOpt('seed', default=None,
                help='With --simulate: random seed (default: a new one '
                     'each run).'),
+    cfg.StrOpt('audit-period', dest='audit_period',
+               default=DEMO_AUDIT_PERIOD,
+               help='With --simulate: the simulated usage audit period, '
+                    'a duration dividing a day (5m, 1h, 1d). Nova audits '
+                    'every hour or day; the demo\'s few minutes show '
+                    'verification verdicts soon after the start.'),
 ]
 
 
@@ -99,7 +116,59 @@ def configure(argv):
     # One process: the listener stores in its own thread pool (a config
     # file can still ask for store processes).
     conf.set_default('store_processes', 0, group='listener')
+    if conf.simulate:
+        # Simulated traffic only matters for a while: keep the demo
+        # database small unless a configuration file says otherwise. The
+        # verifier looks often, as the audit period is short.
+        conf.set_default('max_age', DEMO_MAX_AGE, group='retention')
+        conf.set_default('purge_interval', DEMO_PURGE_INTERVAL,
+                         group='retention')
+        conf.set_default('settle_delay', 30, group='verifier')
+        conf.set_default('interval', 15, group='verifier')
     return conf
+
+
+def audit_period(conf):
+    """The simulated audit period (a ``timedelta``).
+
+    :raises cfg.Error: not a duration dividing a day.
+    """
+    try:
+        period = durations.parse(conf.audit_period, what='audit period',
+                                 whole=True)
+    except ValueError as e:
+        raise cfg.Error(str(e)) from None
+    day = datetime.timedelta(days=1)
+    if period > day or day % period:
+        raise cfg.Error('invalid audit period %r: it must divide a day '
+                        '(5m, 10m, 1h, 1d)' % conf.audit_period)
+    return period
+
+
+def _demo_lines(conf, period):
+    """What the demo's user should expect, in words."""
+    # At worst: a whole period to its end, nova's delay after it (a
+    # tenth of it in the simulation), the verifier's settling and one
+    # interval; rounded up to the minute.
+    first = 60 * math.ceil((conf.verifier.settle_delay
+                            + conf.verifier.interval
+                            + period.total_seconds() * 1.1) / 60.0)
+    ages = ', '.join('%s %s' % (kind, age) for kind, age in sorted(
+        conf.retention.max_age.items()))
+    return ('  Audit:    simulated every %s: the first verification '
+            'verdicts show within about %s (UI: Usage)\n'
+            '  Kept:     %s (purged every %ss)\n'
+            % (_words(period.total_seconds()), _words(first), ages,
+               conf.retention.purge_interval))
+
+
+def _words(seconds):
+    minutes = int(round(seconds / 60.0))
+    if minutes < 1:
+        return '%d seconds' % seconds
+    if minutes < 120:
+        return '%d minute%s' % (minutes, '' if minutes == 1 else 's')
+    return '%d hours' % round(minutes / 60.0)
 
 
 def _configured(conf, name):
@@ -126,6 +195,11 @@ def main(argv=None):
         sys.stderr.write('%s: %s\n' % (PROG, e))
         return 2
     transport_url = conf.oslo_messaging_notifications.transport_url
+    try:
+        period = audit_period(conf)
+    except cfg.Error as e:
+        sys.stderr.write('%s: %s\n' % (PROG, e))
+        return 2
     database = db_api.Database(conf)
     try:
         migration.upgrade(database)
@@ -150,7 +224,8 @@ def main(argv=None):
     if conf.simulate:
         services.append(simulator_service.SimulatorService(
             conf, transport_url, conf.operations_per_minute, conf.seed,
-            shared_transport=transport_url == IN_PROCESS_TRANSPORT))
+            shared_transport=transport_url == IN_PROCESS_TRANSPORT,
+            audit_period=period))
     started = [api]
     signal.signal(signal.SIGTERM, _raise_stop)
     try:
@@ -164,6 +239,7 @@ def main(argv=None):
               '  API:      %s/v1/  (%s)\n'
               '  Database: %s\n'
               '  Bus:      %s%s\n'
+              '%s'
               'Press Ctrl-C to stop.'
               % (url, url,
                  'no authentication' if conf.api.auth_strategy == 'noauth'
@@ -171,7 +247,8 @@ def main(argv=None):
                  conf.database.connection,
                  'in-process' if transport_url == IN_PROCESS_TRANSPORT
                  else _without_password(transport_url),
-                 ', with simulated traffic' if conf.simulate else ''),
+                 ', with simulated traffic' if conf.simulate else '',
+                 _demo_lines(conf, period) if conf.simulate else ''),
               flush=True)
         threading.Event().wait()
     except (KeyboardInterrupt, _Stop):

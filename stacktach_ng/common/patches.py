@@ -20,6 +20,11 @@ need a patch install it explicitly.
   listener drops redelivered messages without acknowledging them; the
   listener replaces it with one that lets them through (the listener
   service, on its started server).
+* ``bound_ack_wait()``: oslo.messaging's AMQP listener sends the
+  acknowledgements of a committed batch only when its polling thread
+  stops waiting on the socket, a wait that grows to seconds when no
+  message comes; the listener bounds it (the listener service, when it
+  starts).
 * ``check_notification_send()``: not a patch, but a call of a private
   method, ``Transport._send_notification``, by the traffic simulator's
   sink (which needs to keep the simulated message id and timestamp).
@@ -298,6 +303,62 @@ def pass_redeliveries(server):
     # message, so this one applies from the next message on.
     poll_listener.msg_id_cache = PassRedeliveries()
     return True
+
+
+# -- oslo.messaging's AMQP listener: how late acknowledgements go out --
+
+# The longest the polling thread waits on the socket before it sends the
+# acknowledgements queued meanwhile (seconds).
+ACK_WAIT_MAX = 0.02
+
+
+def check_ack_wait(amqpdriver):
+    """``AMQPListener.poll`` sends the acknowledgements queued by the
+    batches' threads (``_message_operations_handler.process()``) only
+    between two waits on the socket, and each wait that found nothing
+    doubles the next one, up to the module's
+    ``ACK_REQUEUE_EVERY_SECONDS_MAX``."""
+    _require('oslo.messaging', isinstance(
+        getattr(amqpdriver, 'ACK_REQUEUE_EVERY_SECONDS_MAX', None),
+        (int, float)),
+        'amqpdriver.ACK_REQUEUE_EVERY_SECONDS_MAX is missing')
+    poll = _method(getattr(amqpdriver, 'AMQPListener', None), 'poll')
+    # poll() is wrapped by base.batch_poll_helper, without functools.wraps:
+    # the function it wraps is in the wrapper's closure.
+    used = set(_names_used(poll))
+    for cell in getattr(poll, '__closure__', None) or ():
+        if inspect.isfunction(cell.cell_contents):
+            used.update(_names_used(cell.cell_contents))
+    _require('oslo.messaging', 'ACK_REQUEUE_EVERY_SECONDS_MAX' in used
+             and '_message_operations_handler' in used,
+             'AMQPListener.poll no longer bounds its wait with '
+             'ACK_REQUEUE_EVERY_SECONDS_MAX')
+
+
+def bound_ack_wait(maximum=ACK_WAIT_MAX):
+    """Bound the polling thread's wait on the socket to ``maximum``
+    seconds, so that a batch's acknowledgements reach the broker within
+    that time of its commit. Raises ``LibraryChanged`` when the listener
+    changed.
+
+    The rabbit driver is not thread-safe: a batch's thread queues its
+    acknowledgements for the polling thread. That thread doubles its wait
+    after every wait that found no message, up to 5 s (bounded by the
+    batch timeout). While every message of the prefetch window is in a
+    batch that is being stored, no message comes: the wait grows to
+    hundreds of milliseconds, and the acknowledgements of a batch that
+    just committed -- which would open the window again -- sit in the
+    queue until it ends; the store process waits with them. The cost of
+    the bound is a wake-up every ``maximum`` seconds of an idle listener.
+    Process-wide: install it only in a process that consumes nothing but
+    notifications (a listener worker).
+    """
+    from oslo_messaging._drivers import amqpdriver
+
+    check_ack_wait(amqpdriver)
+    with _lock:
+        if amqpdriver.ACK_REQUEUE_EVERY_SECONDS_MAX > maximum:
+            amqpdriver.ACK_REQUEUE_EVERY_SECONDS_MAX = maximum
 
 
 # -- oslo.messaging's transport: the private send -------------------------

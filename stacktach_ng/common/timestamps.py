@@ -55,6 +55,16 @@ def parse(value):
     return moment
 
 
+def iso(moment):
+    """The API's form of a naive UTC datetime: ISO 8601 with a ``Z``,
+    microseconds only when there are some (as the JSON renderer writes
+    datetimes): ``2026-01-31T12:00:00Z``. None stays None."""
+    if moment is None:
+        return None
+    text = moment.replace(tzinfo=None).isoformat()
+    return text + 'Z'
+
+
 def utcnow():
     """The current time, naive UTC."""
     return datetime.datetime.now(_UTC).replace(tzinfo=None)

@@ -25,7 +25,20 @@ Name of this host as stacktach-ng reports it: in listener heartbeats, in
 ``stacktach-ng-status upgrade check`` and in log lines.
 """)
 
-ALL_OPTS = [state_path_opt, host_opt]
+resource_definitions_opt = cfg.StrOpt(
+    'resource_definitions',
+    help="""
+A YAML file of resource definitions: which resource, state, service and
+operation each notification's event type carries, read with JSONPath
+(see the admin guide's "Resource definitions"). Its definitions are tried
+before the defaults shipped with stacktach-ng and replace a default of the
+same name, so a service the defaults do not know is added by YAML alone.
+Unset: the defaults only. The file is checked when a service starts, which
+refuses to start on an invalid one (the error names the file and line);
+``stacktach-ng-manage definitions check FILE`` checks one offline.
+""")
+
+ALL_OPTS = [state_path_opt, host_opt, resource_definitions_opt]
 
 
 def register_opts(conf):

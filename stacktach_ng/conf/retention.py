@@ -37,6 +37,20 @@ periodic purge; ``stacktach-ng-manage purge`` still works.
 Rows deleted per transaction by a purge. Small batches keep lock times
 short on a busy database.
 """),
+    cfg.IntOpt(
+        'partition_days_ahead',
+        default=7,
+        min=1,
+        max=366,
+        help="""
+PostgreSQL only: how many days ahead of today (UTC) the daily partitions of
+the notifications table are created. The listener creates them when it
+starts and every hour, ``stacktach-ng-manage db upgrade`` when it runs; a
+purge drops the partitions older than ``max_age`` whole. Days nobody
+created go to a default partition, which is slower to purge: keep this
+longer than the longest time the listeners may stay down.
+``stacktach-ng-status upgrade check`` warns when days are missing.
+"""),
 ]
 
 

@@ -10,6 +10,7 @@ from alembic import script as alembic_script
 from oslo_db import exception as db_exc
 
 from stacktach_ng.db import api as db_api
+from stacktach_ng.db import partitions
 
 _MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), 'migrations')
 
@@ -22,11 +23,14 @@ def _alembic_config(connection):
 
 
 def upgrade(database, revision='head'):
-    """Upgrade the schema of ``database`` (a db.api.Database)."""
+    """Upgrade the schema of ``database`` (a db.api.Database); at head,
+    create the day partitions ahead (PostgreSQL, see ``partitions``)."""
     if database.dialect == 'sqlite':
         _make_sqlite_dir(database)
     with database.engine.begin() as connection:
         alembic_command.upgrade(_alembic_config(connection), revision)
+    if is_at_head(database):
+        partitions.keep_ahead(database.conf, database)
 
 
 def current_revision(database):

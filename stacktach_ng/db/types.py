@@ -13,3 +13,18 @@ JsonText = sa.Text().with_variant(mysql.MEDIUMTEXT(), 'mysql')
 
 # Bounded text such as a rejected message's excerpt or an error message.
 LongText = sa.Text().with_variant(mysql.MEDIUMTEXT(), 'mysql')
+
+
+def Identifier(length):
+    """A string compared byte for byte: message, request, resource and
+    project ids.
+
+    MySQL/MariaDB compare strings with the column's collation, by default
+    a case-insensitive one (``utf8mb4_general_ci``): ids ``True`` and
+    ``true`` would collide in a unique key and match each other's
+    lookups. ``utf8mb4_bin`` compares them as SQLite and PostgreSQL (in
+    a unique key) do.
+    """
+    return sa.String(length).with_variant(
+        mysql.VARCHAR(length, charset='utf8mb4', collation='utf8mb4_bin'),
+        'mysql')

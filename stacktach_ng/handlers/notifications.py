@@ -6,9 +6,11 @@ from oslo_db import exception as db_exc
 from stacktach_ng.db import bulk
 from stacktach_ng.db import chunking
 from stacktach_ng.db import models
+from stacktach_ng.db import partitions
 from stacktach_ng.handlers import base
 
 _TABLE = models.Notification.__table__
+_IDS = models.NotificationId.__table__
 
 
 class NotificationsHandler(base.Handler):
@@ -16,10 +18,11 @@ class NotificationsHandler(base.Handler):
 
     Records already stored (a redelivery, a replayed file) are dropped from
     the batch, so later handlers never count a notification twice. The
-    pipeline removes duplicates within a batch before it gets here. Two
-    concurrent batches carrying the same new message_id make one of them
-    fail on the unique constraint; the pipeline then retries that batch,
-    which now sees the id as stored.
+    pipeline removes duplicates within a batch before it gets here. The
+    unique key is ``notification_ids``' (see its model for why not the
+    notifications' own). Two concurrent batches carrying the same new
+    message_id make one of them fail on it; the pipeline then retries that
+    batch, which now sees the id as stored.
     """
 
     def process(self, connection, records):
@@ -32,7 +35,7 @@ class NotificationsHandler(base.Handler):
         # which looks up the stored ids first.
         try:
             with connection.begin_nested():
-                bulk.insert_rows(connection, _TABLE, rows)
+                store_rows(connection, rows)
         except db_exc.DBDuplicateEntry:
             pass
         else:
@@ -41,19 +44,61 @@ class NotificationsHandler(base.Handler):
         ids = [row['message_id'] for row in rows]
         for chunk in chunking.chunks(ids):
             existing.update(connection.execute(
-                sa.select(_TABLE.c.message_id).where(
-                    _TABLE.c.message_id.in_(chunk))).scalars())
+                sa.select(_IDS.c.message_id).where(
+                    _IDS.c.message_id.in_(chunk))).scalars())
         new = [record for record in records
                if record.row['message_id'] not in existing]
         if new:
-            bulk.insert_rows(connection, _TABLE, [r.row for r in new])
+            store_rows(connection, [r.row for r in new])
         return new
 
     def purge(self, connection, before, batch_size):
-        ids = connection.execute(
-            sa.select(_TABLE.c.id).where(_TABLE.c.generated_at < before)
-            .order_by(_TABLE.c.id).limit(batch_size)).scalars().all()
-        if not ids:
-            return 0
-        connection.execute(_TABLE.delete().where(_TABLE.c.id.in_(ids)))
-        return len(ids)
+        """Drop the whole partitions older than ``before`` (PostgreSQL),
+        then delete the rest in batches; returns the notifications
+        deleted or dropped in this call.
+
+        The batches go by the ids (``delete_window``): every notification
+        has its id, with the same time, so the ids count the notifications
+        of a dropped partition without reading it.
+        """
+        if partitions.is_partitioned(connection, _TABLE.name):
+            while partitions.drop_oldest(connection, _TABLE.name, before):
+                pass
+        return delete_window(connection, before, batch_size)
+
+
+def store_rows(connection, rows):
+    """Insert notification rows and their message ids; a message id
+    stored already raises ``DBDuplicateEntry``."""
+    bulk.insert_rows(connection, _IDS, [
+        {'message_id': row['message_id'],
+         'generated_at': row['generated_at']} for row in rows])
+    bulk.insert_rows(connection, _TABLE, rows)
+
+
+def delete_window(connection, before, batch_size):
+    """Delete the oldest ``batch_size`` or so message ids dated before
+    ``before``, and the notifications of the same time range; returns
+    how many ids.
+
+    One range of the time indexes per statement: the time below which
+    ``batch_size`` ids lie is read first, then everything before it is
+    deleted, without sending keys back and forth. Ids of one instant are
+    not split: a batch may exceed ``batch_size`` by the ids sharing its
+    last instant.
+    """
+    time = _IDS.c.generated_at
+    bound = connection.execute(
+        sa.select(time).where(time < before).order_by(time)
+        .offset(batch_size).limit(1)).scalar()
+    if bound is None:
+        ids = time < before
+        rows = _TABLE.c.generated_at < before
+    elif bound == connection.execute(sa.select(sa.func.min(time))).scalar():
+        ids = time <= bound
+        rows = _TABLE.c.generated_at <= bound
+    else:
+        ids = time < bound
+        rows = _TABLE.c.generated_at < bound
+    connection.execute(_TABLE.delete().where(rows))
+    return connection.execute(_IDS.delete().where(ids)).rowcount

@@ -28,7 +28,9 @@ and acknowledged. This module does it with two small pieces:
 ``ListenerDispatcher``
     a ``BatchNotificationDispatcher`` that sorts a batch by priority itself:
     marked and priority-less messages become ``Rejected`` errors handed to
-    one poison callback, the others go to the endpoint of their priority.
+    one poison callback, the others go to the endpoint of their priority --
+    or, with ``on_batch``, the whole batch goes to one call, so that the
+    listener stores it in one transaction.
 """
 
 
@@ -154,11 +156,20 @@ class ListenerDispatcher(notify_dispatcher.BatchNotificationDispatcher):
     None (acknowledge) or ``NotificationResult.REQUEUE``, like an endpoint
     method. The endpoints' ``filter_rule`` is not supported: the listener's
     endpoints take everything.
+
+    With ``on_batch``, ``on_batch(by_priority, errors)`` receives the whole
+    batch at once -- ``{priority: [message, ...]}`` and the ``Rejected``
+    errors -- and its result applies to every message of the batch. A
+    batch of the bus holds messages of several priorities (one consumer
+    per priority queue, one connection): sorted out to one endpoint call
+    per priority, each part would be a transaction and a hand-off of its
+    own, most of them a few warnings or errors beside hundreds of infos.
     """
 
-    def __init__(self, endpoints, on_poison, serializer=None):
+    def __init__(self, endpoints, on_poison, serializer=None, on_batch=None):
         super().__init__(endpoints, serializer)
         self._on_poison = on_poison
+        self._on_batch = on_batch
 
     def dispatch(self, incoming):
         by_priority = {}
@@ -176,7 +187,15 @@ class ListenerDispatcher(notify_dispatcher.BatchNotificationDispatcher):
                     _raw_view(raw))))
             else:
                 by_priority.setdefault(priority, []).append((raw, message))
-
+        if self._on_batch is not None:
+            result = self._exec_callback(
+                lambda batch: self._on_batch(*batch),
+                ({priority: [message for _raw, message in items]
+                  for priority, items in by_priority.items()},
+                 [error for _raw, error in poison]))
+            if result == notify_dispatcher.NotificationResult.REQUEUE:
+                return set(incoming)
+            return set()
         requeues = set()
         for priority, items in by_priority.items():
             for _screen, callback in self._callbacks_by_priority.get(

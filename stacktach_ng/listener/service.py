@@ -34,6 +34,7 @@ from oslo_service import service
 
 from stacktach_ng.common import patches
 from stacktach_ng.db import api as db_api
+from stacktach_ng.db import partitions
 from stacktach_ng.listener import heartbeat
 from stacktach_ng.listener import poison
 from stacktach_ng.listener import store_process
@@ -210,6 +211,16 @@ class BatchEndpoint:
         """Record poison found before dispatch (see ``poison``)."""
         return self.handle(list(errors))
 
+    def process_batch(self, by_priority, errors):
+        """Store a whole batch of the bus, every priority and its poison,
+        in one transaction (``poison.ListenerDispatcher``'s ``on_batch``).
+        """
+        items = []
+        for priority, messages in by_priority.items():
+            items.extend(runner.envelopes_from_listener(messages, priority))
+        items.extend(errors)
+        return self.handle(items)
+
     def process(self, messages, priority):
         return self.handle(
             runner.envelopes_from_listener(messages, priority))
@@ -372,6 +383,7 @@ class ListenerService(service.Service):
         self._transport = None
         self._heartbeat = None
         self._purge_thread = None
+        self._partitions_thread = None
         self._stopping = threading.Event()
         self._stopped = threading.Event()
         self._state_lock = threading.Lock()
@@ -384,16 +396,18 @@ class ListenerService(service.Service):
             self._stopped.clear()
             self.database = db_api.Database(conf)
             pipeline, handler_names = self._make_store()
-            # Both patches of oslo.messaging are installed here, in the
+            # The patches of oslo.messaging are installed here, in the
             # worker; a library that changed shape stops the worker.
             patches.install_rabbit_message_class(poison.capturing_class)
+            patches.bound_ack_wait()
             bound_prefetch(conf)
             self._transport = oslo_messaging.get_notification_transport(conf)
             self.endpoint = BatchEndpoint(
                 pipeline, self.stats,
                 Backoff(conf.listener.retry_backoff_max), self._stopping)
             dispatcher = poison.ListenerDispatcher(
-                [self.endpoint], self.endpoint.rejected)
+                [self.endpoint], self.endpoint.rejected,
+                on_batch=self.endpoint.process_batch)
             targets = listener_targets(conf)
             self.server = notify_listener.BatchNotificationServer(
                 self._transport, targets, dispatcher, allow_requeue=True,
@@ -417,6 +431,10 @@ class ListenerService(service.Service):
                 self.database, self.stats, conf.listener.heartbeat_interval,
                 conf.host)
             self._heartbeat.start()
+            self._partitions_thread = threading.Thread(
+                target=self._partitions_loop, name='stacktach-ng-partitions',
+                daemon=True)
+            self._partitions_thread.start()
             if conf.retention.purge_interval > 0:
                 self._purge_thread = threading.Thread(
                     target=self._purge_loop, name='stacktach-ng-purge',
@@ -440,6 +458,9 @@ class ListenerService(service.Service):
                 if self._purge_thread is not None:
                     self._purge_thread.join()
                     self._purge_thread = None
+                if self._partitions_thread is not None:
+                    self._partitions_thread.join()
+                    self._partitions_thread = None
                 if self._heartbeat is not None:
                     self._heartbeat.stop()
                     self._heartbeat = None
@@ -480,6 +501,20 @@ class ListenerService(service.Service):
         # options in the parent and restarts the workers, which then
         # start() with the new values. Nothing to do in place.
         super().reset()
+
+    def _partitions_loop(self):
+        """Keep the day partitions ahead (PostgreSQL), now and every
+        ``MAINTENANCE_INTERVAL``: every worker does, the first one to
+        come creates them."""
+        interval = partitions.MAINTENANCE_INTERVAL
+        while True:
+            try:
+                partitions.keep_ahead(self.conf, self.database)
+            except Exception:
+                LOG.exception('Creating the partitions ahead failed; next '
+                              'try in %d s', interval)
+            if self._stopping.wait(interval):
+                return
 
     def _purge_loop(self):
         interval = self.conf.retention.purge_interval

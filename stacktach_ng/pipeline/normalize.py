@@ -29,6 +29,7 @@ import uuid
 
 from stacktach_ng.common import jsonutils
 from stacktach_ng.common import timestamps
+from stacktach_ng.pipeline import definitions
 from stacktach_ng.pipeline import resources
 from stacktach_ng.pipeline import scrub
 from stacktach_ng.pipeline.rejection import Rejected
@@ -44,13 +45,21 @@ _MAX_EVENT_TYPE = 255
 class Record:
     """A normalized notification on its way through the handlers."""
 
-    __slots__ = ('row', 'payload', 'context', '_versioned')
+    __slots__ = ('row', 'payload', 'context', '_versioned', 'resource_ids',
+                 'failure')
 
-    def __init__(self, row, payload, context, versioned=None):
+    def __init__(self, row, payload, context, versioned=None,
+                 resource_ids=None, failure=None):
         self.row = row
         self.payload = payload
         self.context = context
         self._versioned = versioned
+        # Every resource a bulk notification names (the row holds the
+        # first), else None.
+        self.resource_ids = resource_ids
+        # The reason of a failure an info notification reports (CADF
+        # outcome failure), '' without a reason; None when it reports none.
+        self.failure = failure
 
     def versioned_data(self):
         """``resources.versioned_data`` of the payload, found once during
@@ -86,36 +95,31 @@ def split_publisher(publisher_id):
             publisher_id[cut + 1:][:255] or None)
 
 
-# Legacy nova publisher ids name the service by a short prefix
-# (``compute.host1``, ``conductor.host1``, ``compute_task.host1``,
-# ``scheduler.host1``) where the versioned ones name the binary
-# (``nova-compute:host1``): one service is one name, the binary's. nova-api
-# publishes its legacy notifications as ``compute.<api host>`` and its
-# versioned ones as ``nova-compute:<api host>``, so nova itself files them
-# under nova-compute. Other projects' short prefixes (cinder's
-# ``scheduler``, ``volume``) are left as they are.
-_NOVA_LEGACY_SERVICES = {
-    'compute': 'nova-compute',
-    'conductor': 'nova-conductor',
-    'compute_task': 'nova-conductor',
-}
+def service_and_host(publisher_id, definition, data, rules):
+    """(service, host) of a notification.
 
-# The event types of nova's scheduler, which shares its legacy prefix
-# ``scheduler`` with cinder's.
-_NOVA_SCHEDULER_EVENTS = ('scheduler.select_destinations',
-                          'scheduler.run_instance')
-
-
-def canonical_service(service, event_type):
-    """The name of the binary behind a legacy nova service prefix, else
-    ``service``."""
-    found = _NOVA_LEGACY_SERVICES.get(service)
-    if found is not None:
-        return found
-    if (service == 'scheduler' and isinstance(event_type, str)
-            and event_type.startswith(_NOVA_SCHEDULER_EVENTS)):
-        return 'nova-scheduler'
-    return service
+    The publisher id names both (``compute.host1``, ``nova-compute:host1``)
+    unless it is only a host (glance of old sends ``localhost``, the audit
+    middleware ``uwsgi``, a host name ``conductor-1.example.com`` whose
+    first part is no publisher of the service) or missing (octavia): then
+    the definition's fallback names the service and the whole id is the
+    host. Short legacy prefixes become the binary's name (the
+    ``publishers`` and ``aliases`` of the definitions).
+    """
+    prefix, host = split_publisher(publisher_id)
+    fallback = (definition.fallback_of(data)
+                if definition is not None else None)
+    if host is None:
+        if prefix is None:
+            return fallback, None
+        if fallback is not None:
+            return fallback, _text(publisher_id, 255)
+        service, _named = rules.service(definition, prefix, data)
+        return service, None
+    service, named = rules.service(definition, prefix, data)
+    if not named:
+        return service, _text(publisher_id, 255)
+    return service, host
 
 
 def deterministic_message_id(envelope):
@@ -187,8 +191,11 @@ def _message_id(envelope):
     return value
 
 
-def normalize(envelope, received_at, max_size=None):
-    """The ``Record`` of an envelope; raises ``Rejected`` for poison."""
+def normalize(envelope, received_at, max_size=None, rules=None):
+    """The ``Record`` of an envelope; raises ``Rejected`` for poison.
+
+    ``rules``: the resource definitions (the active ones by default).
+    """
     event_type = envelope.get('event_type')
     if not event_type or not isinstance(event_type, str):
         raise Rejected('missing or invalid event_type', envelope)
@@ -241,12 +248,14 @@ def normalize(envelope, received_at, max_size=None):
     generated_at = (timestamps.parse(metadata.get('timestamp'))
                     or timestamps.parse(ctxt.get('timestamp'))
                     or received_at)
-    service, host = split_publisher(envelope.get('publisher_id'))
-    service = canonical_service(service, envelope.get('event_type'))
-
+    if rules is None:
+        rules = definitions.active()
     versioned = resources.versioned_data(payload, payload_text)
     data, object_name, object_version = versioned
-    facts = resources.extract(event_type, payload, data, object_name)
+    facts = resources.extract(event_type, payload, data, object_name,
+                              rules)
+    service, host = service_and_host(envelope.get('publisher_id'),
+                                     facts['definition'], data, rules)
 
     request_id = (facts.get('request_id') or ctxt.get('request_id'))
     row = {
@@ -254,7 +263,7 @@ def normalize(envelope, received_at, max_size=None):
         'event_type': storable_text(event_type),
         'priority': envelope['priority'].upper(),
         'publisher_id': _text(envelope.get('publisher_id'), 255),
-        'service': service,
+        'service': _text(service, 64),
         'host': host,
         'generated_at': generated_at,
         'received_at': received_at,
@@ -279,4 +288,10 @@ def normalize(envelope, received_at, max_size=None):
         'payload': payload_text,
         'context': context_text,
     }
-    return Record(row, payload, ctxt, versioned)
+    ids = facts.get('resource_ids')
+    if ids is not None:
+        ids = tuple(dict.fromkeys(
+            found for found in (_text(rid, 255) for rid in ids) if found))
+    return Record(row, payload, ctxt, versioned,
+                  ids if ids and len(ids) > 1 else None,
+                  facts.get('failure'))

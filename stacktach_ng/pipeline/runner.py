@@ -15,6 +15,7 @@ from oslo_log import log as logging
 
 from stacktach_ng.common import timestamps
 from stacktach_ng.db import models
+from stacktach_ng.pipeline import definitions
 from stacktach_ng.pipeline import forms
 from stacktach_ng.pipeline import normalize
 from stacktach_ng.pipeline import rejection
@@ -79,6 +80,8 @@ class Pipeline:
                          else load_handlers(conf))
         self.source = source
         self.max_size = conf.listener.max_message_size
+        # Raises InvalidDefinitions: a bad file stops the service here.
+        self.rules = definitions.configure(conf)
 
     # -- normalization -------------------------------------------------
 
@@ -99,7 +102,7 @@ class Pipeline:
                 if isinstance(item, rejection.Rejected):
                     raise item
                 record = normalize.normalize(item, received_at,
-                                             self.max_size)
+                                             self.max_size, self.rules)
             except rejection.Rejected as error:
                 rejected_rows.append(rejection.rejected_row(
                     error, received_at, self.source))

@@ -227,6 +227,16 @@ def list_resources(connection, project_id=None, resource_type=None,
     return [_resource_item(row) for row in rows], more
 
 
+def resource_types(connection, project_id=None, limit=100):
+    """The resource types known in the scope, sorted (at most ``limit``):
+    what a ``resource_type`` filter can match."""
+    table = RESOURCES
+    query = _scoped(sa.select(table.c.resource_type).distinct(), table,
+                    project_id).where(table.c.resource_type.isnot(None))
+    return sorted(row[0] for row in connection.execute(
+        query.order_by(table.c.resource_type).limit(limit)))
+
+
 def list_stuck(connection, project_id=None, older_than=600, now=None,
                marker=None, limit=100):
     """Resources stuck, longest stuck first.

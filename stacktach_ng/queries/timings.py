@@ -228,7 +228,7 @@ def group_steps(items):
     Resize (prep, resize, finish, then confirm or revert), live migration
     and rebuild steps of one resource are gathered under one item of
     their family, opened by the family's first step
-    (``operations.FAMILY_OPENERS``) or by a step of another request than
+    (``operations.is_family_opener``) or by a step of another request than
     the group's (except confirm and revert, which close the group). Other
     operations pass as they are. Input and output are in start order; a
     grouped item is ``{"operation": family, "steps": [...], "started_at",
@@ -245,7 +245,7 @@ def group_steps(items):
             continue
         key = (item['resource_id'], family)
         group = open_groups.get(key)
-        if (group is None or item['operation'] in operations.FAMILY_OPENERS
+        if (group is None or operations.is_family_opener(item['operation'])
                 or (item['request_id'] != group['request_id']
                     and item['operation'] not in _LATER_REQUEST_STEPS)):
             group = {

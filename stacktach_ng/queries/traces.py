@@ -27,9 +27,11 @@ A span dict::
      "outcome", "notifications": [{"message_id", "event_type",
      "priority", "generated_at", "host"}], "children": [span, ...]}
 
-Each notification of the trace sits in the innermost span of its request
-that contains its time. The critical path follows, from the root, the
-child that ends last, down to a leaf.
+An operation span that would repeat its request span (same request,
+start and end) is folded into it. Each notification of the trace sits in
+the innermost span of its request that contains its time. The critical
+path is the longest chain of work over the whole tree (see
+``_critical_path``).
 """
 
 import sqlalchemy as sa
@@ -266,6 +268,32 @@ def _smallest_containing(candidates, inner):
     return best
 
 
+def _fold_duplicate_operations(request_spans, operation_spans, spans):
+    """Drop an operation span that repeats its request span (same
+    request, same start and end, directly under it): the request row
+    already shows it. Its children move up to the request span, which
+    takes its operation name and resource."""
+    for rid, ops in operation_spans.items():
+        request = request_spans.get(rid)
+        if request is None:
+            continue
+        for span in list(ops):
+            if (span['parent_id'] != request['id']
+                    or span['start_us'] != request['start_us']
+                    or span['end_us'] != request['end_us']):
+                continue
+            ops.remove(span)
+            spans.remove(span)
+            for other in ops:
+                if other['parent_id'] == span['id']:
+                    other['parent_id'] = request['id']
+            request['operation'] = span['operation']
+            request['resource_id'] = (request['resource_id']
+                                      or span['resource_id'])
+            if span['outcome'] == 'error':
+                request['outcome'] = 'error'
+
+
 def get_trace(connection, request_id, project_id=None, now=None):
     """The trace of a request (or of a global request id, or of an
     OSProfiler base id), or None when nothing of it is in the scope.
@@ -336,6 +364,8 @@ def get_trace(connection, request_id, project_id=None, now=None):
             parent = (_smallest_containing(ops, span)
                       or request_spans.get(rid))
             span['parent_id'] = parent['id'] if parent else None
+
+    _fold_duplicate_operations(request_spans, operation_spans, spans)
 
     # Requests other than the root: the service hop.
     root = request_spans.get(root_id)
@@ -442,18 +472,56 @@ def _place_notifications(connection, project_id, request_ids, request_spans,
             })
 
 
+def _end(span):
+    """Where a span's work stops: its end, or for an open span the last
+    moment known."""
+    if span['end_us'] is not None:
+        return span['end_us']
+    return span['last_us'] if span['last_us'] is not None else (
+        span['start_us'] or 0)
+
+
 def _critical_path(root):
-    path = []
-    span = root
-    while span is not None:
-        path.append(span['id'])
-        children = span['children']
-        if not children:
-            break
-        span = max(children, key=lambda s: (
-            s['end_us'] if s['end_us'] is not None else s['last_us'] or 0,
-            s['id']))
-    return path
+    """The longest chain of work of the tree, as span ids in the order
+    the tree is shown (parents before children, children by start).
+
+    Walking back from the end of a span: the child whose work reaches
+    latest before that moment is on the path (and so, inside it, its own
+    chain), then the moment moves to that child's start and the next
+    child is looked for before it. A long child that ended before a
+    short one started is on the path with it: the path is what the
+    request waited on, not one branch.
+    """
+    on_path = set()
+
+    def walk(span, until):
+        on_path.add(span['id'])
+        point = min(_end(span), until)
+        candidates = [child for child in span['children']
+                      if child['start_us'] is not None]
+        while True:
+            before = [child for child in candidates
+                      if child['start_us'] < point]
+            if not before:
+                return
+            child = max(before, key=lambda c: (min(_end(c), point),
+                                               _end(c) - c['start_us'],
+                                               c['id']))
+            walk(child, point)
+            point = child['start_us']
+            candidates.remove(child)
+
+    walk(root, _end(root))
+    ordered = []
+
+    def visit(span):
+        if span['id'] in on_path:
+            ordered.append(span['id'])
+        for child in span['children']:
+            visit(child)
+
+    visit(root)
+    return ordered
 
 
 def _finish(span):

@@ -6,14 +6,17 @@ Lists are newest first and paged like the other lists (see
 raises ``exception.MarkerNotFound``). Every list returns ``(items,
 more)``.
 
-Datetimes are ISO 8601 strings in UTC without a zone
-(``2026-01-02T03:04:05``, microseconds when there are some).
+Datetimes are ISO 8601 strings in UTC with a ``Z``, as everywhere in the
+API (``2026-01-02T03:04:05Z``, microseconds when there are some).
 """
+
+import datetime
 
 import sqlalchemy as sa
 
 from stacktach_ng import exception
 from stacktach_ng import queries
+from stacktach_ng.common import timestamps
 from stacktach_ng.usage import checks
 from stacktach_ng.usage import report
 from stacktach_ng.usage import store
@@ -54,8 +57,8 @@ _MISSING_FIELDS = ('id', 'instance_id', 'project_id', 'launched_at',
 
 
 def _value(value):
-    if hasattr(value, 'isoformat'):
-        return value.isoformat()
+    if isinstance(value, datetime.datetime):
+        return timestamps.iso(value)
     return value
 
 

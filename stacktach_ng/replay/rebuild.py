@@ -15,6 +15,7 @@ from stacktach_ng.common import jsonutils
 from stacktach_ng.db import models
 from stacktach_ng.handlers import base as handler_base
 from stacktach_ng.pipeline import normalize
+from stacktach_ng.pipeline import resources
 from stacktach_ng.pipeline import runner
 
 _NOTIFICATIONS = models.Notification.__table__
@@ -37,9 +38,18 @@ def _records(rows):
             context = jsonutils.loads(data['context'])
         except ValueError:
             payload, context = {}, {}
-        yield normalize.Record(data, payload if isinstance(payload, dict)
-                               else {}, context if isinstance(context, dict)
-                               else {})
+        payload = payload if isinstance(payload, dict) else {}
+        # What the row does not keep: every resource of a bulk event and
+        # the failure an info notification reports, found again.
+        versioned = resources.versioned_data(payload)
+        facts = resources.extract(data['event_type'], payload, versioned[0],
+                                  versioned[1])
+        ids = facts.get('resource_ids')
+        yield normalize.Record(data, payload,
+                               context if isinstance(context, dict) else {},
+                               versioned,
+                               tuple(str(i) for i in ids) if ids else None,
+                               facts.get('failure'))
 
 
 def rebuild_handlers(database, handlers, chunk_size=CHUNK, progress=None):

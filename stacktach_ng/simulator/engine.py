@@ -71,10 +71,14 @@ def event_family(event_type):
     return event_type
 
 
+_EPOCH = datetime.datetime(1970, 1, 1)
+
+
 def _floor(moment, period):
-    if period == AUDIT_PERIODS['hour']:
-        return moment.replace(minute=0, second=0, microsecond=0)
-    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    """The start of the period containing ``moment``: periods are counted
+    from the epoch, so hours and days start on the hour and at midnight
+    UTC, and a 5 minute period on a multiple of 5 minutes."""
+    return _EPOCH + ((moment - _EPOCH) // period) * period
 
 
 class Simulator:
@@ -94,7 +98,8 @@ class Simulator:
     :param ops_per_hour: operations started per simulated hour (default
         30 per compute host).
     :param audit_period: ``day`` or ``hour`` (nova's
-        ``instance_usage_audit_period``).
+        ``instance_usage_audit_period``), or a ``timedelta`` dividing a
+        day (a demo's few minutes, so that verdicts come soon).
     :param with_tokens: put ``auth_token`` and ``service_catalog`` in the
         contexts, as oslo.messaging did before it redacted them.
     :param realtime: pace the output so that each message comes out when
@@ -120,9 +125,14 @@ class Simulator:
                                  % (name, value))
         if projects < 1 or hosts < 1:
             raise ValueError('projects and hosts must be at least 1')
-        if audit_period not in AUDIT_PERIODS:
-            raise ValueError('audit_period must be one of %s'
-                             % ', '.join(AUDIT_PERIODS))
+        period = (audit_period
+                  if isinstance(audit_period, datetime.timedelta)
+                  else AUDIT_PERIODS.get(audit_period))
+        if period is None or period <= datetime.timedelta(0) or (
+                datetime.timedelta(days=1) % period and period.days < 1):
+            raise ValueError('audit_period must be one of %s or a duration '
+                             'dividing a day, not %r'
+                             % (', '.join(AUDIT_PERIODS), audit_period))
         if start is None:
             start = (datetime.datetime.now(datetime.timezone.utc).replace(
                 tzinfo=None) if realtime else DEFAULT_START)
@@ -142,7 +152,7 @@ class Simulator:
         self._sleep = sleep
         self._clock = clock
         self._wall_start = None
-        self.period = AUDIT_PERIODS[audit_period]
+        self.period = period
 
         self.source = model.Source(seed)
         self.world = model.World(self.source, start, projects, hosts)
@@ -320,7 +330,16 @@ class Simulator:
         by_host = collections.defaultdict(list)
         for instance in sorted(alive + gone, key=lambda i: i.id):
             by_host[instance.host].append(instance)
-        delay = (60.0, 600.0) if self.period.days else (5.0, 60.0)
+        # Nova's audits run a while after the boundary: minutes after a
+        # day, seconds after an hour, a few seconds after a demo's short
+        # period (a tenth of it at most).
+        if self.period.days:
+            delay = (60.0, 600.0)
+        elif self.period >= AUDIT_PERIODS['hour']:
+            delay = (5.0, 60.0)
+        else:
+            tenth = self.period.total_seconds() / 10
+            delay = (min(2.0, tenth), tenth)
         for host in sorted(by_host):
             at = boundary + datetime.timedelta(
                 microseconds=source.between(*delay))

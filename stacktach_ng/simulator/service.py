@@ -25,9 +25,10 @@ class SimulatorService(os_service.Service):
     """
 
     def __init__(self, conf, transport_url, operations_per_minute, seed,
-                 shared_transport=False):
+                 shared_transport=False, audit_period='hour'):
         super().__init__()
         self.conf = conf
+        self.audit_period = audit_period
         self.transport_url = transport_url
         self.operations_per_minute = operations_per_minute
         self.seed = seed
@@ -47,7 +48,7 @@ class SimulatorService(os_service.Service):
         simulator = engine.Simulator(
             seed=self.seed if self.seed is not None
             else int.from_bytes(os.urandom(4), 'big'),
-            realtime=True, audit_period='hour',
+            realtime=True, audit_period=self.audit_period,
             ops_per_hour=self.operations_per_minute * 60,
             sleep=self._stop.wait)
         sink = sinks.TransportSink(self.transport_url, self.conf.listener

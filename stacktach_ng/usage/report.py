@@ -19,6 +19,7 @@ import csv
 
 import sqlalchemy as sa
 
+from stacktach_ng.common import timestamps
 from stacktach_ng.usage import checks
 from stacktach_ng.usage import extract
 from stacktach_ng.usage import store
@@ -207,8 +208,8 @@ def compute(connection, start, end, project_id=None):
             setattr(totals, name, getattr(totals, name)
                     + getattr(figures, name))
     return {
-        'start': start.isoformat(),
-        'end': end.isoformat(),
+        'start': timestamps.iso(start),
+        'end': timestamps.iso(end),
         'project_id': project_id,
         'projects': out,
         'totals': totals.as_dict(PROJECT_FIGURES),

@@ -13,7 +13,6 @@ import json
 import os
 import re
 
-import pytest
 import sqlalchemy as sa
 
 from stacktach_ng.db import api as db_api
@@ -21,6 +20,7 @@ from stacktach_ng.db import models
 from stacktach_ng.pipeline import normalize
 from stacktach_ng.pipeline.rejection import Rejected
 from stacktach_ng.replay import importer
+from tests.functional import services
 
 NOTIFICATIONS = models.Notification.__table__
 REJECTED = models.RejectedMessage.__table__
@@ -144,7 +144,8 @@ def test_every_sample_imports(samples_dir, migrated_conf, database_url):
 def _nova_samples(samples_dir):
     directory = os.path.join(samples_dir, 'nova-resolved')
     if not os.path.isdir(directory):
-        pytest.skip('no nova-resolved samples')
+        services.unavailable('The nova-resolved samples',
+                             'no directory %s' % directory)
     return sample_files(directory)
 
 

@@ -26,10 +26,12 @@ from stacktach_ng import service
 from stacktach_ng.db import api as db_api
 from tests.perf import analysis_queries
 from tests.perf import api
+from tests.perf import broker
 from tests.perf import databases
 from tests.perf import handlers
 from tests.perf import importing
 from tests.perf import ingest
+from tests.perf import purge
 from tests.perf import queries
 from tests.perf import verify
 
@@ -164,6 +166,15 @@ def do_verify(conf, args):
     return _finish(results, args, results.text(verify.COLUMNS))
 
 
+def do_purge(conf, args):
+    args = _options(args)
+    try:
+        results = purge.run(args)
+    except _FAILURES as e:
+        return _fail('purge', e)
+    return _finish(results, args, results.text(purge.COLUMNS))
+
+
 def do_handlers(conf, args):
     if not os.path.isfile(args.file):
         return _fail('handlers', 'no such file: %s' % args.file)
@@ -222,9 +233,10 @@ def add_parsers(commands):
     """Add a sub-parser per benchmark to ``commands``."""
     ingest_parser = commands.add_parser(
         'ingest',
-        help='Drain pre-filled RabbitMQ queues with the listener, a '
-             'do-nothing batch listener and a one-message-per-transaction '
-             'consumer; compare their rates.')
+        help='Drain RabbitMQ queues pre-filled by oslo.messaging '
+             'Notifiers with the listener, a do-nothing batch listener and '
+             'a one-message-per-transaction consumer; compare their rates '
+             '(or --soak: memory over a long run).')
     _common(ingest_parser, count=100000)
     ingest_parser.add_argument(
         '--transport-url', metavar='URL',
@@ -258,6 +270,53 @@ def add_parsers(commands):
         '--repeat', type=_positive, default=1,
         help='Rounds of measurements; the ratios use the best round of '
              'each consumer (default: %(default)s).')
+    ingest_parser.add_argument(
+        '--queues', choices=broker.TYPES, default=broker.DEFAULT,
+        help='RabbitMQ queue type of every consumer and of the Notifier '
+             'that fills the queues: durable classic queues, quorum queues '
+             '(the two the scaling guide recommends) or transient ones '
+             '(oslo.messaging\'s default); messages are persistent '
+             '(default: %(default)s).')
+    ingest_parser.add_argument(
+        '--publishers', type=_positive, default=2,
+        help='Notifier processes filling the queues in parallel before '
+             'each measurement (default: %(default)s).')
+    ingest_parser.add_argument(
+        '--peer', choices=ingest.PEERS,
+        help='Also measure this other consumer of the same traffic in '
+             'each round: "ceilometer", its notification agent with the '
+             'events pipeline and a file publisher, from the virtualenv '
+             'of --ceilometer-venv.')
+    ingest_parser.add_argument(
+        '--ceilometer-venv', metavar='DIR',
+        help='Virtualenv with Ceilometer installed (default: '
+             '$STACKTACH_CEILOMETER_VENV, else '
+             '~/.cache/stacktach-ng/ceilometer-venv; it is built there '
+             'with "pip install ceilometer" when missing).')
+    ingest_parser.add_argument(
+        '--soak', action='store_true',
+        help='Soak instead of rounds: the listener alone drains --count '
+             'notifications published while it runs, and the RSS of each '
+             'of its processes and their PSS are sampled every '
+             '--sample-every seconds; memory must stay flat (within 10%% '
+             'after the first 10%% of the messages) and under 200 MB.')
+    ingest_parser.add_argument(
+        '--soak-depth', type=_positive, default=20000,
+        help='Soak: the publisher pauses while the queues hold more ready '
+             'messages than this (default: %(default)s).')
+    ingest_parser.add_argument(
+        '--sample-every', type=float, default=5.0, metavar='SECONDS',
+        help='Soak: seconds between two memory samples (default: '
+             '%(default)s).')
+    ingest_parser.add_argument(
+        '--trace', metavar='FILE',
+        help='Soak: write the memory samples to FILE as they are taken '
+             '(JSON lines; python -m tests.perf.soak_plot FILE PNG draws '
+             'them).')
+    ingest_parser.add_argument(
+        '--plot', metavar='PNG',
+        help='Soak: draw the memory curve to this PNG file (needs '
+             'matplotlib, in the bench environment).')
     ingest_parser.set_defaults(func=do_ingest)
 
     import_parser = commands.add_parser(
@@ -320,6 +379,32 @@ def add_parsers(commands):
              'row claims (default: %(default)s; more than one needs MySQL '
              'or PostgreSQL to be meaningful).')
     verify_parser.set_defaults(func=do_verify)
+
+    purge_parser = commands.add_parser(
+        'purge',
+        help='PostgreSQL: purge a day of COUNT notifications by dropping '
+             'its partition, and the next day by batch deletes, in '
+             'alternating rounds; time and table size before and after.')
+    _common(purge_parser)
+    purge_parser.add_argument(
+        '--count', type=_positive, default=5000000,
+        help='Notifications loaded (default: %(default)s).')
+    purge_parser.add_argument(
+        '--days', type=_positive, default=30,
+        help='Days they are spread over, a partition each (default: '
+             '%(default)s).')
+    purge_parser.add_argument(
+        '--rounds', type=_positive, default=2,
+        help='Rounds of one drop and one batch delete (default: '
+             '%(default)s).')
+    purge_parser.add_argument(
+        '--batch-size', type=_positive, default=5000,
+        help='Rows per transaction of the batch deletes, as [retention] '
+             'purge_batch_size (default: %(default)s).')
+    purge_parser.add_argument(
+        '--payload-bytes', type=_positive, default=512,
+        help='Approximate size of each payload (default: %(default)s).')
+    purge_parser.set_defaults(func=do_purge)
 
     api_parser = commands.add_parser(
         'api',

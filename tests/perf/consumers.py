@@ -2,7 +2,8 @@
 
 ::
 
-    python -m tests.perf.consumers KIND CONFIG_FILE COUNT RESULT
+    python -m tests.perf.consumers KIND CONFIG_FILE COUNT RESULT [TIMEOUT
+        [PROGRESS]]
 
 ``KIND`` is one of:
 
@@ -14,6 +15,11 @@
     same targets, batch size, batch timeout, thread pool and prefetch as
     the listener, whose endpoint does nothing (returns None, so every
     batch is acknowledged at once) for all seven priorities.
+``ceilometer``
+    the peer: Ceilometer's notification agent, events pipeline, file
+    publisher (see ``ceilometer_peer``), started from its own virtualenv;
+    it is ready when it wrote its first event, and it has handled what it
+    wrote.
 ``single``
     the StackTach v2 way: a plain (non-batch) oslo.messaging notification
     listener whose endpoint runs the same pipeline (normalize, every
@@ -26,6 +32,8 @@ for ``listener`` and ``single``); the messages handled while it started are
 left out of the rate, and the start-up time is reported on its own. CPU
 time is that of the process and its children. The figures are written as
 JSON to ``RESULT``; the process then stops its consumer cleanly and exits.
+With ``PROGRESS``, the number handled so far is written to that file every
+second (a soak plots memory against it).
 """
 
 # An entry point of its own (python -m): oslo.service's threading backend
@@ -47,15 +55,19 @@ from stacktach_ng import service  # noqa: E402
 from stacktach_ng.db import api as db_api  # noqa: E402
 from stacktach_ng.listener import service as listener_service  # noqa: E402
 from stacktach_ng.pipeline import runner  # noqa: E402
+from tests.perf import ceilometer_peer  # noqa: E402
 from tests.perf import proc_stats  # noqa: E402
 
 LOG = logging.getLogger(__name__)
 
-KINDS = ('listener', 'noop', 'single')
+KINDS = ('listener', 'noop', 'single', 'ceilometer')
 PRIORITIES = ('audit', 'debug', 'info', 'warn', 'error', 'critical',
               'sample')
 
 _POLL = 0.02
+# How long the peer may take to import, connect and write its first event.
+_PEER_START_TIMEOUT = 300.0
+_PROGRESS_EVERY = 1.0
 
 
 class Counter:
@@ -203,7 +215,45 @@ class _ListenerConsumer:
         return self.service.stats.snapshot()
 
 
-def run(kind, config_file, count, timeout):
+class _CeilometerConsumer:
+    """Ceilometer's notification agent, a process of its own."""
+
+    def __init__(self, counter):
+        self.agent = ceilometer_peer.Agent.from_environment()
+        self.counter = counter
+
+    def start(self):
+        self.agent.start()
+        deadline = time.monotonic() + _PEER_START_TIMEOUT
+        while (not self.agent.written() and self.agent.alive()
+               and time.monotonic() < deadline):
+            time.sleep(_POLL)
+        if not self.agent.written():
+            self.agent.stop()
+            raise RuntimeError('the Ceilometer agent wrote no event within '
+                               '%d s (exit code %s)' % (
+                                   _PEER_START_TIMEOUT,
+                                   self.agent.process.poll()))
+
+    def handled(self):
+        value = self.agent.written()
+        self.counter.value = value
+        if value >= self.counter.target:
+            self.counter.reached.set()
+        return value
+
+    def stop(self):
+        self.agent.stop()
+
+
+def _write_progress(path, handled):
+    # Written aside and renamed: a reader never sees half a number.
+    with open(path + '.new', 'w') as output:
+        output.write('%d\n' % handled)
+    os.replace(path + '.new', path)
+
+
+def run(kind, config_file, count, timeout, progress_path=None):
     """Start a consumer, time it to ``count`` messages; return figures."""
     conf = service.prepare_service(
         ['stacktach-ng-bench-' + kind, '--config-file', config_file],
@@ -211,6 +261,8 @@ def run(kind, config_file, count, timeout):
     counter = Counter(count)
     if kind == 'listener':
         consumer = _ListenerConsumer(conf, counter)
+    elif kind == 'ceilometer':
+        consumer = _CeilometerConsumer(counter)
     else:
         consumer = _MessagingConsumer(conf, kind, counter)
     pid = os.getpid()
@@ -221,11 +273,17 @@ def run(kind, config_file, count, timeout):
     cpu_started = proc_stats.tree_cpu_seconds(pid)
     before = consumer.handled()
     deadline = started + timeout
+    next_progress = 0.0
     while (not counter.reached.is_set()
            and time.monotonic() < deadline):
-        consumer.handled()
+        handled = consumer.handled()
+        if progress_path and time.monotonic() >= next_progress:
+            _write_progress(progress_path, handled)
+            next_progress = time.monotonic() + _PROGRESS_EVERY
         counter.reached.wait(_POLL)
-    consumer.handled()
+    handled = consumer.handled()
+    if progress_path:
+        _write_progress(progress_path, handled)
     elapsed = time.monotonic() - started
     cpu_seconds = proc_stats.tree_cpu_seconds(pid) - cpu_started
     figures = {
@@ -248,14 +306,15 @@ def run(kind, config_file, count, timeout):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    if len(argv) not in (4, 5) or argv[0] not in KINDS:
+    if len(argv) not in (4, 5, 6) or argv[0] not in KINDS:
         sys.stderr.write('usage: python -m tests.perf.consumers '
-                         '{%s} CONFIG_FILE COUNT RESULT [TIMEOUT]\n'
-                         % '|'.join(KINDS))
+                         '{%s} CONFIG_FILE COUNT RESULT [TIMEOUT '
+                         '[PROGRESS]]\n' % '|'.join(KINDS))
         return 2
     kind, config_file, count, result_path = argv[:4]
-    timeout = float(argv[4]) if len(argv) == 5 else 3600.0
-    figures = run(kind, config_file, int(count), timeout)
+    timeout = float(argv[4]) if len(argv) >= 5 else 3600.0
+    progress_path = argv[5] if len(argv) == 6 else None
+    figures = run(kind, config_file, int(count), timeout, progress_path)
     with open(result_path, 'w', encoding='utf-8') as output:
         json.dump(figures, output)
     return 0 if figures['complete'] else 1

@@ -43,9 +43,9 @@ import sqlalchemy as sa
 
 from stacktach_ng.conf import listener as listener_conf
 from stacktach_ng.db import api as db_api
-from stacktach_ng.db import bulk
 from stacktach_ng.db import migration
 from stacktach_ng.db import models
+from stacktach_ng.handlers import notifications
 from stacktach_ng.pipeline import runner
 from stacktach_ng.replay import importer
 from stacktach_ng.simulator import engine
@@ -158,9 +158,9 @@ def measure_floor(database_url, path, batch_size, secondary_indexes=True):
 
     Batches are streamed (read, normalized untimed, inserted, dropped), so
     memory stays that of one batch whatever the file's size. With
-    ``secondary_indexes=False`` the notifications table keeps only its
-    unique message id: what the lookup indexes cost shows against the
-    floor with them.
+    ``secondary_indexes=False`` the notifications table loses its lookup
+    indexes and only the unique message id (``notification_ids``) stays:
+    what the lookup indexes cost shows against the floor with them.
     """
     conf = databases.make_conf(database_url)
     database = db_api.Database(conf)
@@ -191,7 +191,7 @@ def measure_floor(database_url, path, batch_size, secondary_indexes=True):
                     rows = [record.row for record in records]
                     started = time.perf_counter()
                     with database.writer() as connection:
-                        bulk.insert_rows(connection, table, rows)
+                        notifications.store_rows(connection, rows)
                     insert_seconds += time.perf_counter() - started
         finally:
             stream.close()

@@ -51,6 +51,10 @@ class OpenAPIReference(Directive):
             kind = schema.get('format') or schema.get('type', '')
             if 'enum' in schema:
                 kind = ' | '.join(str(value) for value in schema['enum'])
+            elif 'x-comma-list' in schema:
+                kind = 'list of ' + ' | '.join(schema['x-comma-list'])
+            elif 'x-duration' in schema:
+                kind = 'duration'
             body += self._row([parameter['name'], str(kind),
                                parameter.get('description', '')])
         return table

@@ -95,7 +95,9 @@ def render(metrics, now):
 
 class MetricsController:
 
-    @pecan.expose()
+    # Declared as text so that "Accept: text/plain" (a scraper's) is not
+    # a 406.
+    @pecan.expose(content_type='text/plain')
     def index(self, **_query):
         request = pecan.request
         validation.validate(request, parameters.NONE)

@@ -4,14 +4,37 @@ Each endpoint accepts exactly the parameters listed for it; anything else
 is a 400 naming the parameter. ``schema`` is the JSON schema of the value
 once read from the query string (``integer`` and ``boolean`` values are
 converted first; ``format: date-time`` values are ISO 8601 times).
+
+Three extensions carry the rest of the contract (see the API reference,
+"Conventions"), read by ``stacktach_ng.api.validation``:
+
+``x-duration``
+    The value is a duration: ``600`` (seconds), ``10m``, ``1h``, ``2d``;
+    it is read as a whole number of seconds.
+``x-comma-list``
+    The value is a comma-separated list of these accepted items.
+``x-requires``
+    The parameter only applies together with these values of other
+    parameters (``{"stuck": true}``): given without them, a 400 says which.
+``x-excludes``
+    The parameter does not apply together with these values of other
+    parameters: given with them, a 400 says which.
 """
 
 from stacktach_ng.queries import notifications as notification_queries
 
 # Strings are bounded and printable: the widest indexed column holds 255
 # characters, and a NUL byte is refused by PostgreSQL.
+CONTROL_CHARACTERS = '^[^\\x00-\\x1f]+$'
 _TEXT = {'type': 'string', 'minLength': 1, 'maxLength': 255,
-         'pattern': '^[^\\x00-\\x1f]+$'}
+         'pattern': CONTROL_CHARACTERS}
+
+# The priorities oslo.messaging notifies with, as stored (upper case).
+PRIORITIES = ('AUDIT', 'CRITICAL', 'DEBUG', 'ERROR', 'INFO', 'SAMPLE',
+              'WARN', 'WARNING')
+
+# A duration as operators write it (see ``stacktach_ng.common.durations``).
+DURATION_PATTERN = '^[0-9]{1,12}[smhdwSMHDW]?$'
 
 
 def param(name, schema, description, required=False):
@@ -22,6 +45,21 @@ def param(name, schema, description, required=False):
 
 def text(**extra):
     return dict(_TEXT, **extra)
+
+
+def duration(default, maximum, description):
+    """A duration parameter's schema (see ``x-duration``)."""
+    return {'type': 'string', 'pattern': DURATION_PATTERN,
+            'default': str(default), 'x-duration': {'maximum': maximum},
+            'description': description}
+
+
+def comma_list(items, default):
+    """A comma-separated list of ``items`` (see ``x-comma-list``)."""
+    choice = '|'.join(items)
+    return {'type': 'string', 'default': default,
+            'pattern': '^(%s)(,(%s))*$' % (choice, choice),
+            'x-comma-list': list(items)}
 
 
 LIMIT = param(
@@ -61,6 +99,10 @@ TIME_RANGE = [SINCE, UNTIL]
 NOTIFICATION_FILTERS = [
     param(name, text(), 'Only notifications whose ``%s`` is exactly this.'
           % name)
+    if name != 'priority' else
+    param(name, {'type': 'string', 'enum': list(PRIORITIES)},
+          'Only notifications of this priority, in upper case as stored: '
+          + ', '.join('``%s``' % value for value in PRIORITIES) + '.')
     for name in notification_queries.FILTER_COLUMNS]
 
 NOTIFICATION_LIST = SCOPE + PAGING + TIME_RANGE + [
@@ -98,16 +140,20 @@ BUCKET = param(
 REQUEST_LIST = SCOPE + PAGING + TIME_RANGE + [OPERATION, OUTCOME]
 
 RESOURCE_LIST = SCOPE + PAGING + [
-    param('resource_type', text(),
-          'Only resources of this type (``instance``, ``volume``...).'),
+    param('resource_type', dict(text(), **{'x-excludes': {'stuck': True}}),
+          'Only resources of this type (``instance``, ``volume``...). '
+          'Types are those the service has seen: a type no resource has '
+          'is a 400 listing the known ones. Not with ``stuck=true``.'),
     param('stuck', {'type': 'boolean', 'default': False},
           'Only resources stuck in an operation: an operation open for '
-          'longer than ``older_than`` seconds with no task state change '
+          'longer than ``older_than`` with no task state change '
           'for as long, longest stuck first.'),
-    param('older_than', {'type': 'integer', 'minimum': 1,
-                         'maximum': 365 * 86400, 'default': 600},
-          'With ``stuck=true``: seconds without progress (600 by '
-          'default).'),
+    param('older_than', dict(duration(
+        600, 365 * 86400,
+        'A duration: seconds (``600``) or a number and a unit '
+        '(``10m``, ``1h``, ``2d``).'), **{'x-requires': {'stuck': True}}),
+          'Only with ``stuck=true``: how long without progress (``600``, '
+          '``10m``, ``1h``; 10 minutes by default).'),
 ]
 
 TIMING_LIST = SCOPE + [LIMIT, ID_MARKER] + TIME_RANGE + [
@@ -120,13 +166,17 @@ TIMING_LIST = SCOPE + [LIMIT, ID_MARKER] + TIME_RANGE + [
     OUTCOME,
 ]
 
+GROUP_BY_KEYS = ('operation', 'host', 'service')
+# Time groupings of the timing summary: names for bucket sizes.
+GROUP_BY_TIMES = {'hour': 3600, 'day': 86400}
+
 TIMING_SUMMARY = SCOPE + TIME_RANGE + [
     OPERATION,
-    param('group_by', {'type': 'string', 'default': 'operation',
-                       'pattern': '^(operation|host|service)'
-                                  '(,(operation|host|service))*$'},
+    param('group_by', comma_list(GROUP_BY_KEYS + tuple(GROUP_BY_TIMES),
+                                 'operation'),
           'Comma-separated keys to group by: ``operation`` (default), '
-          '``host``, ``service``.'),
+          '``host``, ``service``, and at most one of ``hour`` and ``day`` '
+          '(the same as ``bucket=3600`` and ``bucket=86400``).'),
     BUCKET,
 ]
 

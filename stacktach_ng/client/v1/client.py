@@ -57,6 +57,18 @@ def _clean(params):
     return out
 
 
+# The API's answer to a path it does not serve (its router's 404), as
+# opposed to the 404 of an item that does not exist ("No resource has
+# id ...").
+_NO_SUCH_PATH = 'The resource could not be found.'
+
+
+def _names_an_item(body):
+    """Whether a 404 body is the API's answer about a missing item."""
+    message = exceptions.message_of(body)
+    return bool(message) and message != _NO_SUCH_PATH
+
+
 def _connection_problem(error):
     """A short reason for a connection failure: keystoneauth's message
     carries urllib3's whole retry story after the URL."""
@@ -67,6 +79,15 @@ def _connection_problem(error):
             url = text.split(': ', 1)[0]
             return '%s (%s)' % (url, reason.lower())
     return text.split(' (Caused by')[0][:300]
+
+
+def api_root(url):
+    """The API root of a base URL given with or without the version:
+    ``http://host:8799/v1/`` and ``http://host:8799`` are both the root
+    ``http://host:8799`` (many catalogs register the versioned URL)."""
+    url = url.rstrip('/')
+    suffix = '/' + API_VERSION
+    return url[:-len(suffix)] if url.endswith(suffix) else url
 
 
 def _quote(identifier):
@@ -93,7 +114,7 @@ class Client:
                  service_type=SERVICE_TYPE, interface='public',
                  region_name=None, timeout=None, verify=True,
                  user_agent='python-stacktach-ng-client'):
-        endpoint = endpoint.rstrip('/') if endpoint else None
+        endpoint = api_root(endpoint) if endpoint else None
         if session is None:
             if not endpoint:
                 raise exceptions.EndpointNotFound(
@@ -106,7 +127,9 @@ class Client:
                                           timeout=timeout)
         # The version is part of every path rather than of the endpoint:
         # the catalog entry of service type ``stacktach`` is the API root
-        # (``GET /`` lists the versions).
+        # (``GET /`` lists the versions); a catalog entry ending in /v1 is
+        # cut back to the root on first use (``_resolve_root``).
+        self._root_known = endpoint is not None
         self.adapter = adapter.Adapter(
             session, service_type=service_type, interface=interface,
             region_name=region_name, endpoint_override=endpoint,
@@ -118,6 +141,7 @@ class Client:
         """GET ``path`` (relative to the API root) and return the parsed
         JSON body; raise a ``ClientError`` for an error answer."""
         try:
+            self._resolve_root()
             response = self.adapter.get(
                 path, params=_clean(params or {}), raise_exc=False,
                 headers={'Accept': 'application/json'})
@@ -138,6 +162,14 @@ class Client:
             body = response.json()
         except ValueError:
             body = None
+        if response.status_code == 404 and not _names_an_item(body):
+            raise exceptions.NotFound(
+                'the API has no %s: tried GET %s. Is %s the root of the '
+                'stacktach-ng API (GET / lists its versions)? Set '
+                'OS_STACKTACH_URL (or the catalog endpoint) to it, with or '
+                'without /%s' % (path, response.url,
+                                 self.adapter.endpoint_override,
+                                 API_VERSION), 404)
         if response.status_code >= 400:
             raise exceptions.from_response(
                 response.status_code, body,
@@ -147,6 +179,14 @@ class Client:
                 'the API answered %s with a body that is not JSON' % path,
                 response.status_code)
         return body
+
+    def _resolve_root(self):
+        """Use the catalog's endpoint cut back to the API root."""
+        if self._root_known:
+            return
+        self.adapter.endpoint_override = api_root(
+            self.adapter.get_endpoint())
+        self._root_known = True
 
     def pages(self, path, params=None):
         """Every page of a list, following the ``next`` links: yields

@@ -13,12 +13,13 @@ from oslo_config import cfg
 from stacktach_ng import service
 from stacktach_ng.cmd.manage import analysis
 from stacktach_ng.cmd.manage import db
+from stacktach_ng.cmd.manage import definitions
 from stacktach_ng.cmd.manage import ingest
 from stacktach_ng.cmd.manage import simulate
 from stacktach_ng.cmd.manage import usage
 
 # Modules contributing sub-commands, in the order of the help text.
-COMMAND_MODULES = [db, ingest, simulate, usage, analysis]
+COMMAND_MODULES = [db, ingest, simulate, usage, analysis, definitions]
 
 
 def _add_command_parsers(subparsers):

@@ -13,4 +13,5 @@ from stacktach_ng.db.models import usage  # noqa: F401
 from stacktach_ng.db.models.base import Base  # noqa: F401
 from stacktach_ng.db.models.ingest import ListenerHeartbeat  # noqa: F401
 from stacktach_ng.db.models.ingest import Notification  # noqa: F401
+from stacktach_ng.db.models.ingest import NotificationId  # noqa: F401
 from stacktach_ng.db.models.ingest import RejectedMessage  # noqa: F401

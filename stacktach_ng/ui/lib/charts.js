@@ -25,11 +25,23 @@ function niceTicks(max, count = 4) {
 }
 
 /**
+ * Labels of time ticks spanning `span` ms: the clock for a day or less
+ * (seconds when minutes would repeat), the date and hour beyond.
+ */
+export function timeTickLabel(ms, span, count) {
+  const text = fmt.time(ms, false);
+  if (span > 2 * 86400000) return text.slice(5, 13) + 'h';
+  if (span / count < 60000) return text.slice(11, 19);
+  return text.slice(11, 16);
+}
+
+/**
  * Lines over time. series: [{name, color, points: [[ms, value|null]]}];
- * format(value) labels the y axis.
+ * format(value) labels the y axis; domain: [from, to] in ms, the period
+ * the x axis covers (by default the span of the points).
  */
 export function lineChart(series, {height = 240, format = String,
-  label = '', width = DEFAULT_WIDTH} = {}) {
+  label = '', width = DEFAULT_WIDTH, domain = null} = {}) {
   const WIDTH = width;
   const pad = {left: 70, right: 14, top: 12, bottom: 28};
   const all = series.flatMap((one) => one.points);
@@ -38,8 +50,10 @@ export function lineChart(series, {height = 240, format = String,
   const svg = s('svg', {class: 'chart', viewBox: `0 0 ${WIDTH} ${height}`,
     role: 'img', 'aria-label': label});
   if (!xs.length || !ys.length) return svg;
-  const x0 = Math.min(...xs);
-  const x1 = Math.max(...xs, x0 + 1);
+  // The axis is the period asked for, so one bucket sits where it
+  // belongs in it; without a period, the span of the points.
+  const x0 = domain ? domain[0] : Math.min(...xs);
+  const x1 = domain ? Math.max(domain[1], x0 + 1) : Math.max(...xs, x0 + 1);
   const ticks = niceTicks(Math.max(...ys));
   const yMax = ticks[ticks.length - 1] || 1;
   const plotW = WIDTH - pad.left - pad.right;
@@ -52,12 +66,12 @@ export function lineChart(series, {height = 240, format = String,
     svg.append(s('text', {x: pad.left - 6, y: Y(t) + 4,
       'text-anchor': 'end'}, format(t)));
   }
-  const xTicks = 5;
+  const xTicks = WIDTH < 500 ? 3 : 5;
   for (let i = 0; i <= xTicks; i++) {
     const v = x0 + ((x1 - x0) * i) / xTicks;
-    svg.append(s('text', {x: X(v), y: height - 8, 'text-anchor':
-      i === 0 ? 'start' : (i === xTicks ? 'end' : 'middle')},
-    fmt.clock(v).slice(0, 5)));
+    svg.append(s('text', {x: X(v), y: height - 8, class: 'x-tick',
+      'text-anchor': i === 0 ? 'start' : (i === xTicks ? 'end' : 'middle')},
+    timeTickLabel(v, x1 - x0, xTicks)));
   }
   svg.append(s('line', {x1: pad.left, x2: pad.left, y1: pad.top,
     y2: pad.top + plotH, class: 'axis-line'}));

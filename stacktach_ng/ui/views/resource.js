@@ -151,6 +151,14 @@ function transitionsTable(items) {
   ], items);
 }
 
+/** How long an operation took, or for an open one how long it has been
+ * open; an open operation whose start was never seen is just "open". */
+export function openOrDuration(op) {
+  if (op.outcome !== 'open') return fmt.duration(op.duration_us);
+  return op.age_us === null || op.age_us === undefined ? 'open' :
+    `open for ${fmt.duration(op.age_us)}`;
+}
+
 function operationsTable(items) {
   const rows = items.flatMap((op) => op.steps ?
     [op, ...op.steps.map((step) => ({...step, nested: true}))] : [op]);
@@ -160,8 +168,7 @@ function operationsTable(items) {
       op.nested ? '↳ ' : '', op.operation)},
     {title: 'Started (UTC)', class: 'nowrap mono', value: (op) =>
       fmt.time(op.started_at)},
-    {title: 'Duration', class: 'num', value: (op) => op.outcome === 'open' ?
-      `open for ${fmt.duration(op.age_us)}` : fmt.duration(op.duration_us)},
+    {title: 'Duration', class: 'num', value: openOrDuration},
     {title: 'Outcome', value: (op) => widgets.outcome(op.outcome)},
     {title: 'Host', value: (op) => op.host},
     {title: 'Request', value: (op) => widgets.requestLink(op.request_id)},

@@ -60,7 +60,8 @@ function percentiles(target, operation, period) {
     ];
     replace(target, charts.legend(series), charts.lineChart(series, {
       format: fmt.duration, label: `Percentiles of ${operation} over time`,
-      width: charts.widthOf(target)}),
+      width: charts.widthOf(target),
+      domain: [fmt.parseTime(period.since), fmt.parseTime(period.until)]}),
     h('p', {class: 'hint'}, `Buckets of ${fmt.duration(bucket * 1e6)}.`));
   }).catch((error) => replace(target, widgets.errorBox(error,
     'the percentiles')));

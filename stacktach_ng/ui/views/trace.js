@@ -245,8 +245,9 @@ export function render(container, current) {
       widgets.section('Waterfall', legend(trace), waterfall(trace),
         h('p', {class: 'hint'}, 'Bars are spans, coloured by service; ',
           'ticks are notifications (red: errors). Click a span to list ',
-          'its notifications. The critical path follows the child that ',
-          'ends last.')),
+          'its notifications. The critical path (marked) is the longest ',
+          'chain of work: what the request waited on, parents and ',
+          'children.')),
       trace.outcome === 'error' ? widgets.section('Errors', errors) : null);
     if (trace.outcome === 'error') {
       errors.append(widgets.loading());

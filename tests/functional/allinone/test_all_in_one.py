@@ -22,6 +22,9 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.dirname(os.path.abspath(__file__)))))
 
 _URL_LINE = re.compile(r'UI:\s+(http://\S+)/ui/')
+_AUDIT_LINE = re.compile(r'Audit:\s+simulated every (\d+) minutes?: the '
+                         r'first verification verdicts show within about '
+                         r'(\d+) minutes?')
 
 
 def _get(url, timeout=5):
@@ -29,26 +32,36 @@ def _get(url, timeout=5):
         return response.status, response.read()
 
 
-def _run_all_in_one(executable, tmp_path, wait=60):
+def _run_all_in_one(executable, tmp_path, wait=60, extra=(),
+                    verdict_within=None):
     port = processes.free_port()
     log = open(tmp_path / 'all.log', 'w+')
     process = subprocess.Popen(
         [executable, '--state-dir', str(tmp_path / 'state'),
          '--bind-port', str(port), '--simulate',
-         '--operations-per-minute', '600', '--seed', '3'],
+         '--operations-per-minute', '600', '--seed', '3', *extra],
         stdout=subprocess.PIPE, stderr=log, text=True,
         start_new_session=True)
     try:
         base = None
+        printed = []
         deadline = time.monotonic() + wait
-        while base is None and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
             line = process.stdout.readline()
             if not line:
                 break
+            printed.append(line)
             match = _URL_LINE.search(line)
             if match:
                 base = match.group(1)
+            if line.startswith('Press Ctrl-C'):
+                break
         assert base == 'http://127.0.0.1:%d' % port, _tail(log)
+        # The demo says when its first verdicts come and what it keeps.
+        output = ''.join(printed)
+        audit = _AUDIT_LINE.search(output)
+        assert audit, output
+        assert 'Kept:     notifications 6h' in output, output
 
         # Ingested traffic shows through the API within seconds.
         started = time.monotonic()
@@ -68,6 +81,21 @@ def _run_all_in_one(executable, tmp_path, wait=60):
         assert b'<html' in body.lower()
         status, _ = _get(base + '/healthcheck')
         assert status == 200
+
+        if verdict_within is not None:
+            # As promised: a verification verdict within the minutes the
+            # output named.
+            minutes = int(audit.group(2))
+            assert minutes <= verdict_within
+            deadline = started + minutes * 60 + 30
+            verdicts = []
+            while not verdicts and time.monotonic() < deadline:
+                status, body = _get(base + '/v1/verifications?limit=5')
+                verdicts = [item for item in json.loads(body)[
+                    'verifications'] if item['status'] != 'pending']
+                if not verdicts:
+                    time.sleep(5)
+            assert verdicts, _tail(log)
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -89,6 +117,14 @@ def test_all_in_one_serves_simulated_traffic(tmp_path):
     executable = os.path.join(os.path.dirname(sys.executable),
                               'stacktach-ng-all')
     _run_all_in_one(executable, tmp_path)
+
+
+@pytest.mark.slow
+def test_the_demo_shows_an_audit_verdict_within_minutes(tmp_path):
+    executable = os.path.join(os.path.dirname(sys.executable),
+                              'stacktach-ng-all')
+    _run_all_in_one(executable, tmp_path, extra=('--audit-period', '1m'),
+                    verdict_within=3)
 
 
 @pytest.mark.slow

@@ -33,17 +33,31 @@ def load(conf, bodies, batch_size=100):
     return database
 
 
-def snapshot(database):
+# What the usage handler derives at ingest (the audit periods and the
+# missing records are the verifier's).
+USAGE_TABLES = ('usage_launches', 'usage_deletes', 'usage_exists',
+                'usage_storage')
+
+# Columns that say when a row was written, not what it says.
+_WRITE_TIMES = frozenset(('received_at',))
+
+
+def snapshot(database, tables=ANALYSIS_TABLES):
     """Every derived row, without surrogate ids, in a stable order."""
-    out = {}
     with database.reader() as connection:
-        for name in ANALYSIS_TABLES:
-            table = models.Base.metadata.tables[name]
-            columns = [c for c in table.c if c.name != 'id']
-            rows = connection.execute(sa.select(*columns)).all()
-            out[name] = sorted(
-                (tuple(_plain(v) for v in row) for row in rows),
-                key=lambda r: tuple('' if v is None else str(v) for v in r))
+        return snapshot_of(connection, tables)
+
+
+def snapshot_of(connection, tables):
+    out = {}
+    for name in tables:
+        table = models.Base.metadata.tables[name]
+        columns = [c for c in table.c
+                   if c.name != 'id' and c.name not in _WRITE_TIMES]
+        rows = connection.execute(sa.select(*columns)).all()
+        out[name] = sorted(
+            (tuple(_plain(v) for v in row) for row in rows),
+            key=lambda r: tuple('' if v is None else str(v) for v in r))
     return out
 
 

@@ -75,8 +75,11 @@ def test_development_server(config):
 def test_wsgi_module_under_gunicorn(config):
     path, url = config
     gunicorn = shutil.which('gunicorn', path=os.path.dirname(sys.executable))
-    if gunicorn is None:
-        pytest.skip('gunicorn is not installed')
+    # A test requirement: its absence is a broken environment, not a
+    # missing service.
+    assert gunicorn is not None, (
+        'gunicorn (test-requirements.txt) is not installed beside %s'
+        % sys.executable)
     process = subprocess.Popen(
         [gunicorn, '--bind', url.split('//')[1], '--workers', '1',
          '--threads', '4', '--worker-class', 'gthread',

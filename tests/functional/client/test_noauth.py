@@ -244,3 +244,52 @@ def _moment(text):
 def test_watch_usage_errors(openstack, args):
     result = openstack.run('stacktach', 'watch', *args, check=False)
     assert result.returncode == 2
+
+
+def test_an_address_ending_in_the_version_works(noauth_api):
+    api, dataset = noauth_api
+    openstack = server.OpenStack(OS_AUTH_TYPE='none',
+                                 OS_STACKTACH_URL=api.url + '/v1/')
+    items = openstack.json('stacktach', 'notification', 'list',
+                           '--request-id', dataset.request_b)
+    assert len(items) == 5
+
+
+def test_a_wrong_root_says_what_was_tried(noauth_api):
+    api, _ = noauth_api
+    openstack = server.OpenStack(OS_AUTH_TYPE='none',
+                                 OS_STACKTACH_URL=api.url + '/nowhere')
+    result = openstack.run('stacktach', 'summary', check=False)
+    assert result.returncode == 1
+    assert 'tried GET %s/nowhere/v1/summary' % api.url in result.stderr
+    assert 'Is %s/nowhere the root' % api.url in result.stderr
+    assert 'Traceback' not in result.stderr
+
+
+def test_tables_head_human_durations_plainly(openstack):
+    args = ('stacktach', 'timing', 'summary', '--all-projects',
+            '--since', '2026-01-01', '--until', '2026-04-01')
+    table = openstack.run(*args).stdout
+    header = [cell.strip() for cell in
+              table.splitlines()[1].strip('|').split('|')]
+    assert header[-5:] == ['min', 'p50', 'p95', 'p99', 'max'], header
+    assert not [cell for cell in header if cell.endswith('_us')]
+    loaded = json.loads(openstack.run(*args, '-f', 'json').stdout)
+    assert loaded and isinstance(loaded[0]['p50_us'], int)
+
+
+def test_a_value_outside_a_closed_set_lists_the_accepted_ones(openstack):
+    result = openstack.run('stacktach', 'notification', 'list',
+                           '--priority', 'error', check=False)
+    assert result.returncode == 1
+    assert ("priority: must be one of AUDIT, CRITICAL, DEBUG, ERROR, INFO, "
+            "SAMPLE, WARN, WARNING, got 'error'") in result.stderr
+
+
+def test_older_than_in_minutes_is_read_by_cli_and_api_alike(openstack):
+    in_minutes = openstack.json('stacktach', 'resource', 'list', '--stuck',
+                                '--older-than', '10m', '--all-projects')
+    in_seconds = openstack.json('stacktach', 'resource', 'list', '--stuck',
+                                '--older-than', '600', '--all-projects')
+    assert in_minutes and [item['resource_id'] for item in in_minutes] == [
+        item['resource_id'] for item in in_seconds]

@@ -4,20 +4,9 @@ API process over simulated traffic."""
 import csv
 import io
 
-import pytest
-import requests
-
 from stacktach_ng.client.osc.v1 import usage
 
 PERIOD = ('--start', '2026-01-31T00:00:00', '--end', '2026-02-08T00:00:00')
-
-
-@pytest.fixture(autouse=True)
-def _usage_api(noauth_api):
-    api, _ = noauth_api
-    if requests.get(api.url + '/v1/usage/launches',
-                    timeout=10).status_code == 404:
-        pytest.skip('the API does not serve /v1/usage yet')
 
 
 def test_usage_list_kinds(openstack):

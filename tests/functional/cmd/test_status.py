@@ -4,13 +4,19 @@ RabbitMQ."""
 import datetime
 import json
 import socket
+import uuid
 
+import kombu
 import pytest
 
 from stacktach_ng.cmd import status
 from stacktach_ng.common import timestamps
 from stacktach_ng.db import api as db_api
+from stacktach_ng.db import migration
 from stacktach_ng.db import models
+from stacktach_ng.db import partitions
+from tests import base
+from tests.functional import services
 
 SUCCESS, WARNING, FAILURE = 0, 1, 2
 
@@ -24,13 +30,17 @@ def _closed_port():
         return sock.getsockname()[1]
 
 
-def _run(tmp_path, capsys, database_url, transport_url, interval=10):
+def _run(tmp_path, capsys, database_url, transport_url, interval=10,
+         topic=None):
+    # A topic of its own: the queues other tests left on the broker are
+    # not this deployment's.
+    topic = topic or 'stng-status-' + uuid.uuid4().hex[:8]
     config = tmp_path / 'stacktach-ng.conf'
     config.write_text(
         '[DEFAULT]\ntransport_url = %s\n'
         '[database]\nconnection = %s\n'
-        '[listener]\nheartbeat_interval = %d\n'
-        % (transport_url, database_url, interval))
+        '[listener]\nheartbeat_interval = %d\ntopics = %s\n'
+        % (transport_url, database_url, interval, topic))
     code = status.main(['stacktach-ng-status', '--config-file', str(config),
                         'upgrade', 'check', '--json'])
     output = json.loads(capsys.readouterr().out)
@@ -67,13 +77,16 @@ def test_ready_deployment_succeeds(migrated_conf, rabbit_url, tmp_path,
     code, checks = _run(tmp_path, capsys, migrated_conf.database.connection,
                         rabbit_url)
     assert checks['Database schema']['result'] == SUCCESS
+    assert checks['Database partitions']['result'] == SUCCESS
+    assert checks['Database character set']['result'] == SUCCESS
     heartbeat = checks['Listener heartbeat']
     assert heartbeat['result'] == SUCCESS
     assert 'listener-host:4242' in heartbeat['details']
     # A worker that stopped long ago is not reported as alive.
     assert 'old-host:17' not in heartbeat['details']
     assert checks['Notification transport']['result'] == SUCCESS
-    assert code == SUCCESS
+    assert code == SUCCESS, [check for check in checks.values()
+                             if check['result'] != SUCCESS]
 
 
 def test_no_heartbeat_warns(migrated_conf, rabbit_url, tmp_path, capsys):
@@ -131,19 +144,97 @@ def test_unreachable_database_fails(tmp_path, capsys, rabbit_url):
     assert code == FAILURE
 
 
-def test_character_set(migrated_conf, rabbit_url, tmp_path, capsys):
-    """MySQL/MariaDB talking or defaulting to 3-byte utf8 (devstack's
-    ``charset=utf8`` and ``CHARACTER SET utf8``) is a warning."""
+@pytest.fixture
+def postgresql_conf(tmp_path):
+    database = services.TestDatabase('postgresql', tmp_path)
+    conf = base.make_conf(database.create())
+    db = db_api.Database(conf)
+    migration.upgrade(db)
+    db.dispose()
+    yield conf
+    database.drop()
+
+
+def test_missing_partitions_warn(postgresql_conf, rabbit_url, tmp_path,
+                                 capsys):
+    """The upgrade created today's partition and 7 days ahead; a day
+    ahead that is gone is named."""
+    url = postgresql_conf.database.connection
+    _, checks = _run(tmp_path, capsys, url, rabbit_url)
+    assert checks['Database partitions']['result'] == SUCCESS
+    in_three_days = timestamps.utcnow() + datetime.timedelta(days=3)
+    database = db_api.Database(postgresql_conf)
+    with database.writer() as connection:
+        names = [p.name for p in partitions.partitions(connection,
+                                                       'notifications')]
+        assert len(names) == 9, names  # 8 days and the default one
+        connection.exec_driver_sql('DROP TABLE %s' % partitions.day_name(
+            'notifications', in_three_days))
+    database.dispose()
+    _, checks = _run(tmp_path, capsys, url, rabbit_url)
+    result = checks['Database partitions']
+    assert result['result'] == WARNING
+    assert 'notifications: %s.' % in_three_days.strftime('%Y-%m-%d') \
+        in result['details']
+
+
+def test_three_byte_utf8_warns(rabbit_url, tmp_path, capsys):
+    """A MySQL database created with the 3-byte utf8, reached without
+    charset=utf8mb4: all three are named."""
+    database = services.TestDatabase('mysql', tmp_path)
+    url = database.create().replace('?charset=utf8mb4', '?charset=utf8')
+    try:
+        conf = base.make_conf(url)
+        db = db_api.Database(conf)
+        with db.writer() as connection:
+            connection.exec_driver_sql(
+                'ALTER DATABASE %s CHARACTER SET utf8mb3' % database.name)
+            connection.exec_driver_sql(
+                'CREATE TABLE legacy (name VARCHAR(10)) CHARACTER SET '
+                'utf8mb3')
+        db.dispose()
+        _, checks = _run(tmp_path, capsys, url, rabbit_url)
+    finally:
+        database.drop()
+    result = checks['Database character set']
+    assert result['result'] == WARNING
+    assert 'the connection uses utf8' in result['details']
+    assert 'the database defaults to utf8' in result['details']
+    assert 'columns of legacy use it' in result['details']
+
+
+@pytest.mark.parametrize('database_url', ['sqlite'], indirect=True)
+def test_transient_listener_queues_warn(migrated_conf, rabbit_url, tmp_path,
+                                        capsys):
+    """Queues of the listener's topic: a classic transient one is named,
+    a durable one and a quorum one are not, and none is changed."""
+    topic = 'stng-status-' + uuid.uuid4().hex[:8]
     url = migrated_conf.database.connection
-    code, checks = _run(tmp_path, capsys, url, rabbit_url)
-    assert checks['Database character set']['result'] == SUCCESS
-    if not url.startswith('mysql'):
-        return
-    three_bytes = url.replace('charset=utf8mb4', 'charset=utf8')
-    assert three_bytes != url
-    code, checks = _run(tmp_path, capsys, three_bytes, rabbit_url)
-    charset = checks['Database character set']
-    assert charset['result'] == WARNING
-    assert '3-byte' in charset['details']
-    assert 'the connection uses utf8' in charset['details']
-    assert code == WARNING
+    _, checks = _run(tmp_path, capsys, url, rabbit_url, topic=topic)
+    assert checks['Listener queues']['result'] == SUCCESS
+    assert 'No listener queue' in checks['Listener queues']['details']
+    declared = {
+        topic + '.info': {'durable': False},
+        topic + '.error': {'durable': True},
+        topic + '.warn': {'durable': True,
+                          'queue_arguments': {'x-queue-type': 'quorum'}},
+    }
+    with kombu.Connection(rabbit_url.replace('rabbit://', 'amqp://')) as bus:
+        channel = bus.channel()
+        queues = [kombu.Queue(name, channel=channel, auto_delete=False,
+                              **flags) for name, flags in declared.items()]
+        try:
+            for queue in queues:
+                queue.declare()
+            code, checks = _run(tmp_path, capsys, url, rabbit_url,
+                                topic=topic)
+            # The transient queue is still there, as it was.
+            assert queues[0].queue_declare(passive=True)
+        finally:
+            for queue in queues:
+                queue.delete()
+    result = checks['Listener queues']
+    assert result['result'] == WARNING
+    assert 'classic and not durable: %s.info.' % topic in result['details']
+    assert topic + '.error' not in result['details']
+    assert topic + '.warn' not in result['details']

@@ -13,6 +13,7 @@ from stacktach_ng.db import models
 from stacktach_ng.db import upsert
 
 NOTIFICATIONS = models.Notification.__table__
+IDS = models.NotificationId.__table__
 
 AWKWARD_TEXTS = [
     'plain',
@@ -60,18 +61,24 @@ def test_rows_come_back_exactly(database):
         for row in rows]
 
 
+def _id_row(number):
+    row = _row(number, '')
+    return {'message_id': row['message_id'],
+            'generated_at': row['generated_at']}
+
+
 def test_a_duplicate_is_oslo_db_duplicate_entry(database):
-    # The pipeline retries a batch that raced another on a message id:
-    # it must see the same exception on every backend and write path.
+    # The pipeline retries a batch that raced another on a message id
+    # (unique in notification_ids): it must see the same exception on
+    # every backend and write path.
     with database.writer() as connection:
-        bulk.insert_rows(connection, NOTIFICATIONS, [_row(1, 'a')])
+        bulk.insert_rows(connection, IDS, [_id_row(1)])
     with pytest.raises(db_exc.DBDuplicateEntry):
         with database.writer() as connection:
-            bulk.insert_rows(connection, NOTIFICATIONS,
-                             [_row(2, 'b'), _row(1, 'again')])
+            bulk.insert_rows(connection, IDS, [_id_row(2), _id_row(1)])
     with database.reader() as connection:
         assert connection.execute(sa.select(sa.func.count()).select_from(
-            NOTIFICATIONS)).scalar() == 1
+            IDS)).scalar() == 1
 
 
 _COUNTS = sa.Table(

@@ -12,7 +12,12 @@ from oslo_db import exception as db_exc
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import migration
 from stacktach_ng.db import models
+from stacktach_ng.db import partitions
 from tests import base
+
+
+def _not_a_partition(name, type_, parent_names):
+    return not (type_ == 'table' and partitions.is_partition(name))
 
 
 def test_upgrade_from_empty_matches_models(database_url):
@@ -22,7 +27,8 @@ def test_upgrade_from_empty_matches_models(database_url):
     assert migration.current_revision(database) == migration.head_revision()
     with database.engine.connect() as connection:
         context = alembic_migration.MigrationContext.configure(
-            connection, opts={'compare_type': True})
+            connection, opts={'compare_type': True,
+                              'include_name': _not_a_partition})
         diff = autogenerate.compare_metadata(context, models.Base.metadata)
     assert diff == []
     # Upgrading again is a no-op.

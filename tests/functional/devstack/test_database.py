@@ -141,9 +141,6 @@ def test_listener_stores_four_byte_characters(url, tmp_path):
     assert all(EMOJI in row[1] for row in rows)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    'known bug, MySQL/MariaDB: message ids that differ only by case '
-    'collide (case-insensitive collation of the unique key)'))
 def test_listener_stores_ids_differing_only_by_case(url, tmp_path):
     suffix = uuid.uuid4().hex[:8]
     ids = ['Case-%s' % suffix, 'case-%s' % suffix, 'CASE-%s' % suffix]

@@ -92,14 +92,23 @@ def free_ports(count):
 
 
 class RabbitNode:
-    """One RabbitMQ node in ``directory``; ``url`` is its transport URL."""
+    """One RabbitMQ node in ``directory``; ``url`` is its transport URL.
 
-    def __init__(self, directory, sbin):
+    ``cookie``: the Erlang cookie, the same for the nodes of one cluster
+    (by default the node makes one of its own). ``addresses``: more
+    addresses than 127.0.0.1 on which the node takes AMQP connections, on
+    the same port (a test network's); ``guest`` may then log in from
+    them, as it may from loopback.
+    """
+
+    def __init__(self, directory, sbin, cookie=None, addresses=()):
         self.directory = str(directory)
         self.sbin = sbin
         self.name = 'stng-%s@localhost' % uuid.uuid4().hex[:10]
         self.port, self.dist_port = free_ports(2)
-        self.url = 'rabbit://guest:guest@127.0.0.1:%d/' % self.port
+        self.url = self.url_at('127.0.0.1')
+        self.cookie = cookie
+        self.addresses = tuple(addresses)
         self.pid_file = os.path.join(self.directory, 'node.pid')
         self.log_path = os.path.join(self.directory, 'node-stdout.log')
         self.process = None
@@ -117,6 +126,17 @@ class RabbitNode:
         with open(config, 'w') as conf:
             # The node's own log file only (in RABBITMQ_LOG_BASE).
             conf.write('log.console = false\nlog.file.level = info\n')
+            if self.addresses:
+                conf.write('loopback_users = none\n')
+                for number, address in enumerate(
+                        ('127.0.0.1',) + self.addresses, start=1):
+                    conf.write('listeners.tcp.%d = %s:%d\n'
+                               % (number, address, self.port))
+        if self.cookie is not None:
+            cookie = join(directory, 'home', '.erlang.cookie')
+            with open(cookie, 'w') as stream:
+                stream.write(self.cookie)
+            os.chmod(cookie, 0o400)
         empty_env_file = join(directory, 'rabbitmq-env.conf')
         open(empty_env_file, 'w').close()
         env = {key: value for key, value in os.environ.items()
@@ -125,8 +145,6 @@ class RabbitNode:
             # The Erlang cookie is made in, and read from, $HOME.
             'HOME': join(directory, 'home'),
             'RABBITMQ_NODENAME': self.name,
-            'RABBITMQ_NODE_IP_ADDRESS': '127.0.0.1',
-            'RABBITMQ_NODE_PORT': str(self.port),
             'RABBITMQ_DIST_PORT': str(self.dist_port),
             'RABBITMQ_MNESIA_BASE': join(directory, 'mnesia'),
             'RABBITMQ_LOG_BASE': join(directory, 'log'),
@@ -136,12 +154,22 @@ class RabbitNode:
             'RABBITMQ_PLUGINS_EXPAND_DIR': join(directory, 'plugins-expand'),
             # Not the machine's node's settings (node name, listeners).
             'RABBITMQ_CONF_ENV_FILE': empty_env_file,
+            # Schedulers that sleep when idle instead of spinning: a
+            # test's nodes share a small machine with everything else.
             'RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS':
-                '-kernel inet_dist_use_interface {127,0,0,1}',
+                '-kernel inet_dist_use_interface {127,0,0,1} '
+                '+sbwt none +sbwtdcpu none +sbwtdio none',
             # Should this node be the one to start epmd: loopback only.
             'ERL_EPMD_ADDRESS': '127.0.0.1',
         })
+        if not self.addresses:
+            env.update({'RABBITMQ_NODE_IP_ADDRESS': '127.0.0.1',
+                        'RABBITMQ_NODE_PORT': str(self.port)})
         return env
+
+    def url_at(self, address):
+        """The transport URL of the node at one of its addresses."""
+        return 'rabbit://guest:guest@%s:%d/' % (address, self.port)
 
     def _command(self, name):
         return os.path.join(self.sbin, name)
@@ -252,3 +280,14 @@ def _answers(port):
     finally:
         with contextlib.suppress(Exception):
             connection.close()
+
+
+def wait_answers(node, timeout=60):
+    """Wait until ``node`` takes AMQP connections (after a ``start_app``,
+    say)."""
+    deadline = time.monotonic() + timeout
+    while not _answers(node.port):
+        if time.monotonic() > deadline:
+            raise NodeError('node %s takes no connection after %d s\n%s'
+                            % (node.name, timeout, node.log_tail()))
+        time.sleep(0.1)

@@ -2,6 +2,7 @@
 RabbitMQ, a migrated database, and ways to run the listener."""
 
 import contextlib
+import datetime
 import os
 import signal
 import subprocess
@@ -13,9 +14,16 @@ import warnings
 import pytest
 import sqlalchemy as sa
 
+from stacktach_ng.db import api as db_api
+from stacktach_ng.db import migration
 from stacktach_ng.db import models
 from stacktach_ng.listener import service as listener
+from stacktach_ng.pipeline import forms
+from stacktach_ng.pipeline import runner
+from stacktach_ng.queries import usage
 from tests import base
+from tests.functional import services
+from tests.functional.analyses import fixtures
 from tests.functional.listener import traffic
 
 NOTIFICATIONS = models.Notification.__table__
@@ -52,11 +60,10 @@ class Bus:
         return traffic.Publisher(self.rabbit_url, self.exchange, self.topic)
 
     def listener_options(self, **overrides):
-        # Only the first handler: what is tested here is the listener's
-        # contract with the broker and the database, whatever handlers
-        # follow (they have tests of their own).
+        # Every default handler, as deployed: a redelivery that the
+        # notifications table shrugs off could still count an operation,
+        # a launch or an error twice in the tables derived from it.
         options = {
-            'handlers': 'notifications',
             'exchanges': self.exchange, 'topics': self.topic,
             'batch_size': 50, 'batch_timeout': 1, 'heartbeat_interval': 1,
             'retry_backoff_max': 2.0,
@@ -122,6 +129,24 @@ class Bus:
         assert not missing, '%d notifications lost' % len(missing)
         assert len(ids) == len(items)
 
+    def derived(self):
+        """Every row the handlers derived (operations, requests, errors,
+        launches, exists...) and the usage report over the traffic."""
+        with self.engine.connect() as connection:
+            return derived_of(connection)
+
+    def assert_derived_once(self, items):
+        """The derived tables hold what one fault-free pass of ``items``
+        through every default handler makes: nothing counted twice,
+        nothing missed, whatever was redelivered or retried."""
+        got = self.derived()
+        want = fault_free(self.database_url, self.tmp_path, items)
+        assert got['operations'], 'the traffic made no operation'
+        for name in sorted(want):
+            assert got[name] == want[name], (
+                '%s differs from a fault-free run: %d rows, %d expected'
+                % (name, len(got[name]), len(want[name])))
+
     def wait_stored(self, count, timeout=60, also=None):
         """Wait until ``count`` notifications are stored; return the count
         seen last."""
@@ -134,12 +159,56 @@ class Bus:
             seen = self.stored_count()
         return seen
 
+    def wait_queues_empty(self, timeout=60):
+        """Wait until no notification is ready in the test's queues;
+        return the depth seen last."""
+        deadline = time.monotonic() + timeout
+        depth = traffic.queue_depth(self.rabbit_url, self.queues)
+        while depth and time.monotonic() < deadline:
+            time.sleep(0.1)
+            depth = traffic.queue_depth(self.rabbit_url, self.queues)
+        return depth
+
     def close(self):
         if self._publisher is not None:
             self._publisher.close()
         if self._engine is not None:
             self._engine.dispose()
         traffic.delete_queues(self.rabbit_url, self.exchange, self.queues)
+
+
+# The usage report over the simulated traffic's days (see
+# traffic.simulated).
+_REPORT_PERIOD = (datetime.datetime(2025, 12, 1),
+                  datetime.datetime(2026, 3, 1))
+
+
+def derived_of(connection):
+    out = fixtures.snapshot_of(connection, fixtures.ANALYSIS_TABLES
+                               + fixtures.USAGE_TABLES)
+    out['usage_report'] = usage.usage_report(connection, *_REPORT_PERIOD)
+    return out
+
+
+def fault_free(database_url, tmp_path, items, batch_size=50):
+    """The derived rows of ``items`` stored once each, in order, by the
+    pipeline in this process, on a fresh database of the same backend."""
+    backend = database_url.split(':', 1)[0].split('+', 1)[0]
+    reference = services.TestDatabase(backend, tmp_path)
+    conf = base.make_conf(reference.create())
+    database = db_api.Database(conf)
+    try:
+        migration.upgrade(database)
+        pipeline = runner.Pipeline(conf, database)
+        envelopes = [forms.to_envelope(traffic.listener_form(*item))
+                     for item in items]
+        for start in range(0, len(envelopes), batch_size):
+            pipeline.process(envelopes[start:start + batch_size])
+        with database.reader() as connection:
+            return derived_of(connection)
+    finally:
+        database.dispose()
+        reference.drop()
 
 
 @pytest.fixture
@@ -162,23 +231,26 @@ def running_listener(conf):
 
 
 class ListenerProcess:
-    """``stacktach-ng-listener`` as an operator runs it."""
+    """``stacktach-ng-listener`` as an operator runs it; on a test host
+    (``tests.functional.cluster.network.Host``) when ``host`` is given."""
 
-    def __init__(self, config_path, log_path):
+    def __init__(self, config_path, log_path, host=None):
         self.log_path = log_path
         self._log = open(log_path, 'ab')  # noqa: SIM115 - closed in wait()
         script = os.path.join(os.path.dirname(sys.executable),
                               'stacktach-ng-listener')
         command = ([script] if os.path.exists(script) else
                    [sys.executable, '-m', 'stacktach_ng.cmd.listener'])
+        command += ['--config-file', config_path]
+        if host is not None:
+            command = host.command(command)
         # A process group of its own, so that kill -9 reaches the workers
         # too. (eventlet, imported here by a dependency, warns about any
         # fork; the child execs at once.)
         with warnings.catch_warnings():
             warnings.simplefilter('ignore', DeprecationWarning)
             self.process = subprocess.Popen(
-                command + ['--config-file', config_path],
-                stdout=self._log, stderr=subprocess.STDOUT,
+                command, stdout=self._log, stderr=subprocess.STDOUT,
                 preexec_fn=os.setpgrp)
 
     def signal(self, signum):

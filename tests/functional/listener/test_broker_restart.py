@@ -82,15 +82,6 @@ def _queues(node):
     return listed.stdout + listed.stderr
 
 
-def _wait_queues_empty(bus, timeout=15):
-    deadline = time.monotonic() + timeout
-    depth = traffic.queue_depth(bus.rabbit_url, bus.queues)
-    while depth and time.monotonic() < deadline:
-        time.sleep(0.2)
-        depth = traffic.queue_depth(bus.rabbit_url, bus.queues)
-    return depth
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize('database_url,queues', [
     ('sqlite', 'durable'),
@@ -104,7 +95,7 @@ def test_broker_restart_while_draining(bus, rabbit_node, listener_processes,
     def phase(what):  # shown with a failure
         print('%6.2f s  %s' % (time.monotonic() - started, what))
 
-    items = traffic.messages(COUNT, seed=8)
+    items = traffic.simulated(COUNT, seed=8)
     # Batches of 20, one at a time: the drain lasts long enough for the
     # broker to go down in the middle of it.
     config = _write_config(bus, queues, batch_size=20, concurrent_batches=1)
@@ -141,7 +132,7 @@ def test_broker_restart_while_draining(bus, rabbit_node, listener_processes,
     # back: it must be found a duplicate and acknowledged like the rest,
     # not left unacknowledged (such messages return to the queue when the
     # listener disconnects, below).
-    assert _wait_queues_empty(bus) == 0, _queues(rabbit_node)
+    assert bus.wait_queues_empty() == 0, _queues(rabbit_node)
     process.signal(signal.SIGTERM)
     assert process.wait(30) == 0, process.log()
     phase('listener stopped')
@@ -151,3 +142,5 @@ def test_broker_restart_while_draining(bus, rabbit_node, listener_processes,
     # The worker's own account agrees: each notification stored once.
     beats = bus.heartbeats()
     assert sum(beat['stored'] for beat in beats) == COUNT, beats
+    # And counted once in everything derived from it.
+    bus.assert_derived_once(items)

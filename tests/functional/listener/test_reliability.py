@@ -13,13 +13,19 @@ from tests.functional.listener import proxy as tcp_proxy
 from tests.functional.listener import traffic
 
 
-def _wait_heartbeats(bus, count, timeout=60):
+def _wait_until(condition, timeout=60):
+    """Poll ``condition`` until it holds or ``timeout`` seconds pass;
+    return whether it held."""
     deadline = time.monotonic() + timeout
-    while len(bus.heartbeats()) < count:
+    while not condition():
         if time.monotonic() > deadline:
             return False
         time.sleep(0.1)
     return True
+
+
+def _wait_heartbeats(bus, count, timeout=60):
+    return _wait_until(lambda: len(bus.heartbeats()) >= count, timeout)
 
 
 @pytest.mark.slow
@@ -30,7 +36,7 @@ def test_database_outage_while_draining(bus):
     proxy = tcp_proxy.TcpProxy(url.host, url.port)
     proxied = url.set(host='127.0.0.1', port=proxy.port).render_as_string(
         hide_password=False)
-    items = traffic.messages(1800, seed=4)
+    items = traffic.simulated(1800, seed=4)
     publisher = traffic.BackgroundPublisher(bus.new_publisher(), items,
                                             rate=300)
     conf = bus.conf(database_url=proxied, batch_size=20)
@@ -39,21 +45,25 @@ def test_database_outage_while_draining(bus):
             publisher.start()
             assert bus.wait_stored(200, timeout=30) >= 200
             proxy.cut()
-            time.sleep(0.5)
+
+            def requeued():
+                return service.stats.snapshot()['requeued']
+
+            # The worker finds the database gone: its batch goes back to
+            # the queue and it backs off instead of spinning on it...
+            assert _wait_until(lambda: requeued() > 0
+                               and service.endpoint.backoff.delay >= 1.0)
             during = bus.stored_count()
-            time.sleep(3)
-            # Nothing reached the database while it was away...
+            # ...and tries again, later, in vain: nothing reached the
+            # database while it was away.
+            tried = requeued()
+            assert _wait_until(lambda: requeued() > tried)
             assert bus.stored_count() == during
-            # ...the batches were requeued, and the worker backed off
-            # instead of spinning on them.
-            stats = service.stats.snapshot()
-            assert stats['requeued'] > 0
-            assert service.endpoint.backoff.delay >= 1.0
             proxy.restore()
             assert publisher.is_alive(), 'the outage was not mid-stream'
             publisher.finish()
             seen = bus.wait_stored(len(items), timeout=60)
-            time.sleep(1)
+            assert bus.wait_queues_empty() == 0
             stats = service.stats.snapshot()
         beats = bus.heartbeats()
     finally:
@@ -61,6 +71,7 @@ def test_database_outage_while_draining(bus):
         proxy.close()
     assert seen == len(items)
     bus.assert_stored_exactly(items)
+    bus.assert_derived_once(items)
     assert stats['requeued'] > 0
     # A batch cut during its COMMIT may have been stored although the
     # listener saw an error: its redelivery then counts as duplicates.
@@ -74,8 +85,12 @@ def test_database_outage_while_draining(bus):
 @pytest.mark.parametrize('database_url', ['sqlite', 'postgresql'],
                          indirect=True)
 def test_kill_9_mid_stream(bus, listener_processes):
-    items = traffic.messages(2400, seed=5)
-    publisher = traffic.BackgroundPublisher(bus.new_publisher(), items,
+    items = traffic.simulated(2400, seed=5)
+    # Copies on both sides of the kill: the second listener sees
+    # duplicates for sure, not only when the kill fell between a commit
+    # and its acknowledgement.
+    sent = traffic.with_copies(items, 0.05, seed=5)
+    publisher = traffic.BackgroundPublisher(bus.new_publisher(), sent,
                                             rate=400)
     config = bus.write_config(batch_size=20)
     try:
@@ -92,31 +107,34 @@ def test_kill_9_mid_stream(bus, listener_processes):
         second = listener_processes(config)
         publisher.finish()
         seen = bus.wait_stored(len(items), timeout=60)
-        time.sleep(1.5)
+        # What the first listener stored but never acknowledged comes
+        # back: the queues empty once the second one has taken it too.
+        assert bus.wait_queues_empty() == 0, second.log()
         second.signal(signal.SIGTERM)
         assert second.wait(30) == 0, second.log()
     finally:
         publisher.publisher.close()
     assert seen == len(items), second.log()
     bus.assert_stored_exactly(items)
+    assert sum(beat['duplicates'] for beat in bus.heartbeats()) > 0
+    bus.assert_derived_once(items)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize('database_url', ['mysql'], indirect=True)
 def test_sigterm_exits_0_and_everything_acked_is_stored(
         bus, listener_processes):
-    items = traffic.messages(3000, seed=6)
+    items = traffic.simulated(3000, seed=6)
     bus.publisher.send_all(items)
     config = bus.write_config(batch_size=20, concurrent_batches=2)
     process = listener_processes(config)
     assert bus.wait_stored(200, timeout=30) >= 200, process.log()
     process.signal(signal.SIGTERM)
-    started = time.monotonic()
-    exit_code = process.wait(30)
-    elapsed = time.monotonic() - started
+    # Within graceful_shutdown_timeout (30 s), or oslo.service would have
+    # ended it with another exit code.
+    exit_code = process.wait(60)
     log = process.log()
     assert exit_code == 0, log
-    assert elapsed < 10, log
     ids = bus.stored_ids()
     assert len(ids) == len(set(ids))
     assert set(ids) <= traffic.ids_of(items)
@@ -129,8 +147,9 @@ def test_sigterm_exits_0_and_everything_acked_is_stored(
     # The rest is still there for the next listener.
     with conftest.running_listener(bus.conf()):
         assert bus.wait_stored(len(items), timeout=60) == len(items)
-        time.sleep(1)
+        assert bus.wait_queues_empty() == 0
     bus.assert_stored_exactly(items)
+    bus.assert_derived_once(items)
 
 
 @pytest.mark.slow

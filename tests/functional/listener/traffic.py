@@ -9,6 +9,7 @@ puts arbitrary bytes on a queue with kombu, for bodies no oslo.messaging
 producer would send.
 """
 
+import datetime
 import random
 import threading
 import time
@@ -17,6 +18,9 @@ import uuid
 import kombu
 import oslo_messaging
 from oslo_config import cfg
+
+from stacktach_ng.simulator import engine
+from stacktach_ng.simulator import sinks
 
 PRIORITIES = ('audit', 'debug', 'info', 'warn', 'error', 'critical',
               'sample')
@@ -117,6 +121,44 @@ def messages(count, seed=0):
                 '%Y-%m-%d %H:%M:%S', time.gmtime(base + number / 100.0))
             + '.%06d' % rng.randint(0, 999999))))
     return out
+
+
+def simulated(count, seed):
+    """``count`` notifications of a simulated cloud (nova in both
+    formats, glance, cinder, neutron; boots, resizes, deletes, failures,
+    stuck operations, usage audits) as (priority, ctxt, message) tuples:
+    traffic the analysis and usage handlers derive operations, requests,
+    errors, launches and exists from."""
+    items = []
+    for body in engine.sample_messages(
+            count=count, seed=seed, fmt='both', failure_rate=0.2,
+            stuck_rate=0.05, start=datetime.datetime(2026, 1, 5)):
+        ctxt, message = sinks.split_body(body)
+        items.append((message['priority'].lower(), ctxt, message))
+    return items
+
+
+def with_copies(items, share, seed):
+    """``items`` with a ``share`` of them sent again, each copy somewhere
+    after its original (a producer's retry, a redelivery): the same
+    message id, which must be stored and counted once."""
+    rng = random.Random(seed)
+    out = list(items)
+    for index in sorted(rng.sample(range(len(items)),
+                                   int(len(items) * share)), reverse=True):
+        out.insert(rng.randint(index + 1, len(out)), items[index])
+    return out
+
+
+def listener_form(priority, ctxt, message):
+    """What a notification listener's callback receives of an item (the
+    form ``stacktach_ng.pipeline.forms`` reads)."""
+    return {'priority': priority, 'ctxt': ctxt,
+            'publisher_id': message['publisher_id'],
+            'event_type': message['event_type'],
+            'payload': message['payload'],
+            'metadata': {'message_id': message['message_id'],
+                         'timestamp': message['timestamp']}}
 
 
 def make_message(event_type, payload, priority='info',

@@ -17,6 +17,7 @@ from oslo_config import cfg
 
 from stacktach_ng.simulator import engine
 from stacktach_ng.simulator import sinks
+from tests.functional.listener import traffic
 
 EXCHANGES = ('nova', 'glance', 'cinder', 'neutron')
 
@@ -63,6 +64,7 @@ class Consumer:
     to every exchange)."""
 
     def __init__(self, rabbit_url, topic, expected_by_exchange):
+        self.rabbit_url = rabbit_url
         self.topic = topic
         self.pools = []
         self.transport = oslo_messaging.get_notification_transport(
@@ -88,8 +90,14 @@ class Consumer:
         deadline = time.monotonic() + timeout
         for collector in self.collectors:
             collector.done.wait(max(0.1, deadline - time.monotonic()))
-        # Give a stray extra message (which would be a bug) a moment.
-        time.sleep(0.5)
+        # A stray extra message (which would be a bug) is still in a
+        # pool's queue (each pool is a queue of its name) or already
+        # with its collector: wait for the queues to be drained, then
+        # stop the listeners, which finish what they were handed.
+        while (traffic.queue_depth(self.rabbit_url, self.pools)
+               and time.monotonic() < deadline):
+            time.sleep(0.1)
+        self._stop()
         received = []
         for collector in self.collectors:
             with collector.lock:
@@ -97,10 +105,14 @@ class Consumer:
         return received
 
     def __exit__(self, *exc):
+        self._stop()
+        self.transport.cleanup()
+
+    def _stop(self):
         for listener in self.listeners:
             listener.stop()
             listener.wait()
-        self.transport.cleanup()
+        self.listeners = []
 
 
 def _delete_queues(rabbit_url, topic):

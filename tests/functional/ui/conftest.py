@@ -6,7 +6,10 @@ Playwright's own browser download is not used. Without Chromium or
 Playwright the tests skip, and fail under ``CI=true``.
 
 Every test checks that the browser console showed no error, and saves a
-screenshot of each view it visits into ``artifacts/ui/``.
+screenshot of each view it visits into ``artifacts/ui/``. With
+``STACKTACH_UI_DOC_IMAGES`` naming a directory (``tox -e ui-screenshots``
+sets it to ``doc/source/user/images``), the screenshots the user guide
+shows are written there too, replacing the old ones.
 """
 
 import datetime
@@ -35,6 +38,14 @@ CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu',
                  '--disable-background-networking',
                  '--disable-component-update']
 VIEWPORT = {'width': 1366, 'height': 768}
+# The screenshots the user guide shows (doc/source/user/ui.rst), and the
+# variable naming where to regenerate them.
+DOC_IMAGES_ENV = 'STACKTACH_UI_DOC_IMAGES'
+DOC_IMAGES = frozenset([
+    'error', 'errors', 'feed-expanded', 'feed', 'login', 'overview',
+    'resource-failed', 'resource-stuck', 'resources', 'search',
+    'timings-operation', 'trace-failed', 'trace',
+    'timings-operation-narrow', 'trace-narrow', 'resource-stuck-narrow'])
 # Messages imported before the browser opens: about an hour of a small
 # cloud, with failures and stuck operations to show.
 INITIAL_MESSAGES = 2500
@@ -198,10 +209,22 @@ def page(browser):
     assert errors == [], 'the browser console showed errors'
 
 
+def doc_images():
+    """The directory of the user guide's screenshots to regenerate, or
+    None."""
+    directory = os.environ.get(DOC_IMAGES_ENV)
+    return pathlib.Path(directory) if directory else None
+
+
 def screenshot(page, name):
-    """Save a screenshot of the page as ``artifacts/ui/<name>.png``."""
+    """Save a screenshot of the page as ``artifacts/ui/<name>.png`` (and
+    into the user guide's images when it shows that view)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.wait_for_timeout(300)  # let the last rows paint
     path = ARTIFACTS / ('%s.png' % name)
     page.screenshot(path=str(path))
+    images = doc_images()
+    if images is not None and name in DOC_IMAGES:
+        images.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, images / path.name)
     return path

@@ -49,7 +49,26 @@ def traced_boot(truth):
     pytest.fail('the simulation has no boot across three services')
 
 
+# Counts the page's requests for notifications from now on.
+_SPY_ON_FEED_REQUESTS = """() => {
+    window.feedRequests = 0;
+    const fetchFor = window.fetch;
+    window.fetch = (target, options) => {
+        if (String(target).includes('/v1/notifications')) {
+            window.feedRequests += 1;
+        }
+        return fetchFor(target, options);
+    };
+}"""
+
+# The feed's refresh interval (views/feed.js).
+_FEED_INTERVAL_MS = 3000
+
+
 def test_feed_shows_new_notifications(cloud, page):
+    # The page's timers on a clock the test can move: it flows as usual
+    # until the test runs it forward.
+    page.clock.install()
     page.goto(ui(cloud))
     page.wait_for_url(re.compile(r'#/feed$'))
     rows = page.locator('tr.notification')
@@ -71,13 +90,17 @@ def test_feed_shows_new_notifications(cloud, page):
     # Paused, it stops; resumed, it catches up.
     page.get_by_role('button', name='Pause').click()
     paused = cloud.feed(5)
-    page.wait_for_timeout(4500)
+    # Three refreshes fire at once on the page's clock: none asks the API.
+    page.evaluate(_SPY_ON_FEED_REQUESTS)
+    page.clock.run_for(3 * _FEED_INTERVAL_MS + 100)
+    assert page.evaluate('window.feedRequests') == 0
     assert page.locator('tr.notification[data-message-id="%s"]'
                         % paused[-1]).count() == 0
     assert 'Paused' in page.locator('.live-status').inner_text()
     page.get_by_role('button', name='Resume').click()
     page.locator('tr.notification[data-message-id="%s"]'
                  % paused[-1]).wait_for(timeout=15000)
+    assert page.evaluate('window.feedRequests') >= 1
 
     # A row opens to its pretty JSON.
     first = page.locator('tr.notification').first

@@ -2,6 +2,7 @@
 them: the real executable, a config file, each database."""
 
 import csv
+import datetime
 import io
 import json
 import os
@@ -98,7 +99,7 @@ def test_verify_killed_mid_pass_leaves_nothing_claimed(migrated_conf,
         'pending', 0)
     assert 0 < undecided < count, 'the kill came too late to test much'
     if migrated_conf.database.connection.startswith('sqlite'):
-        time.sleep(11)
+        _wait_for_claims_to_expire(migrated_conf.database.connection)
     _manage(config, 'verify')
     statuses = _statuses(migrated_conf.database.connection)
     assert statuses == {'verified': count - mismatches,
@@ -114,6 +115,29 @@ def _statuses(url):
                 .group_by(store.EXISTS.c.status)).all())
     finally:
         engine.dispose()
+
+
+def _wait_for_claims_to_expire(url, timeout=60):
+    """Until the database's clock is past every claim's stamp."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            with engine.connect() as connection:
+                last = connection.execute(sa.select(
+                    sa.func.max(store.EXISTS.c.claimed_until))).scalar()
+            if last is None or timestamps.utcnow() > _naive(last):
+                return
+            time.sleep(0.2)
+    finally:
+        engine.dispose()
+    raise AssertionError('claims still stand after %d s' % timeout)
+
+
+def _naive(value):
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    return value.replace(tzinfo=None)
 
 
 def _wait_for_some_decided(url, process, timeout=120):

@@ -245,3 +245,27 @@ def test_notification_send_guard_fails_on_a_changed_transport():
     with _changed('Transport._send_notification is missing',
                   'oslo.messaging'):
         patches.check_notification_send(object)
+
+
+def test_ack_wait_guard_fails_on_a_changed_listener():
+    class AMQPListener:
+        def poll(self, timeout=None):
+            return self.conn.consume(timeout=timeout)
+
+    with _changed('AMQPListener.poll no longer bounds its wait',
+                  'oslo.messaging'):
+        patches.check_ack_wait(types.SimpleNamespace(
+            ACK_REQUEUE_EVERY_SECONDS_MAX=5.0, AMQPListener=AMQPListener))
+    with _changed('amqpdriver.ACK_REQUEUE_EVERY_SECONDS_MAX is missing',
+                  'oslo.messaging'):
+        patches.check_ack_wait(types.SimpleNamespace(
+            AMQPListener=amqpdriver.AMQPListener))
+
+
+def test_ack_wait_is_bounded_never_raised(monkeypatch):
+    monkeypatch.setattr(amqpdriver, 'ACK_REQUEUE_EVERY_SECONDS_MAX', 5.0)
+    patches.bound_ack_wait(0.02)
+    assert amqpdriver.ACK_REQUEUE_EVERY_SECONDS_MAX == 0.02
+    # A tighter bound already in place is kept.
+    patches.bound_ack_wait(0.5)
+    assert amqpdriver.ACK_REQUEUE_EVERY_SECONDS_MAX == 0.02

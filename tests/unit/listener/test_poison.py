@@ -228,3 +228,34 @@ def test_dispatcher_consumes_every_priority():
     dispatcher, _endpoint, _poisoned = _dispatcher()
     assert set(dispatcher.supported_priorities) == set(
         poison.forms.PRIORITIES)
+
+
+def test_dispatcher_hands_a_whole_batch_to_on_batch():
+    endpoint = RecordingEndpoint()
+    calls = []
+
+    def on_batch(by_priority, errors):
+        calls.append((by_priority, errors))
+        return None
+
+    dispatcher = poison.ListenerDispatcher([endpoint], lambda errors: None,
+                                           on_batch=on_batch)
+    incoming = [FakeIncoming(_body('INFO')), FakeIncoming(_body('error')),
+                FakeIncoming(_body('LOUD', message_id='m-loud')),
+                FakeIncoming(_body('info', message_id='m-2'))]
+    assert dispatcher.dispatch(incoming) == set()
+    # One call for every priority and the poison: one transaction.
+    assert len(calls) == 1 and not endpoint.calls
+    by_priority, errors = calls[0]
+    assert sorted(by_priority) == ['error', 'info']
+    assert [m['metadata']['message_id'] for m in by_priority['info']] == [
+        'm-INFO', 'm-2']
+    assert [error.reason for error in errors] == ["unknown priority 'LOUD'"]
+
+
+def test_dispatcher_requeues_the_whole_batch_on_batch_requeues():
+    dispatcher = poison.ListenerDispatcher(
+        [RecordingEndpoint()], lambda errors: None,
+        on_batch=lambda by_priority, errors: REQUEUE)
+    incoming = [FakeIncoming(_body('info')), FakeIncoming(_body('nope'))]
+    assert dispatcher.dispatch(incoming) == set(incoming)

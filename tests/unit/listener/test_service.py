@@ -97,6 +97,20 @@ def test_batch_is_acknowledged_after_it_is_stored():
     assert stats['requeued'] == 0
 
 
+def test_a_batch_of_several_priorities_is_one_transaction():
+    pipeline = FakePipeline()
+    endpoint = _endpoint(pipeline)
+    poisoned = rejection.Rejected('missing priority', {'message_id': 'p'})
+    assert endpoint.process_batch(
+        {'info': _messages('a', 'b'), 'error': _messages('c')},
+        [poisoned]) is None
+    assert len(pipeline.calls) == 1
+    assert sorted(pipeline.stored) == ['a', 'b', 'c']
+    assert pipeline.stored['c']['priority'] == 'error'
+    assert pipeline.rejected == [poisoned]
+    assert endpoint.stats.snapshot()['batches'] == 1
+
+
 @pytest.mark.parametrize('priority', forms.PRIORITIES)
 def test_every_priority_has_its_method(priority):
     pipeline = FakePipeline()

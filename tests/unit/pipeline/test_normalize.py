@@ -314,5 +314,8 @@ def test_structured_values_are_not_ids():
     ('volume.stor-01@lvm', 'volume.create.end', 'volume'),
 ])
 def test_one_service_one_name(publisher_id, event_type, service):
-    found, _host = normalize.split_publisher(publisher_id)
-    assert normalize.canonical_service(found, event_type) == service
+    record = normalize.normalize(
+        {'priority': 'info', 'ctxt': {}, 'publisher_id': publisher_id,
+         'event_type': event_type, 'payload': {}, 'metadata': {}},
+        datetime.datetime(2026, 1, 1))
+    assert record.row['service'] == service

@@ -224,7 +224,9 @@ def test_failures_and_stuck_follow_the_rates():
 
 @pytest.mark.parametrize('options', [
     {'fmt': 'xml'}, {'failure_rate': 1.5}, {'stuck_rate': -0.1},
-    {'projects': 0}, {'hosts': 0}, {'audit_period': 'week'}])
+    {'projects': 0}, {'hosts': 0}, {'audit_period': 'week'},
+    {'audit_period': datetime.timedelta(minutes=7)},
+    {'audit_period': datetime.timedelta(0)}])
 def test_bad_options(options):
     with pytest.raises(ValueError):
         engine.Simulator(**options)
@@ -255,3 +257,24 @@ def test_event_family():
         'compute.instance.create'
     assert engine.event_family('compute.instance.update') == \
         'compute.instance.update'
+
+
+def test_a_short_audit_period_audits_within_minutes():
+    start = datetime.datetime(2026, 1, 1, 12, 1, 30)
+    sim = engine.Simulator(seed=4, start=start, projects=2, hosts=2,
+                           audit_period=datetime.timedelta(minutes=5))
+    periods = set()
+    for notification in sim.notifications(
+            duration=datetime.timedelta(minutes=11)):
+        envelope = forms.to_envelope(notification.body)
+        if not envelope['event_type'].endswith('exists'):
+            continue
+        payload = envelope['payload']
+        data = payload.get('nova_object.data', payload)
+        periods.add(timestamps.parse(data['audit_period_beginning']))
+    # Periods start on multiples of five minutes; the first audit (of
+    # 12:00-12:05) comes minutes after the start, not at the next hour.
+    assert datetime.datetime(2026, 1, 1, 12, 0) in periods
+    assert datetime.datetime(2026, 1, 1, 12, 5) in periods
+    assert all(moment.minute % 5 == 0 and moment.second == 0
+               for moment in periods)

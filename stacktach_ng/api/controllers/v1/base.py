@@ -11,6 +11,7 @@ from stacktach_ng.api import errors
 from stacktach_ng.api import paging
 from stacktach_ng.api import policy
 from stacktach_ng.api import validation
+from stacktach_ng.queries import lifecycles
 
 
 def check_time_range(params):
@@ -32,6 +33,23 @@ def default_period(params, days=1):
 def _now():
     return datetime.datetime.now(datetime.timezone.utc).replace(
         tzinfo=None, microsecond=0)
+
+
+def check_known_type(connection, scope, resource_type, items, marker):
+    """A 400 when a first page filtered on ``resource_type`` is empty
+    because no resource has that type: a mistyped filter value gets an
+    answer listing the known types, not an empty page.
+
+    :raises exception.InvalidParameter: the type is unknown in the scope.
+    """
+    if items or resource_type is None or marker is not None:
+        return
+    known = lifecycles.resource_types(connection, project_id=scope)
+    if resource_type not in known:
+        raise exception.InvalidParameter(
+            name='resource_type',
+            problem='no resource has type %r (known: %s)' % (
+                resource_type[:64], ', '.join(known) or 'none yet'))
 
 
 def list_view(declared, rule, key, query, marker_of,

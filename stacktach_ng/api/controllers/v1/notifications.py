@@ -30,17 +30,26 @@ class NotificationsController(rest.RestController):
                    for name in notification_queries.FILTER_COLUMNS
                    if params[name] is not None}
         limit = paging.limit(request.conf, params['limit'])
+        def query(connection):
+            page = notification_queries.list_notifications(
+                connection, project_id=scope, filters=filters,
+                event_type=params['event_type'], since=params['since'],
+                until=params['until'], marker=params['marker'],
+                limit=limit, sort_dir=params['sort_dir'],
+                details=params['details'])
+            base.check_known_type(connection, scope,
+                                  params['resource_type'], page[0],
+                                  params['marker'])
+            return page
+
         try:
-            items, more = request.database.read(
-                lambda connection: notification_queries.list_notifications(
-                    connection, project_id=scope, filters=filters,
-                    event_type=params['event_type'], since=params['since'],
-                    until=params['until'], marker=params['marker'],
-                    limit=limit, sort_dir=params['sort_dir'],
-                    details=params['details']))
+            items, more = request.database.read(query)
         except exception.MarkerNotFound:
             raise errors.InvalidParameter(
                 'marker', 'no notification has this message_id') from None
+        except exception.InvalidParameter as error:
+            raise errors.InvalidParameter(
+                error.kwargs['name'], error.kwargs['problem']) from None
         return paging.collection(request, 'notifications', items, more,
                                  lambda item: item['message_id'])
 

@@ -21,10 +21,14 @@ class ResourcesController(rest.RestController):
                     connection, project_id=scope,
                     older_than=params['older_than'],
                     marker=params['marker'], limit=limit)
-            return lifecycles.list_resources(
+            items, more = lifecycles.list_resources(
                 connection, project_id=scope,
                 resource_type=params['resource_type'],
                 marker=params['marker'], limit=limit)
+            base.check_known_type(connection, scope,
+                                  params['resource_type'], items,
+                                  params['marker'])
+            return items, more
 
         return base.list_view(parameters.RESOURCE_LIST,
                               'stacktach:resource:list', 'resources', query,

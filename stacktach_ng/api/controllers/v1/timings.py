@@ -22,6 +22,28 @@ def check_buckets(params):
             % parameters.MAX_BUCKETS)
 
 
+def split_group_by(params):
+    """The keys of ``group_by``, its time grouping (``hour``, ``day``)
+    turned into ``bucket``: a 400 when two sizes of bucket are asked."""
+    keys, times = [], []
+    for key in params['group_by'].split(','):
+        if key in parameters.GROUP_BY_TIMES:
+            times.append(key)
+        elif key not in keys:
+            keys.append(key)
+    if len(times) > 1:
+        raise errors.InvalidParameter(
+            'group_by', 'at most one of %s, got %s'
+            % (', '.join(parameters.GROUP_BY_TIMES), ', '.join(times)))
+    if times:
+        if params.get('bucket') is not None:
+            raise errors.InvalidParameter(
+                'group_by', '%s and bucket both set the time grouping: '
+                            'give one' % times[0])
+        params['bucket'] = parameters.GROUP_BY_TIMES[times[0]]
+    return keys or ['operation']
+
+
 def uses_rollups(conf):
     """Whether the hourly roll-ups are maintained (the ``rollups``
     handler is enabled), so that summaries may read them."""
@@ -36,8 +58,8 @@ class SummaryController(rest.RestController):
         operations that ended in the period (the last day by default)."""
         def query(connection, scope, params):
             base.default_period(params)
+            group_by = split_group_by(params)
             check_buckets(params)
-            group_by = params['group_by'].split(',')
             return {
                 'since': params['since'], 'until': params['until'],
                 'group_by': group_by,

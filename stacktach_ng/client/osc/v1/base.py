@@ -175,7 +175,35 @@ class ClientMixin:
         return self.app.client_manager.stacktach
 
 
-class ListCommand(ClientMixin, command.Lister):
+def human_headers(column_names, rows_of_cells):
+    """Column names for a table: a ``*_us`` field shown in human units
+    (``472ms``, ``1m08s``) is headed by its plain name (``duration``),
+    the JSON, YAML and CSV outputs keep the API's name and number."""
+    shown = set()
+    for cells in rows_of_cells:
+        for index, cell in enumerate(cells):
+            if isinstance(cell, render.MicrosecondsColumn):
+                shown.add(index)
+    return tuple(name[:-len('_us')]
+                 if index in shown and name.endswith('_us') else name
+                 for index, name in enumerate(column_names))
+
+
+class HumanHeadersMixin:
+    """Plain names over the human-unit columns of a table."""
+
+    def produce_output(self, parsed_args, column_names, data):
+        if getattr(parsed_args, 'formatter', None) == 'table':
+            data = list(data)
+            rows_of_cells = data if isinstance(self, command.Lister) else [
+                data]
+            column_names = human_headers(column_names, rows_of_cells)
+            if not isinstance(self, command.Lister):
+                data = tuple(data)
+        return super().produce_output(parsed_args, column_names, data)
+
+
+class ListCommand(HumanHeadersMixin, ClientMixin, command.Lister):
     """A paged list: ``columns`` by default, ``long_columns`` added with
     ``--long``; subclasses say how to fetch with ``fetch()``."""
 
@@ -211,7 +239,7 @@ class ListCommand(ClientMixin, command.Lister):
         return columns, list(rows(items, columns, self.formatters))
 
 
-class ShowCommand(ClientMixin, command.ShowOne):
+class ShowCommand(HumanHeadersMixin, ClientMixin, command.ShowOne):
     """One item: every field the API returns, nested ones as JSON (or
     through the ``formatters`` of the subclass)."""
 

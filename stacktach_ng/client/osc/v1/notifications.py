@@ -5,14 +5,16 @@ from stacktach_ng.client.osc.v1 import base
 #: Filters of ``notification list`` (and of ``watch``): API parameter,
 #: help.
 FILTERS = (
-    ('event_type', 'Event type, or a glob (compute.instance.*, *.error)'),
+    ('event_type', 'Event type, or a glob (compute.instance.*, *.error: '
+                   'for every error notification use --priority ERROR)'),
     ('request_id', 'Request id (req-...)'),
     ('global_request_id', 'Global request id, shared across services'),
     ('resource_id', 'Resource id (instance, image, volume... uuid)'),
     ('resource_type', 'Resource type (instance, image, volume, port...)'),
     ('service', 'Publishing service (compute, nova-compute, image...)'),
     ('host', 'Publishing host'),
-    ('priority', 'Priority (INFO, WARN, ERROR, CRITICAL...)'),
+    ('priority', 'Priority, in upper case: AUDIT, CRITICAL, DEBUG, ERROR, '
+                 'INFO, SAMPLE, WARN, WARNING'),
     ('user_id', 'User id'),
     ('vm_state', 'VM state reported (active, building, error...)'),
     ('task_state', 'Task state reported (spawning, deleting...)'),

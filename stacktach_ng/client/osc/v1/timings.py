@@ -17,7 +17,8 @@ STATISTICS = ('count', 'errors', 'min_us', 'p50_us', 'p95_us', 'p99_us',
               'max_us')
 _US = {name: render.MicrosecondsColumn
        for name in ('duration_us', 'age_us') + STATISTICS[2:]}
-GROUP_BY = ('operation', 'host', 'service')
+TIME_GROUPS = ('hour', 'day')
+GROUP_BY = ('operation', 'host', 'service') + TIME_GROUPS
 
 
 class ListTiming(base.ListCommand):
@@ -62,7 +63,8 @@ class SummaryTiming(base.ListCommand):
         parser.add_argument(
             '--group-by', metavar='<field>', action='append',
             choices=GROUP_BY, dest='group_by',
-            help='Group by operation (the default), host or service; '
+            help='Group by operation (the default), host or service, '
+                 'and by hour or day (the same as --bucket 1h or 1d); '
                  'repeat to group by several')
         parser.add_argument(
             '--bucket', metavar='<duration>', type=base.parse_seconds,
@@ -72,9 +74,12 @@ class SummaryTiming(base.ListCommand):
         return parser
 
     def take_action(self, parsed_args):
-        group_by = parsed_args.group_by or ['operation']
+        group_by = [key for key in parsed_args.group_by or ['operation']
+                    if key not in TIME_GROUPS] or ['operation']
+        by_time = parsed_args.bucket or set(TIME_GROUPS).intersection(
+            parsed_args.group_by or ())
         self.columns = tuple(group_by) + (
-            ('bucket',) if parsed_args.bucket else ()) + STATISTICS
+            ('bucket',) if by_time else ()) + STATISTICS
         return super().take_action(parsed_args)
 
     def fetch(self, parsed_args, paging):

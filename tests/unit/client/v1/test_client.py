@@ -184,3 +184,48 @@ def test_counts_use_the_list_of_the_field(api, client):
         {'event_type': 'a', 'count': 2}]
     with pytest.raises(ValueError):
         list(client.counts('payload'))
+
+
+@pytest.mark.parametrize('given', [
+    ENDPOINT, ENDPOINT + '/', ENDPOINT + '/v1', ENDPOINT + '/v1/'])
+def test_the_base_url_may_end_with_the_version(api, given):
+    api.get(url('/v1/summary'), json={'total': 2})
+    assert v1_client.Client(endpoint=given).summary() == {'total': 2}
+    assert api.last_request.url == url('/v1/summary')
+
+
+def test_a_catalog_endpoint_with_the_version_is_cut_to_the_root(api):
+    token = ksa_fixture.V3Token()
+    token.set_project_scope()
+    token.add_service('stacktach').add_endpoint(
+        'public', 'http://catalog.test:8799/v1', region='RegionOne')
+    api.post('http://keystone.test/v3/auth/tokens', json=token,
+             headers={'X-Subject-Token': 'subject'})
+    from keystoneauth1.identity import v3
+    session = ksa_session.Session(auth=v3.Password(
+        auth_url='http://keystone.test/v3', username='u', password='p',
+        project_id='p', user_domain_id='default'))
+    api.get('http://catalog.test:8799/v1/summary', json={'total': 3})
+    assert v1_client.Client(session=session).summary() == {'total': 3}
+
+
+def test_a_404_of_the_router_says_what_was_tried(api):
+    api.get('http://elsewhere.test/api/v1/summary', status_code=404,
+            json={'error': {'code': 404, 'title': 'Not Found',
+                            'message': 'The resource could not be found.'}})
+    client = v1_client.Client(endpoint='http://elsewhere.test/api')
+    with pytest.raises(exceptions.NotFound) as raised:
+        client.summary()
+    message = str(raised.value)
+    assert 'tried GET http://elsewhere.test/api/v1/summary' in message
+    assert 'http://elsewhere.test/api' in message
+    assert 'OS_STACKTACH_URL' in message
+
+
+def test_a_404_about_an_item_keeps_the_api_message(api, client):
+    api.get(url('/v1/resources/nope'), status_code=404,
+            json={'error': {'code': 404, 'title': 'Not Found',
+                            'message': 'No resource has id nope.'}})
+    with pytest.raises(exceptions.NotFound) as raised:
+        client.resource('nope')
+    assert str(raised.value) == 'No resource has id nope. (HTTP 404)'
