@@ -16,6 +16,9 @@ from stacktach_ng.pipeline import runner as pipeline
 ANALYSIS_TABLES = ('resources', 'operations', 'requests', 'profiler_spans',
                    'error_events', 'summary_counts', 'operation_hours',
                    'operation_hour_members')
+# What a batch stores before any analysis: emptied with the analyses to
+# load the same notifications again (their ids are the duplicate check).
+STORED_TABLES = ('notifications', 'notification_ids')
 
 _PLACEHOLDER = re.compile(r'\[\[\[\[([A-Za-z_0-9]+)\]\]\]\]')
 _NOTIGEN_BASE = datetime.datetime(2015, 1, 22, 20, 44, 51)

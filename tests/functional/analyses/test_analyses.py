@@ -127,7 +127,8 @@ def test_order_and_duplicates_do_not_matter(migrated_conf, tmp_path, fmt):
                 for handler in pipeline.load_handlers(migrated_conf):
                     for table in getattr(handler, 'tables', ()):
                         connection.execute(table.delete())
-                connection.exec_driver_sql('DELETE FROM notifications')
+                for table in fixtures.STORED_TABLES:
+                    connection.exec_driver_sql('DELETE FROM %s' % table)
             fixtures.load(migrated_conf, ordered,
                           batch_size=batch_size).dispose()
             assert fixtures.snapshot(database) == expected, name
@@ -289,7 +290,7 @@ def test_nova_both_format_counts_once(migrated_conf, database_url):
                 groups, _ = errors.list_errors(connection, limit=1000)
         finally:
             with database.writer() as connection:
-                for table in fixtures.ANALYSIS_TABLES + ('notifications',):
+                for table in fixtures.ANALYSIS_TABLES + fixtures.STORED_TABLES:
                     connection.exec_driver_sql('DELETE FROM %s' % table)
             database.dispose()
         seen[name] = (
@@ -361,7 +362,7 @@ def test_notigen_templates_are_timed(migrated_conf, database_url,
                     now=datetime.datetime(2030, 1, 1))
         finally:
             with database.writer() as connection:
-                for table in fixtures.ANALYSIS_TABLES + ('notifications',):
+                for table in fixtures.ANALYSIS_TABLES + fixtures.STORED_TABLES:
                     connection.exec_driver_sql('DELETE FROM %s' % table)
             database.dispose()
         if name == 'eod_exists.json':

@@ -27,7 +27,7 @@ def _load(conf, batches):
 
 def _empty(database):
     with database.writer() as connection:
-        for table in fixtures.ANALYSIS_TABLES + ('notifications',):
+        for table in fixtures.ANALYSIS_TABLES + fixtures.STORED_TABLES:
             connection.exec_driver_sql('DELETE FROM %s' % table)
 
 

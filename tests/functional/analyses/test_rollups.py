@@ -62,7 +62,8 @@ def test_order_duplicates_and_rebuild_give_the_same_rollups(rollups_conf):
                 for handler in pipeline.load_handlers(rollups_conf):
                     for table in getattr(handler, 'tables', ()):
                         connection.execute(table.delete())
-                connection.exec_driver_sql('DELETE FROM notifications')
+                for table in fixtures.STORED_TABLES:
+                    connection.exec_driver_sql('DELETE FROM %s' % table)
             fixtures.load(rollups_conf, ordered,
                           batch_size=batch_size).dispose()
             assert _rolled_up(database) == expected, name
