@@ -20,6 +20,22 @@ ANALYSIS_TABLES = ('resources', 'operations', 'requests', 'profiler_spans',
 # load the same notifications again (their ids are the duplicate check).
 STORED_TABLES = ('notifications', 'notification_ids')
 
+
+def empty(database, conf=None):
+    """Empty what a load wrote, so that the same notifications can be
+    loaded again: the tables of ``conf``'s handlers (every analysis table
+    when no ``conf``) and the stored notifications with their ids."""
+    with database.writer() as connection:
+        if conf is None:
+            for table in ANALYSIS_TABLES:
+                connection.exec_driver_sql('DELETE FROM %s' % table)
+        else:
+            for handler in pipeline.load_handlers(conf):
+                for table in getattr(handler, 'tables', ()):
+                    connection.execute(table.delete())
+        for table in STORED_TABLES:
+            connection.exec_driver_sql('DELETE FROM %s' % table)
+
 _PLACEHOLDER = re.compile(r'\[\[\[\[([A-Za-z_0-9]+)\]\]\]\]')
 _NOTIGEN_BASE = datetime.datetime(2015, 1, 22, 20, 44, 51)
 _NAMESPACE = uuid.UUID('6ba7b811-9dad-11d1-80b4-00c04fd430c8')

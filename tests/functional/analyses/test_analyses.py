@@ -123,12 +123,7 @@ def test_order_and_duplicates_do_not_matter(migrated_conf, tmp_path, fmt):
         assert _assert_operations_match_truth(_list_operations(database),
                                               truth) > 100
         for name, (ordered, batch_size) in orders.items():
-            with database.writer() as connection:
-                for handler in pipeline.load_handlers(migrated_conf):
-                    for table in getattr(handler, 'tables', ()):
-                        connection.execute(table.delete())
-                for table in fixtures.STORED_TABLES:
-                    connection.exec_driver_sql('DELETE FROM %s' % table)
+            fixtures.empty(database, migrated_conf)
             fixtures.load(migrated_conf, ordered,
                           batch_size=batch_size).dispose()
             assert fixtures.snapshot(database) == expected, name
@@ -289,9 +284,7 @@ def test_nova_both_format_counts_once(migrated_conf, database_url):
                     now=datetime.datetime(2030, 1, 1))
                 groups, _ = errors.list_errors(connection, limit=1000)
         finally:
-            with database.writer() as connection:
-                for table in fixtures.ANALYSIS_TABLES + fixtures.STORED_TABLES:
-                    connection.exec_driver_sql('DELETE FROM %s' % table)
+            fixtures.empty(database)
             database.dispose()
         seen[name] = (
             sorted((o['request_id'], o['operation'], o['started_at'],
@@ -361,9 +354,7 @@ def test_notigen_templates_are_timed(migrated_conf, database_url,
                     connection, limit=1000,
                     now=datetime.datetime(2030, 1, 1))
         finally:
-            with database.writer() as connection:
-                for table in fixtures.ANALYSIS_TABLES + fixtures.STORED_TABLES:
-                    connection.exec_driver_sql('DELETE FROM %s' % table)
+            fixtures.empty(database)
             database.dispose()
         if name == 'eod_exists.json':
             assert ops == []

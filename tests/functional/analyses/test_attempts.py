@@ -25,12 +25,6 @@ def _load(conf, batches):
     return database
 
 
-def _empty(database):
-    with database.writer() as connection:
-        for table in fixtures.ANALYSIS_TABLES + fixtures.STORED_TABLES:
-            connection.exec_driver_sql('DELETE FROM %s' % table)
-
-
 @pytest.mark.parametrize('seed', (1, 2, 3))
 def test_shuffled_batches_give_both_attempts(migrated_conf, seed):
     database = _load(migrated_conf, captures.shuffled_batches(
@@ -139,7 +133,7 @@ def test_concurrent_batches_commit_both_attempts(server_conf, cut):
     try:
         reschedule.check_attempts(database)
         concurrent = reschedule.stored_operations(database)
-        _empty(database)
+        fixtures.empty(database)
         serial = _load(server_conf, [messages])
         try:
             assert reschedule.stored_operations(serial) == concurrent

@@ -58,12 +58,7 @@ def test_order_duplicates_and_rebuild_give_the_same_rollups(rollups_conf):
                            97),
         }
         for name, (ordered, batch_size) in orders.items():
-            with database.writer() as connection:
-                for handler in pipeline.load_handlers(rollups_conf):
-                    for table in getattr(handler, 'tables', ()):
-                        connection.execute(table.delete())
-                for table in fixtures.STORED_TABLES:
-                    connection.exec_driver_sql('DELETE FROM %s' % table)
+            fixtures.empty(database, rollups_conf)
             fixtures.load(rollups_conf, ordered,
                           batch_size=batch_size).dispose()
             assert _rolled_up(database) == expected, name
