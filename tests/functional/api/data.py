@@ -113,3 +113,22 @@ def store(conf, database, data):
                                source='import').process(data.envelopes)
     assert result.stored == len(data.envelopes), result
     return result
+
+
+def path_ids(client, dataset, **error_params):
+    """The values of the OpenAPI paths' placeholders in ``dataset``: the
+    fingerprint is that of the first error group ``/v1/errors`` lists
+    with ``error_params``."""
+    fingerprint = client.get_json('/v1/errors', error_params)[
+        'errors'][0]['fingerprint']
+    return {'{message_id}': dataset.envelopes[0]['metadata']['message_id'],
+            '{request_id}': dataset.request_a,
+            '{resource_id}': dataset.instance_a,
+            '{fingerprint}': fingerprint}
+
+
+def concrete(path, ids):
+    """An OpenAPI path with its placeholders replaced by ``ids``."""
+    for name, value in ids.items():
+        path = path.replace(name, value)
+    return path

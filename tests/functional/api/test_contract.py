@@ -55,21 +55,6 @@ def api(request, tmp_path_factory):
     test_database.drop()
 
 
-def _ids(client, dataset):
-    fingerprint = client.get_json('/v1/errors', dict(
-        WIDE, all_projects='true'))['errors'][0]['fingerprint']
-    return {'{message_id}': dataset.envelopes[0]['metadata']['message_id'],
-            '{request_id}': dataset.request_a,
-            '{resource_id}': dataset.instance_a,
-            '{fingerprint}': fingerprint}
-
-
-def _concrete(path, ids):
-    for name, value in ids.items():
-        path = path.replace(name, value)
-    return path
-
-
 def _query_params(path):
     return {param['name']: param for param in
             DOCUMENT['paths'][path]['get'].get('parameters', [])
@@ -109,10 +94,10 @@ def _walk(value, key=None):
 
 def test_times_are_utc_with_z_and_durations_microseconds(api):
     client, dataset = api
-    ids = _ids(client, dataset)
+    ids = api_data.path_ids(client, dataset, all_projects='true', **WIDE)
     checked = {}
     for path in _json_paths():
-        body = client.get_json(_concrete(path, ids), _widest(path))
+        body = client.get_json(api_data.concrete(path, ids), _widest(path))
         times = 0
         for key, value in _walk(body):
             if isinstance(value, str) and _TIME.match(value):
@@ -138,7 +123,7 @@ def _refused(client, path, params):
 
 def test_every_closed_set_refuses_an_unknown_value_and_lists_it(api):
     client, dataset = api
-    ids = _ids(client, dataset)
+    ids = api_data.path_ids(client, dataset, all_projects='true', **WIDE)
     seen = 0
     for path in DOCUMENT['paths']:
         for name, param in _query_params(path).items():
@@ -147,7 +132,7 @@ def test_every_closed_set_refuses_an_unknown_value_and_lists_it(api):
             if not accepted or schema.get('type') == 'boolean':
                 continue
             for value in ('bogus', accepted[0].swapcase()):
-                error = _refused(client, _concrete(path, ids),
+                error = _refused(client, api_data.concrete(path, ids),
                                  {name: value})
                 assert error['parameter'] == name
                 assert repr(value) in error['message'], error
@@ -159,7 +144,7 @@ def test_every_closed_set_refuses_an_unknown_value_and_lists_it(api):
 
 def test_every_pattern_failure_says_what_it_expects(api):
     client, dataset = api
-    ids = _ids(client, dataset)
+    ids = api_data.path_ids(client, dataset, all_projects='true', **WIDE)
     for path in DOCUMENT['paths']:
         for name, param in _query_params(path).items():
             schema = param['schema']
@@ -169,27 +154,27 @@ def test_every_pattern_failure_says_what_it_expects(api):
             params = {name: 'not*valid'}
             for needed, value in schema.get('x-requires', {}).items():
                 params[needed] = 'true' if value is True else value
-            error = _refused(client, _concrete(path, ids), params)
+            error = _refused(client, api_data.concrete(path, ids), params)
             assert 'control characters' not in error['message'], error
             assert "'not*valid'" in error['message'], error
 
 
 def test_filters_that_only_apply_together_say_which(api):
     client, dataset = api
-    ids = _ids(client, dataset)
+    ids = api_data.path_ids(client, dataset, all_projects='true', **WIDE)
     seen = 0
     for path in DOCUMENT['paths']:
         for name, param in _query_params(path).items():
             schema = param['schema']
             value = schema.get('default') or 'instance'
             for other in schema.get('x-requires', {}):
-                error = _refused(client, _concrete(path, ids),
+                error = _refused(client, api_data.concrete(path, ids),
                                  {name: value})
                 assert error['message'] == (
                     '%s: only applies with %s=true' % (name, other))
                 seen += 1
             for other in schema.get('x-excludes', {}):
-                error = _refused(client, _concrete(path, ids),
+                error = _refused(client, api_data.concrete(path, ids),
                                  {name: value, other: 'true'})
                 assert error['message'] == (
                     '%s: does not apply with %s=true' % (name, other))

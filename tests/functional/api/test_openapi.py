@@ -5,6 +5,7 @@ import jsonschema
 import pytest
 
 from stacktach_ng.api import openapi
+from tests.functional.api import data as api_data
 
 DOCUMENT = openapi.document()
 
@@ -26,26 +27,11 @@ def _validate(response, path):
                             format_checker=jsonschema.FormatChecker())
 
 
-def _path_ids(client, dataset):
-    fingerprint = client.get_json('/v1/errors', {
-        'since': '2026-03-01T00:00:00Z'})['errors'][0]['fingerprint']
-    return {'{message_id}': dataset.envelopes[0]['metadata']['message_id'],
-            '{request_id}': dataset.request_a,
-            '{resource_id}': dataset.instance_a,
-            '{fingerprint}': fingerprint}
-
-
-def _concrete(path, ids):
-    for name, value in ids.items():
-        path = path.replace(name, value)
-    return path
-
-
 def _requests(client, dataset):
-    ids = _path_ids(client, dataset)
+    ids = api_data.path_ids(client, dataset, since='2026-03-01T00:00:00Z')
     message_id = ids['{message_id}']
     day = {'since': '2026-03-01T00:00:00Z', 'until': '2026-03-02T00:00:00Z'}
-    analyses = [(path, _concrete(path, ids), day if path.endswith(
+    analyses = [(path, api_data.concrete(path, ids), day if path.endswith(
         ('summary', 'errors', '{fingerprint}')) else {})
         for path in DOCUMENT['paths'] if path.startswith(
             ('/v1/requests', '/v1/resources', '/v1/timings', '/v1/errors',
@@ -92,9 +78,9 @@ def test_real_responses_match_the_document(noauth):
 
 def test_every_documented_path_is_served(noauth):
     client, dataset = noauth
-    ids = _path_ids(client, dataset)
+    ids = api_data.path_ids(client, dataset, since='2026-03-01T00:00:00Z')
     for path in DOCUMENT['paths']:
-        response = client.get(_concrete(path, ids))
+        response = client.get(api_data.concrete(path, ids))
         assert response.status == 200, (path, response)
 
 
