@@ -45,38 +45,34 @@ def kombu_url(transport_url):
 
 def depth(transport_url, names):
     """Messages ready in the queues ``names`` (0 for one not declared)."""
-    total = 0
     with kombu.Connection(kombu_url(transport_url)) as connection:
-        for name in names:
-            channel = connection.channel()
-            try:
-                total += channel.queue_declare(
-                    queue=name, passive=True).message_count
-            except Exception:  # noqa: S110 - not declared: empty
-                pass
-            finally:
-                _close_quietly(channel)
-    return total
+        return sum(_on_own_channel(connection, lambda channel: (
+            channel.queue_declare(queue=name, passive=True).message_count))
+            or 0 for name in names)
 
 
 def delete(transport_url, queue_names, exchange_names):
+    """Delete the queues and exchanges (those already gone are skipped)."""
     with kombu.Connection(kombu_url(transport_url)) as connection:
         for name in queue_names:
-            channel = connection.channel()
-            try:
-                channel.queue_delete(queue=name)
-            except Exception:  # noqa: S110 - already gone
-                pass
-            finally:
-                _close_quietly(channel)
+            _on_own_channel(connection,
+                            lambda channel: channel.queue_delete(queue=name))
         for name in exchange_names:
-            channel = connection.channel()
-            try:
-                channel.exchange_delete(exchange=name)
-            except Exception:  # noqa: S110 - already gone
-                pass
-            finally:
-                _close_quietly(channel)
+            _on_own_channel(connection, lambda channel: (
+                channel.exchange_delete(exchange=name)))
+
+
+def _on_own_channel(connection, call):
+    """``call(channel)`` on a channel of its own, or None when the broker
+    refused it: a refusal (a queue not declared, already deleted) closes
+    the channel, so each call gets a fresh one."""
+    channel = connection.channel()
+    try:
+        return call(channel)
+    except Exception:  # noqa: S110 - refused: absent
+        return None
+    finally:
+        _close_quietly(channel)
 
 
 def _close_quietly(channel):
