@@ -1,7 +1,6 @@
 """Resource definitions: loading, errors with file and line, what they
 find, an operator's own service by YAML alone, and real notifications."""
 
-import copy
 import datetime
 import json
 import os
@@ -21,9 +20,8 @@ from stacktach_ng.pipeline import normalize
 from stacktach_ng.pipeline import runner
 from stacktach_ng.queries import lifecycles
 from tests import base
+from tests.unit.pipeline.real import loader
 
-_REAL = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures',
-                     'real')
 _NOW = datetime.datetime(2026, 3, 1, 12, 0, 0)
 
 
@@ -43,11 +41,6 @@ def _write(tmp_path, text, name='defs.yaml'):
 def _record(message, rules=None):
     return normalize.normalize(forms.to_envelope(message), _NOW, None,
                                rules)
-
-
-def _real(project):
-    with open(os.path.join(_REAL, project + '.json')) as f:
-        return json.load(f)
 
 
 # -- errors --------------------------------------------------------------
@@ -302,85 +295,6 @@ definitions:
     assert [d.name for d in rules.definitions].count('cinder-volume') == 1
 
 
-# -- real notifications --------------------------------------------------
-
-# Per message of ironic's documentation: (service, resource type, id,
-# state, deleted).
-_IRONIC = {
-    'baremetal.chassis.update.end': (
-        'ironic-api', 'baremetal_chassis',
-        '1910f669-ce8b-43c2-b1d8-cf3d65be815e', None),
-    'baremetal.deploy_template.update.end': (
-        'ironic-api', 'baremetal_deploy_template',
-        '1910f669-ce8b-43c2-b1d8-cf3d65be815e', None),
-    'baremetal.node.update.end': (
-        'ironic-api', 'node', '1be26c0b-03f2-4d2e-ae87-c02d7f33c123',
-        'deploying'),
-    'baremetal.port.update.end': (
-        'ironic-api', 'baremetal_port',
-        '1be26c0b-03f2-4d2e-ae87-c02d7f33c123', None),
-    'baremetal.portgroup.update.end': (
-        'ironic-api', 'baremetal_portgroup',
-        'db033a40-bfed-4c84-815a-3db26bb268bb', None),
-    'baremetal.volumeconnector.update.end': (
-        'ironic-api', 'baremetal_volume_connector',
-        '19b9f3ab-4754-4725-a7a4-c43ea7e57360', None),
-    'baremetal.node.maintenance_set.start': (
-        'ironic-api', 'node', '1be26c0b-03f2-4d2e-ae87-c02d7f33c123',
-        'available'),
-    'baremetal.node.console_set.end': (
-        'ironic-conductor', 'node', '1be26c0b-03f2-4d2e-ae87-c02d7f33c123',
-        'available'),
-    'baremetal.node.power_state_corrected.success': (
-        'ironic-conductor', 'node', '1be26c0b-03f2-4d2e-ae87-c02d7f33c123',
-        'available'),
-    'baremetal.node.provision_set.start': (
-        'ironic-conductor', 'node', '1be26c0b-03f2-4d2e-ae87-c02d7f33c123',
-        'deploying'),
-}
-
-
-def test_ironic_s_documented_notifications():
-    messages = _real('ironic')
-    assert sorted(m['event_type'] for m in messages) == sorted(_IRONIC)
-    for message in messages:
-        row = _record(message).row
-        service, rtype, rid, state = _IRONIC[message['event_type']]
-        assert (row['service'], row['resource_type'], row['resource_id'],
-                row['vm_state']) == (service, rtype, rid, state), (
-            message['event_type'])
-        assert row['vm_state'] != 'deleted'
-
-
-def _at(message, at):
-    message = copy.deepcopy(message)
-    message['timestamp'] = at.isoformat()
-    return forms.to_envelope(message)
-
-
-def test_an_ironic_node_left_deploying_is_stuck(tmp_path):
-    by_type = {m['event_type']: m for m in _real('ironic')}
-    conf = base.make_conf('sqlite:///%s' % (tmp_path / 'i.sqlite'))
-    database = db_api.Database(conf)
-    migration.upgrade(database)
-    try:
-        pipeline = runner.Pipeline(conf, database, source='import')
-        start = _NOW - datetime.timedelta(hours=1)
-        pipeline.process([_at(by_type['baremetal.node.provision_set.start'],
-                              start)])
-        with database.reader() as connection:
-            stuck, _more = lifecycles.list_stuck(connection, now=_NOW)
-        assert [(i['resource_id'], i['task_state']) for i in stuck] == [
-            ('1be26c0b-03f2-4d2e-ae87-c02d7f33c123', 'deploying')]
-        # Later, the node is available again: no longer stuck.
-        pipeline.process([_at(by_type['baremetal.node.console_set.end'],
-                              start + datetime.timedelta(minutes=20))])
-        with database.reader() as connection:
-            assert lifecycles.list_stuck(connection, now=_NOW)[0] == []
-    finally:
-        database.dispose()
-
-
 # -- stacktach-ng-manage definitions check -------------------------------
 
 
@@ -390,7 +304,7 @@ def test_check_prints_what_each_notification_would_produce(tmp_path,
     given = tmp_path / 'n.jsonl'
     given.write_text('\n'.join(json.dumps(m) for m in [
         _widget('widget.assemble.start', 'assembling', _NOW)]
-        + _real('ironic')[-1:]) + '\n')
+        + loader.messages('ironic')[-1:]) + '\n')
     args = type('Args', (), {'definitions_command': 'check', 'file': path,
                              'notifications': [str(given)], 'stored': 0})
     assert command.check_definitions(None, args) == 0
