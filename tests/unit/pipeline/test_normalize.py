@@ -98,8 +98,9 @@ EXPECTED = [
     (fx.heat_stack_create, {
         'service': 'orchestration', 'resource_type': 'stack',
         'resource_id': fx.STACK, 'project_id': fx.PROJECT}),
+    # central.dns-01: designate's central, named after its binary.
     (fx.designate_zone_create, {
-        'service': 'central', 'resource_type': 'zone',
+        'service': 'designate-central', 'resource_type': 'zone',
         'resource_id': fx.ZONE, 'project_id': fx.PROJECT,
         'user_id': fx.USER}),
     (fx.designate_recordset_create, {
