@@ -59,8 +59,7 @@ PHASES = ('start', 'end', 'error')
 _DEFINITION_KEYS = frozenset((
     'name', 'event_types', 'payload_has', 'resource_type', 'ids',
     'id_last_segment', 'require_id', 'project', 'user', 'owner_defaults',
-    'request_id',
-    'states', 'state', 'service', 'operation', 'failure'))
+    'request_id', 'states', 'state', 'service', 'operation', 'failure'))
 _TOP_KEYS = frozenset(('publishers', 'defaults', 'operations',
                        'definitions'))
 
