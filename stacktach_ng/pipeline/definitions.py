@@ -25,7 +25,9 @@ wins) and says:
 * ``service``: ``aliases`` of publisher prefixes, the ``publishers`` that
   are this service's (any other prefix is part of a host name), and the
   ``fallback`` (paths, then a name) when the publisher does not say
-  (``ignore``: values of those paths that name no service);
+  (``ignore``: values of those paths that name no service;
+  ``fallback_prefixes``: ``{path, names}``, tried first, a service named
+  by what the path's value starts with, such as a CADF typeURI);
 * ``operation``: the event type suffixes of a ``start``, an ``end`` and an
   ``error``;
 * ``failure``: paths and values that make an info notification a failure
@@ -453,7 +455,8 @@ class Definition:
         sub = _Located(located.source, _child(located.node, 'service'),
                        service)
         unknown = set(service) - {'aliases', 'publishers', 'fallback',
-                                  'fallback_paths', 'ignore'}
+                                  'fallback_paths', 'ignore',
+                                  'fallback_prefixes'}
         if unknown:
             raise sub.error('unknown keys in service: %s'
                             % ', '.join(sorted(unknown)))
@@ -469,6 +472,8 @@ class Definition:
         # audit middleware names a target it cannot find 'unknown').
         self.fallback_ignore = frozenset(self._names(service, 'ignore',
                                                      sub))
+        self.prefix_path, self.prefix_names = self._prefixes(
+            service.get('fallback_prefixes'), sub)
 
         operation = raw.get('operation') or {}
         sub = _Located(located.source, _child(located.node, 'operation'),
@@ -529,6 +534,22 @@ class Definition:
             raise located.error('%s must be a list of paths' % key, key)
         where = _Located(located.source, _child(located.node, key), value)
         return tuple(compile_path(text, where) for text in value)
+
+    def _prefixes(self, value, located):
+        """``(path, ((prefix, name), ...))``, longest prefix first."""
+        if value is None:
+            return None, ()
+        key = 'fallback_prefixes'
+        names = value.get('names') if isinstance(value, dict) else None
+        if (not isinstance(value, dict) or set(value) != {'path', 'names'}
+                or not isinstance(names, dict) or not names):
+            raise located.error('%s maps path to a JSONPath and names to '
+                                '{prefix: service}' % key, key)
+        where = _Located(located.source, _child(located.node, key), value)
+        path = compile_path(value['path'], where)
+        ordered = sorted(((str(p), str(n)) for p, n in names.items()),
+                         key=lambda item: -len(item[0]))
+        return path, tuple(ordered)
 
     def _names(self, mapping, key, located):
         value = mapping.get(key) or []
@@ -655,6 +676,12 @@ class Definition:
 
     def fallback_of(self, data):
         """The service when the publisher does not name one, or None."""
+        if self.prefix_path is not None:
+            found = self.prefix_path.first(data)
+            if isinstance(found, str):
+                for prefix, name in self.prefix_names:
+                    if found == prefix or found.startswith(prefix + '/'):
+                        return name
         ignore = self.fallback_ignore
         for path in self.fallback_paths:
             found = path.first(data)

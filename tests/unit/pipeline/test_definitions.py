@@ -257,6 +257,37 @@ def test_a_success_is_no_failure():
     assert record.failure is None
 
 
+@pytest.mark.parametrize('type_uri,service', [
+    ('service/compute/servers/server', 'nova'),
+    ('service/compute', 'nova'),
+    ('service/storage/block/volumes', 'cinder'),
+    ('service/storage/image/images', 'glance'),
+    # A prefix must end at a segment; the catalog's name then.
+    ('service/computer/x', 'from-catalog'),
+    ('unknown', 'from-catalog'),
+])
+def test_an_audit_event_s_service_is_its_target_s_kind(type_uri, service):
+    record = _record({
+        'priority': 'INFO', 'event_type': 'audit.http.request',
+        'publisher_id': 'uwsgi',
+        'payload': {'typeURI': 'http://schemas.dmtf.org/cloud/audit/1.0/'
+                               'event',
+                    'observer': {'id': 'target'},
+                    'target': {'typeURI': type_uri, 'id': 'x',
+                               'name': 'from-catalog'}}})
+    assert record.row['service'] == service
+
+
+def test_fallback_prefixes_must_map_a_path_and_names(tmp_path):
+    path = _write(tmp_path, 'definitions:\n  - name: a\n'
+                  '    event_types: [a.*]\n    service:\n'
+                  '      fallback_prefixes: {path: $.t}\n')
+    with pytest.raises(exception.InvalidDefinitions) as raised:
+        definitions.load(path)
+    assert raised.value.line == 5
+    assert 'fallback_prefixes maps path' in raised.value.problem
+
+
 @pytest.mark.parametrize('publisher_id,service,host', [
     # A host name whose first part is no publisher of ironic.
     ('conductor-1.example.com', 'ironic', 'conductor-1.example.com'),

@@ -16,13 +16,14 @@ from tests.unit.pipeline.real import loader
 
 # Per message: (service, host, resource type, id, state), read off the
 # document's example: the publisher id "uwsgi" is the host (no service in
-# it) and its observer ({"id": "target"}) names no service, so the audit
-# middleware definition's fallback names it; the resource type is the
-# last segment of the target's typeURI
-# (service/security/keymanager/secrets); a create request has no secret
-# id yet, and the target's id ("barbican") is the service, no resource.
+# it); the target's typeURI (service/security/keymanager/secrets) is the
+# key manager's kind in the middleware's audit map, barbican (the
+# target's name, "barbican_service_user", is made up by the document);
+# the resource type is the typeURI's last segment; a create request has
+# no secret id yet, and the target's id ("barbican") is the service, no
+# resource.
 EXPECTED = {
-    'audit.http.request': ('audit', 'uwsgi', 'secrets', None, None),
+    'audit.http.request': ('barbican', 'uwsgi', 'secrets', None, None),
 }
 
 
