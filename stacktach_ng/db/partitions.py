@@ -22,9 +22,11 @@ the listener when it starts and every ``MAINTENANCE_INTERVAL`` seconds;
 A purge drops a partition whose whole range is older than the cut-off
 (``drop_oldest``): the space goes back to the system at once, with no
 dead rows left for vacuum and no index bloat, where a batch delete of the
-same day leaves both. What the drops cannot reach (the day the cut-off
-falls in, strays in the default partition) is batch-deleted as on the
-other backends.
+same day leaves both. What the drops cannot reach (the day's message ids
+in ``notification_ids``, the day the cut-off falls in, strays in the
+default partition) is deleted as on the other backends, but for the ids
+of a dropped day, which go in one statement (see the notifications
+handler's purge).
 
 On SQLite and MySQL/MariaDB nothing here applies (``is_partitioned`` is
 False): MySQL would allow range partitions only with the time in every

@@ -54,16 +54,25 @@ class NotificationsHandler(base.Handler):
 
     def purge(self, connection, before, batch_size):
         """Drop the whole partitions older than ``before`` (PostgreSQL),
-        then delete the rest in batches; returns the notifications
-        deleted or dropped in this call.
+        then delete the rest; returns the notifications deleted or
+        dropped in this call.
 
-        The batches go by the ids (``delete_window``): every notification
-        has its id, with the same time, so the ids count the notifications
-        of a dropped partition without reading it.
+        The deletions go by the message ids: every notification has its
+        id, with the same time, so the ids count the notifications of a
+        dropped partition without reading it. Notifications still stored
+        are deleted in batches of ``batch_size`` with their ids
+        (``delete_window``), which keeps each transaction short. The ids
+        of a day whose partition was dropped are all that is left of it:
+        they go a day in one statement (``delete_dropped_day``), a
+        fraction of the time of the same rows in batches (the purge of a
+        day then stays under a second, see the purge benchmark).
         """
         if partitions.is_partitioned(connection, _TABLE.name):
             while partitions.drop_oldest(connection, _TABLE.name, before):
                 pass
+            deleted = delete_dropped_day(connection, before)
+            if deleted:
+                return deleted
         return delete_window(connection, before, batch_size)
 
 
@@ -102,3 +111,21 @@ def delete_window(connection, before, batch_size):
         rows = _TABLE.c.generated_at < bound
     connection.execute(_TABLE.delete().where(rows))
     return connection.execute(_IDS.delete().where(ids)).rowcount
+
+
+def delete_dropped_day(connection, before):
+    """Delete the message ids of the oldest day (UTC) before ``before``
+    when none of that day's notifications is left (its partition was
+    dropped); returns how many ids (0: the day still has notifications,
+    or there is none).
+    """
+    time = _IDS.c.generated_at
+    oldest = connection.execute(
+        sa.select(sa.func.min(time)).where(time < before)).scalar()
+    if oldest is None:
+        return 0
+    bound = min(partitions.start_of_day(oldest) + partitions.DAY, before)
+    if connection.execute(sa.select(_TABLE.c.id).where(
+            _TABLE.c.generated_at < bound).limit(1)).first() is not None:
+        return 0
+    return connection.execute(_IDS.delete().where(time < bound)).rowcount

@@ -9,7 +9,7 @@ rounds, the oldest day is purged:
 
 * by the notifications handler's purge, as ``stacktach-ng-manage purge``
   runs it: the day's partition dropped (timed alone too), then the day's
-  message ids deleted in batches (``notification_ids`` is not
+  message ids deleted in one statement (``notification_ids`` is not
   partitioned, see its model);
 * the next day by the batches the purge uses where nothing is
   partitioned (``[retention] purge_batch_size`` ids a transaction, and
