@@ -1,7 +1,8 @@
-"""Nova's own versioned notification samples
-(tests/fixtures/real/nova.json): what each becomes, an instance's
-lifecycle from boot to deletion, and an instance left scheduling is
-stuck."""
+"""Nova's own notifications (tests/fixtures/real/nova.json): its
+versioned samples and the legacy notifications of one of its unit tests.
+What each becomes, an instance's lifecycle from boot to deletion in both
+forms, and an instance left scheduling, or in a legacy snapshot that
+never ended, is stuck."""
 
 import datetime
 
@@ -9,6 +10,10 @@ from stacktach_ng.queries import lifecycles
 from tests.unit.pipeline.real import loader
 
 INSTANCE = '178b0921-8f85-4257-88b6-2e743b5a975c'
+# The instances of the legacy messages: booted then deleted, and
+# snapshotted.
+LEGACY = '1411ee24-f2ae-4027-9212-a5a220e7e84f'
+SNAPSHOTTED = '2f97f406-c11e-4f14-b848-e375ceccbbcb'
 
 # Per sample: (service, resource type, id, vm_state, task_state), read off
 # the samples: the service is the publisher id's part before ':'; the id
@@ -55,6 +60,25 @@ EXPECTED = {
     'compute_task.build_instances.error': (
         'nova-conductor', 'instance', 'd5e6a7b7-80e5-4166-85a3-cd6115201082',
         'error', None),
+    # Legacy: publisher compute.fake-mini (nova's short prefix of
+    # nova-compute), instance_id, state, state_description (the task
+    # state, empty for none).
+    'compute.instance.create.start': (
+        'nova-compute', 'instance', LEGACY, 'building', None),
+    'compute.instance.create.end': (
+        'nova-compute', 'instance', LEGACY, 'active', None),
+    'compute.instance.delete.start': (
+        'nova-compute', 'instance', LEGACY, 'active', None),
+    'compute.instance.shutdown.start': (
+        'nova-compute', 'instance', LEGACY, 'active', None),
+    'compute.instance.shutdown.end': (
+        'nova-compute', 'instance', LEGACY, 'active', None),
+    'compute.instance.delete.end': (
+        'nova-compute', 'instance', LEGACY, 'deleted', None),
+    'compute.instance.snapshot.start': (
+        'nova-compute', 'instance', SNAPSHOTTED, 'active', 'image_snapshot'),
+    'compute.instance.snapshot.end': (
+        'nova-compute', 'instance', SNAPSHOTTED, 'active', None),
 }
 
 # The hosts of the samples' publisher ids (after the ':').
@@ -131,5 +155,53 @@ def test_an_instance_left_scheduling_is_stuck(tmp_path):
         # The boot ends later: no longer stuck.
         pipeline.process([loader.at(by_type['instance.create.end'],
                                     start + datetime.timedelta(minutes=3))])
+        with database.reader() as connection:
+            assert lifecycles.list_stuck(connection, now=loader.NOW)[0] == []
+
+
+def test_legacy_lifecycle_boot_to_delete(tmp_path):
+    by_type = loader.by_event_type('nova')
+    start = loader.NOW - datetime.timedelta(hours=2)
+    with loader.pipeline(tmp_path) as (pipeline, database):
+        pipeline.process([
+            loader.at(by_type[event_type],
+                      start + datetime.timedelta(minutes=i))
+            for i, event_type in enumerate((
+                'compute.instance.create.start',
+                'compute.instance.create.end',
+                'compute.instance.delete.start',
+                'compute.instance.shutdown.start',
+                'compute.instance.shutdown.end',
+                'compute.instance.delete.end'))])
+        with database.reader() as connection:
+            resource = lifecycles.get_resource(connection, LEGACY,
+                                               now=loader.NOW)
+            stuck, _more = lifecycles.list_stuck(connection, now=loader.NOW)
+    assert (resource['vm_state'], resource['task_state'],
+            resource['state_event_type']) == (
+        'deleted', None, 'compute.instance.delete.end')
+    # The boot took a minute; the delete (its shutdown a step of it) three.
+    assert sorted((o['operation'], o['outcome'], o['duration_us'])
+                  for o in resource['operations']
+                  if o['operation'] != 'instance.shutdown') == [
+        ('instance.create', 'success', 60000000),
+        ('instance.delete', 'success', 180000000)]
+    assert stuck == []
+
+
+def test_a_legacy_snapshot_that_never_ends_is_stuck(tmp_path):
+    by_type = loader.by_event_type('nova')
+    start = loader.NOW - datetime.timedelta(hours=1)
+    with loader.pipeline(tmp_path) as (pipeline, database):
+        pipeline.process([loader.at(
+            by_type['compute.instance.snapshot.start'], start)])
+        with database.reader() as connection:
+            stuck, _more = lifecycles.list_stuck(connection, now=loader.NOW)
+        assert [(i['resource_id'], i['task_state'],
+                 i['operation']['operation']) for i in stuck] == [
+            (SNAPSHOTTED, 'image_snapshot', 'instance.snapshot')]
+        pipeline.process([loader.at(
+            by_type['compute.instance.snapshot.end'],
+            start + datetime.timedelta(minutes=2))])
         with database.reader() as connection:
             assert lifecycles.list_stuck(connection, now=loader.NOW)[0] == []
