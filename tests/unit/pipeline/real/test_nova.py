@@ -1,5 +1,5 @@
 """Nova's own notifications (tests/fixtures/real/nova.json): its
-versioned samples and the legacy notifications of one of its unit tests.
+versioned samples and the legacy notifications of two of its unit tests.
 What each becomes, an instance's lifecycle from boot to deletion in both
 forms, and an instance left scheduling, or in a legacy snapshot that
 never ended, is stuck."""
