@@ -8,6 +8,7 @@ from stacktach_ng.db import chunking
 from stacktach_ng.db import models
 from stacktach_ng.db import partitions
 from stacktach_ng.handlers import base
+from stacktach_ng.pipeline import identity
 
 _TABLE = models.Notification.__table__
 _IDS = models.NotificationId.__table__
@@ -17,7 +18,9 @@ class NotificationsHandler(base.Handler):
     """Insert the normalized records whose message_id is new.
 
     Records already stored (a redelivery, a replayed file) are dropped from
-    the batch, so later handlers never count a notification twice. The
+    the batch, so later handlers never count a notification twice; a
+    record whose id is stored with other content is a conflict, stored
+    under its conflict id (see ``pipeline.identity``). The
     pipeline removes duplicates within a batch before it gets here. The
     unique key is ``notification_ids``' (see its model for why not the
     notifications' own). Two concurrent batches carrying the same new
@@ -40,14 +43,29 @@ class NotificationsHandler(base.Handler):
             pass
         else:
             return records
-        existing = set()
-        ids = [row['message_id'] for row in rows]
-        for chunk in chunking.chunks(ids):
-            existing.update(connection.execute(
-                sa.select(_IDS.c.message_id).where(
-                    _IDS.c.message_id.in_(chunk))).scalars())
-        new = [record for record in records
-               if record.row['message_id'] not in existing]
+        new = []
+        conflicts = []
+        existing = _stored_ids(connection, [row['message_id'] for row in rows])
+        stored_keys = _stored_content_keys(connection, existing)
+        for record in records:
+            row = record.row
+            message_id = row['message_id']
+            if message_id not in existing:
+                new.append(record)
+            elif row['conflict_of'] is not None:
+                # A conflict id stands for its content: stored already.
+                continue
+            else:
+                key = identity.content_key(row)
+                if stored_keys.get(message_id) not in (None, key):
+                    identity.mark_conflict(record, key)
+                    conflicts.append(record)
+        if conflicts:
+            # A conflicting message redelivered derives the same id.
+            again = _stored_ids(connection, [r.row['message_id']
+                                             for r in conflicts])
+            new.extend(r for r in conflicts
+                       if r.row['message_id'] not in again)
         if new:
             store_rows(connection, [r.row for r in new])
         return new
@@ -74,6 +92,27 @@ class NotificationsHandler(base.Handler):
             if deleted:
                 return deleted
         return delete_window(connection, before, batch_size)
+
+
+def _stored_ids(connection, message_ids):
+    found = set()
+    for chunk in chunking.chunks(message_ids):
+        found.update(connection.execute(
+            sa.select(_IDS.c.message_id).where(
+                _IDS.c.message_id.in_(chunk))).scalars())
+    return found
+
+
+def _stored_content_keys(connection, message_ids):
+    """``{message_id: content key}`` of the stored notifications."""
+    columns = [_TABLE.c[name] for name in identity.COLUMNS]
+    keys = {}
+    for chunk in chunking.chunks(sorted(message_ids)):
+        for row in connection.execute(
+                sa.select(_TABLE.c.message_id, *columns).where(
+                    _TABLE.c.message_id.in_(chunk))).mappings():
+            keys[row['message_id']] = identity.content_key(row)
+    return keys
 
 
 def store_rows(connection, rows):

@@ -19,7 +19,8 @@ LOG = logging.getLogger(__name__)
 
 _TABLE = models.ListenerHeartbeat.__table__
 
-COUNTERS = ('stored', 'duplicates', 'rejected', 'requeued', 'batches')
+COUNTERS = ('stored', 'duplicates', 'rejected', 'requeued', 'batches',
+            'conflicts', 'undated')
 
 
 class Stats:
@@ -37,7 +38,8 @@ class Stats:
     def record(self, result):
         """Count a committed batch (a pipeline ``BatchResult``)."""
         self.add(stored=result.stored, duplicates=result.duplicates,
-                 rejected=result.rejected, batches=1)
+                 rejected=result.rejected, conflicts=result.conflicts,
+                 undated=result.undated, batches=1)
 
     def snapshot(self):
         with self._lock:

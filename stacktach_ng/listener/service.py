@@ -317,7 +317,8 @@ class BatchEndpoint:
     def _count(self, result):
         # What the split committed is committed, whatever happens next.
         self.stats.add(stored=result.stored, duplicates=result.duplicates,
-                       rejected=result.rejected)
+                       rejected=result.rejected, conflicts=result.conflicts,
+                       undated=result.undated)
 
     def _bisect(self, items, error, result, culprits):
         if len(items) == 1:

@@ -11,8 +11,12 @@ wins) and says:
 * ``ids``: JSONPath expressions tried in order; the first that finds
   anything gives the ids (several for a bulk event such as neutron's
   ``{"ports": [...]}``); an item that is itself a list of paths joins what
-  they find with ``/``; ``{type}`` in a path is the resource type;
-* ``project``, ``user``, ``request_id``: paths tried before the defaults;
+  they find with ``/``; ``{type}`` in a path is the resource type; an
+  item ``{request_path: ..., type_uri: ...}`` takes the id out of a
+  request path (the audit middleware's ``requestPath``, see
+  ``RequestPathId``);
+* ``project``, ``user``, ``request_id``: paths tried before the defaults
+  (``owner_defaults: false``: instead of them);
 * ``states``: paths of nova's columns (``vm_state``, ``task_state``...);
 * ``state``: the paths of a resource's own state, its ``terminal`` and
   ``deleted`` values (shell patterns) and ``deleted_on`` event types: a
@@ -20,7 +24,8 @@ wins) and says:
   resource left in it is found stuck;
 * ``service``: ``aliases`` of publisher prefixes, the ``publishers`` that
   are this service's (any other prefix is part of a host name), and the
-  ``fallback`` (paths, then a name) when the publisher does not say;
+  ``fallback`` (paths, then a name) when the publisher does not say
+  (``ignore``: values of those paths that name no service);
 * ``operation``: the event type suffixes of a ``start``, an ``end`` and an
   ``error``;
 * ``failure``: paths and values that make an info notification a failure
@@ -53,8 +58,8 @@ PHASES = ('start', 'end', 'error')
 
 _DEFINITION_KEYS = frozenset((
     'name', 'event_types', 'payload_has', 'resource_type', 'ids',
-    'id_last_segment', 'require_id', 'project', 'user', 'request_id',
-    'states', 'state', 'service', 'operation', 'failure'))
+    'id_last_segment', 'require_id', 'project', 'user', 'owner_defaults',
+    'request_id', 'states', 'state', 'service', 'operation', 'failure'))
 _TOP_KEYS = frozenset(('publishers', 'defaults', 'operations',
                        'definitions'))
 
@@ -247,6 +252,60 @@ def compile_path(text, where=None):
     return path
 
 
+class RequestPathId:
+    """An id taken out of a request path, as ``ids`` item
+    ``{request_path: PATH, type_uri: PATH}``.
+
+    The audit middleware names what a request is about by its type only
+    (``target.typeURI``): it walks the request path and writes each
+    keyword of its audit map, and the singular it maps a keyword to for
+    the segment that follows the keyword (an id). So when the type ends
+    ``.../servers/server``, the id is the segment of the request path
+    that follows ``servers``; when it ends ``.../servers`` or
+    ``.../servers/action``, the request names no one resource.
+    """
+
+    __slots__ = ('text', 'request_path', 'type_uri')
+
+    _KEYS = frozenset(('request_path', 'type_uri'))
+
+    def __init__(self, text, request_path, type_uri):
+        self.text = text
+        self.request_path = request_path
+        self.type_uri = type_uri
+
+    @classmethod
+    def compile(cls, item, where):
+        if set(item) != cls._KEYS:
+            raise where.error('an id item that is a mapping has the keys '
+                              'request_path and type_uri, not %s'
+                              % ', '.join(sorted(map(str, item))))
+        return cls('request_path: %s, type_uri: %s'
+                   % (item['request_path'], item['type_uri']),
+                   compile_path(item['request_path'], where),
+                   compile_path(item['type_uri'], where))
+
+    def values(self, data):
+        path = self.request_path.first(data)
+        type_uri = self.type_uri.first(data)
+        if not isinstance(path, str) or not isinstance(type_uri, str):
+            return ()
+        kinds = type_uri.strip('/').split('/')
+        if len(kinds) < 2:
+            return ()
+        collection, kind = kinds[-2], kinds[-1]
+        # The query string is no part of the path.
+        segments = [s for s in path.split('?', 1)[0].split('/') if s]
+        for index in range(len(segments) - 2, -1, -1):
+            if segments[index] == collection:
+                found = segments[index + 1]
+                return () if found == kind else (found,)
+        return ()
+
+    def __repr__(self):
+        return '<RequestPathId %s>' % self.text
+
+
 class _Patterns:
     """Shell patterns, with the exact names looked up first."""
 
@@ -335,6 +394,13 @@ class Definition:
                              if 'project' in raw else None)
         self._raw_user = (self._list(raw, 'user', located)
                           if 'user' in raw else None)
+        # False: what the definition's own project/user paths do not find
+        # is the context's, not what the defaults find in the payload
+        # (heat's payload user_id is a name, user_identity the id).
+        self.owner_defaults = raw.get('owner_defaults', True)
+        if not isinstance(self.owner_defaults, bool):
+            raise located.error('%s: owner_defaults is true or false'
+                                % self.name, 'owner_defaults')
         for key in ('project', 'user'):
             if raw.get(key):
                 self._compile_items(self._list(raw, key, located), 'x',
@@ -387,7 +453,7 @@ class Definition:
         sub = _Located(located.source, _child(located.node, 'service'),
                        service)
         unknown = set(service) - {'aliases', 'publishers', 'fallback',
-                                  'fallback_paths'}
+                                  'fallback_paths', 'ignore'}
         if unknown:
             raise sub.error('unknown keys in service: %s'
                             % ', '.join(sorted(unknown)))
@@ -399,6 +465,10 @@ class Definition:
         self.fallback = service.get('fallback')
         self.fallback_paths = self._paths(service.get('fallback_paths'),
                                           sub, 'fallback_paths')
+        # What a fallback path may find that is no service's name (the
+        # audit middleware names a target it cannot find 'unknown').
+        self.fallback_ignore = frozenset(self._names(service, 'ignore',
+                                                     sub))
 
         operation = raw.get('operation') or {}
         sub = _Located(located.source, _child(located.node, 'operation'),
@@ -471,7 +541,9 @@ class Definition:
     def _compile_items(self, items, rtype, where):
         out = []
         for item in items:
-            if isinstance(item, list):
+            if isinstance(item, dict):
+                out.append(RequestPathId.compile(item, where))
+            elif isinstance(item, list):
                 out.append(tuple(self._typed(compile_path(t, where), rtype)
                                  for t in item))
             else:
@@ -548,7 +620,10 @@ class Definition:
             return None
         if not paths:
             return False
-        return first(paths, data)
+        found = first(paths, data)
+        if found is None and not self.owner_defaults:
+            return False
+        return found
 
     def state(self, event_type, rtype, data):
         """(state, task state) of the resource's own state, or None."""
@@ -580,9 +655,11 @@ class Definition:
 
     def fallback_of(self, data):
         """The service when the publisher does not name one, or None."""
-        found = first(self.fallback_paths, data)
-        if found is not None:
-            return str(found)[:64]
+        ignore = self.fallback_ignore
+        for path in self.fallback_paths:
+            found = path.first(data)
+            if found is not None and str(found) not in ignore:
+                return str(found)[:64]
         return self.fallback
 
     def matches_payload(self, payload):

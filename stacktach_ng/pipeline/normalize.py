@@ -10,7 +10,8 @@ What is extracted, and from where (first found wins):
 * service and host: ``publisher_id``, both ``compute.host1`` and
   ``nova-compute:host1`` forms;
 * generated time: the envelope timestamp, else the context timestamp, else
-  the time of receipt; stored as naive UTC;
+  the time of receipt (and ``timestamp_missing`` says so); stored as
+  naive UTC;
 * request ids: the versioned payload (nova puts request_id there), the
   CADF initiator, the context; the global request id from the context
   (neutron and cinder carry nova's request id there);
@@ -246,8 +247,12 @@ def normalize(envelope, received_at, max_size=None, rules=None):
 
     metadata = envelope['metadata']
     generated_at = (timestamps.parse(metadata.get('timestamp'))
-                    or timestamps.parse(ctxt.get('timestamp'))
-                    or received_at)
+                    or timestamps.parse(ctxt.get('timestamp')))
+    # Without a timestamp the time of receipt stands in, and the row says
+    # so: an import dates such a message at the import.
+    timestamp_missing = generated_at is None
+    if timestamp_missing:
+        generated_at = received_at
     if rules is None:
         rules = definitions.active()
     versioned = resources.versioned_data(payload, payload_text)
@@ -287,6 +292,8 @@ def normalize(envelope, received_at, max_size=None, rules=None):
         'object_version': _text(object_version, 16),
         'payload': payload_text,
         'context': context_text,
+        'timestamp_missing': timestamp_missing,
+        'conflict_of': None,
     }
     ids = facts.get('resource_ids')
     if ids is not None:

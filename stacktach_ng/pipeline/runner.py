@@ -17,6 +17,7 @@ from stacktach_ng.common import timestamps
 from stacktach_ng.db import models
 from stacktach_ng.pipeline import definitions
 from stacktach_ng.pipeline import forms
+from stacktach_ng.pipeline import identity
 from stacktach_ng.pipeline import normalize
 from stacktach_ng.pipeline import rejection
 
@@ -38,6 +39,10 @@ class BatchResult:
     stored: int = 0
     duplicates: int = 0
     rejected: int = 0
+    # Of the stored: messages that reused another message's id with other
+    # content, and messages without a timestamp (see pipeline.identity).
+    conflicts: int = 0
+    undated: int = 0
     reasons: dict = dataclasses.field(default_factory=dict)
 
     def add(self, other):
@@ -45,6 +50,8 @@ class BatchResult:
         self.stored += other.stored
         self.duplicates += other.duplicates
         self.rejected += other.rejected
+        self.conflicts += other.conflicts
+        self.undated += other.undated
         for reason, count in other.reasons.items():
             self.reasons[reason] = self.reasons.get(reason, 0) + count
 
@@ -90,13 +97,14 @@ class Pipeline:
 
         Items are envelopes (dicts from ``forms``) or ``Rejected`` errors
         raised while decoding them. Duplicate message ids inside the batch
-        are kept once.
+        are kept once; one that comes again with other content is a
+        conflict, kept under its conflict id (``identity``).
         """
         received_at = received_at or timestamps.utcnow()
         result = BatchResult(received=len(envelopes_or_errors))
         records = []
         rejected_rows = []
-        seen = set()
+        seen = {}
         for item in envelopes_or_errors:
             try:
                 if isinstance(item, rejection.Rejected):
@@ -110,10 +118,18 @@ class Pipeline:
                     result.reasons.get(error.reason, 0) + 1)
                 continue
             message_id = record.row['message_id']
-            if message_id in seen:
-                result.duplicates += 1
-                continue
-            seen.add(message_id)
+            first = seen.get(message_id)
+            if first is not None:
+                # Rare: the digests are taken only when an id comes again.
+                key = identity.content_key(record.row)
+                if identity.content_key(first.row) == key:
+                    result.duplicates += 1
+                    continue
+                message_id = identity.mark_conflict(record, key)
+                if message_id in seen:
+                    result.duplicates += 1
+                    continue
+            seen[message_id] = record
             records.append(record)
         result.rejected = len(rejected_rows)
         return records, rejected_rows, result
@@ -129,15 +145,18 @@ class Pipeline:
         records, rejected_rows, result = self.prepare(envelopes_or_errors,
                                                       received_at)
         stored = self.store(records, rejected_rows)
-        result.duplicates += len(records) - stored
-        result.stored = stored
+        result.duplicates += len(records) - len(stored)
+        result.stored = len(stored)
+        for record in stored:
+            result.conflicts += record.row['conflict_of'] is not None
+            result.undated += record.row['timestamp_missing']
         return result
 
     def store(self, records, rejected_rows):
-        """Run the handlers in one transaction; return how many records
+        """Run the handlers in one transaction; return the records that
         were new."""
         if not records and not rejected_rows:
-            return 0
+            return []
         for attempt in range(1, _RACE_RETRIES + 1):
             try:
                 return self._store_once(records, rejected_rows)
@@ -160,7 +179,7 @@ class Pipeline:
 
 def run_handlers(connection, handlers, records):
     """Run ``handlers`` in order on ``records`` in the caller's transaction;
-    return how many records the first handler passed on (the new ones).
+    return the records the first handler passed on (the new ones).
 
     Each handler gets what the one before returned (None: the same
     records); the loop ends early once nothing is left to pass on. The
@@ -168,17 +187,17 @@ def run_handlers(connection, handlers, records):
     notifications through the analysis handlers) all run this one loop.
     """
     passed = records
-    new_count = None
+    new = None
     for handler in handlers:
         if not passed:
             break
         out = handler.process(connection, passed)
         if out is not None:
             passed = out
-        if new_count is None:
+        if new is None:
             # The first handler (notifications) decides what is new.
-            new_count = len(passed)
-    return new_count if new_count is not None else 0
+            new = passed
+    return new if new is not None else []
 
 
 def envelopes_from_listener(messages, priority):

@@ -247,7 +247,10 @@ def list_stuck(connection, project_id=None, older_than=600, now=None,
     open: a boot whose compute host never starts it stays "scheduling"
     with every operation of its request ended. A resource without task
     states is stuck when it has an open operation (started, never ended)
-    that started more than ``older_than`` seconds before ``now``.
+    that started more than ``older_than`` seconds before ``now``; so is a
+    resource whose last report said it had no task, when the operation
+    started after that report (a neutron network ``ACTIVE``, then a
+    ``network.delete.start``, which reports no state, that never ended).
 
     The cost is indexed reads of the candidates (the resources in a task
     state, the open operations that started before the threshold), then
@@ -286,7 +289,9 @@ def list_stuck(connection, project_id=None, older_than=600, now=None,
     for chunk in chunking.chunks(without_task):
         for row in connection.execute(_scoped(sa.select(RESOURCES).where(
                 RESOURCES.c.resource_id.in_(chunk),
-                RESOURCES.c.task_us.is_(None)), RESOURCES, project_id)):
+                sa.or_(RESOURCES.c.task_us.is_(None),
+                       RESOURCES.c.task_state.is_(None))),
+                RESOURCES, project_id)):
             candidates[row.resource_id] = row
     open_ops = _open_operations(connection, project_id, sorted(candidates))
     scheduled = _scheduled_requests(connection, [
@@ -295,11 +300,12 @@ def list_stuck(connection, project_id=None, older_than=600, now=None,
     items = []
     for row in candidates.values():
         open_op = open_ops.get(row.resource_id)
-        if row.task_us is not None:
+        if row.task_us is not None and row.task_state is not None:
             since_us = row.task_since_us
-        elif open_op is not None:
-            # Without any task state reported, the resource has been in
-            # its state since the operation started.
+        elif open_op is not None and (row.task_us is None
+                                      or open_op.start_us > row.task_us):
+            # Without any task state reported since the operation
+            # started, the resource has been in its state since then.
             since_us = open_op.start_us
         else:
             continue

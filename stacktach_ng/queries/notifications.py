@@ -39,7 +39,7 @@ SUMMARY_COLUMNS = (
     'host', 'generated_at', 'received_at', 'request_id', 'global_request_id',
     'project_id', 'user_id', 'resource_type', 'resource_id', 'vm_state',
     'old_vm_state', 'task_state', 'old_task_state', 'power_state',
-    'object_name', 'object_version',
+    'object_name', 'object_version', 'timestamp_missing', 'conflict_of',
 )
 DOCUMENT_COLUMNS = ('payload', 'context')
 
@@ -199,15 +199,17 @@ def ingest_metrics(connection, now=None):
 
     :returns: a dict with ``counters`` (the listener counters summed over
         every worker that ever reported: stored, duplicates, rejected,
-        requeued, batches), ``workers`` (rows of ``listener_heartbeats``:
-        worker, host, started_at, last_seen), ``rejected_stored`` (rows of
-        ``rejected_messages``), ``lag`` (``{service: seconds}``, now minus
-        the newest ``generated_at`` of each publishing service) and
-        ``verifier_backlog`` (usage ``.exists`` records pending
-        verification, None when the usage tables do not exist).
+        requeued, batches, conflicts, undated), ``workers`` (rows of
+        ``listener_heartbeats``: worker, host, started_at, last_seen),
+        ``rejected_stored`` (rows of ``rejected_messages``), ``lag``
+        (``{service: seconds}``, now minus the newest ``generated_at`` of
+        each publishing service) and ``verifier_backlog`` (usage
+        ``.exists`` records pending verification, None when the usage
+        tables do not exist).
     """
     now = now or timestamps.utcnow()
-    counters = ('stored', 'duplicates', 'rejected', 'requeued', 'batches')
+    counters = ('stored', 'duplicates', 'rejected', 'requeued', 'batches',
+                'conflicts', 'undated')
     sums = connection.execute(sa.select(*[
         sa.func.coalesce(sa.func.sum(HEARTBEATS.c[name]), 0)
         for name in counters])).one()

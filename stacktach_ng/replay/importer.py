@@ -273,10 +273,18 @@ def top_reasons(result, count=3):
 
 
 def summary(result):
-    """One line for the operator: read, stored, duplicates, rejected."""
+    """One line for the operator: read, stored, duplicates, rejected;
+    of the stored, the id conflicts and the messages without a timestamp
+    when there are any."""
     line = ('read %d, stored %d, duplicates %d, rejected %d'
             % (result.received, result.stored, result.duplicates,
                result.rejected))
+    flagged = ['%d %s' % (count, text) for count, text in (
+        (result.conflicts, 'reusing a stored message id with other content'),
+        (result.undated, 'without a timestamp (dated when read)'))
+        if count]
+    if flagged:
+        line += ' (of which %s)' % ', '.join(flagged)
     reasons = top_reasons(result)
     if reasons:
         line += ': ' + '; '.join(reasons)

@@ -35,6 +35,12 @@ _COUNTERS = (
      'Notifications requeued after a transient database error.'),
     ('stacktach_batches_total', 'batches',
      'Batches of notifications committed.'),
+    ('stacktach_notifications_conflicts_total', 'conflicts',
+     'Stored notifications that reused the message id of another one with '
+     'other content (kept under a derived id, see conflict_of).'),
+    ('stacktach_notifications_undated_total', 'undated',
+     'Stored notifications that carried no timestamp (dated when '
+     'received).'),
 )
 
 

@@ -83,6 +83,15 @@ _NOTIFICATION_FIELDS = {
     if name in _NOTIFICATION_REQUIRED
     else nullable(TIME if name.endswith('_at') else STRING)
     for name in notification_queries.SUMMARY_COLUMNS}
+_NOTIFICATION_FIELDS.update(
+    timestamp_missing={
+        'type': 'boolean',
+        'description': 'The message carried no timestamp: generated_at is '
+                       'when it was received.'},
+    conflict_of=nullable(dict(STRING, description=(
+        'The message id the message came with, when another message had '
+        'stored it first with other content; message_id is then derived '
+        'from it and the content.'))))
 
 NOTIFICATION_SUMMARY = {
     'type': 'object',

@@ -63,6 +63,13 @@ class Notification(Base):
     object_version = sa.Column(sa.String(16))
     payload = sa.Column(types.JsonText, nullable=False)
     context = sa.Column(types.JsonText, nullable=False)
+    # The message had no timestamp: generated_at is when it was received.
+    timestamp_missing = sa.Column(sa.Boolean, nullable=False, default=False,
+                                  server_default=sa.false())
+    # The id the message came with, when another message had it first
+    # with other content; message_id is then derived from both (see
+    # pipeline.identity).
+    conflict_of = sa.Column(types.Identifier(128))
 
 
 class NotificationId(Base):
@@ -125,3 +132,7 @@ class ListenerHeartbeat(Base):
     rejected = sa.Column(sa.BigInteger, nullable=False, default=0)
     requeued = sa.Column(sa.BigInteger, nullable=False, default=0)
     batches = sa.Column(sa.BigInteger, nullable=False, default=0)
+    conflicts = sa.Column(sa.BigInteger, nullable=False, default=0,
+                          server_default='0')
+    undated = sa.Column(sa.BigInteger, nullable=False, default=0,
+                        server_default='0')

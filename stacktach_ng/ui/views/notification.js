@@ -40,6 +40,10 @@ export function render(container, current) {
           n.power_state ? `, power ${n.power_state}` : '']] : null,
         n.object_name ? ['Versioned object',
           `${n.object_name} ${n.object_version || ''}`] : null,
+        n.timestamp_missing ? ['Timestamp',
+          'none in the message: dated when received'] : null,
+        n.conflict_of ? ['Id conflict', `came as ${n.conflict_of}, ` +
+          'an id stored before with other content'] : null,
       ])),
       widgets.section('Payload', widgets.json(n.payload)),
       widgets.section('Context (scrubbed)', widgets.json(n.context)));

@@ -48,27 +48,39 @@ def test_redelivered_message_stored_once(bus):
         # The same message id again, in a later batch, with a fresh
         # _unique_id (what a redelivery by the producer looks like).
         bus.publisher.send(again_priority, again_ctxt, dict(again_message))
-        # A third copy whose content changed: still the same message.
-        changed = dict(again_message, payload={'changed': True})
-        bus.publisher.send(again_priority, again_ctxt, changed)
-        deadline = time.monotonic() + 30
-        while (service.stats.snapshot()['duplicates'] < 2
-               and time.monotonic() < deadline):
-            time.sleep(0.1)
-        stats = service.stats.snapshot()
-    ids = bus.stored_ids()
-    assert stats['duplicates'] == 2
-    assert len(ids) == len(first)
-    assert set(ids) == traffic.ids_of(first)
-    with bus.engine.connect() as connection:
-        payload = connection.execute(
-            conftest.NOTIFICATIONS.select().where(
-                conftest.NOTIFICATIONS.c.message_id
-                == again_message['message_id'])).one().payload
-    # The first copy is the one kept, and the only one counted.
-    assert 'changed' not in (payload if isinstance(payload, dict)
-                             else json.loads(payload))
+        _wait_for(service, 'duplicates', 1)
+    assert set(bus.stored_ids()) == traffic.ids_of(first)
     bus.assert_derived_once(first)
+
+    # A copy whose content changed is another message reusing the id: a
+    # conflict, kept under a derived id, the first copy untouched.
+    changed = dict(again_message, payload={'changed': True})
+    with conftest.running_listener(conf) as service:
+        bus.publisher.send(again_priority, again_ctxt, changed)
+        _wait_for(service, 'conflicts', 1)
+        stats = service.stats.snapshot()
+    assert (stats['duplicates'], stats['stored']) == (0, 1)
+    ids = set(bus.stored_ids())
+    assert len(ids) == len(first) + 1
+    derived, = ids - traffic.ids_of(first)
+    table = conftest.NOTIFICATIONS
+    with bus.engine.connect() as connection:
+        rows = {row.message_id: row for row in connection.execute(
+            table.select().where(table.c.message_id.in_(
+                [again_message['message_id'], derived])))}
+    original = rows[again_message['message_id']]
+    assert original.conflict_of is None
+    assert 'changed' not in json.loads(original.payload)
+    assert rows[derived].conflict_of == again_message['message_id']
+    assert json.loads(rows[derived].payload) == {'changed': True}
+
+
+def _wait_for(service, counter, value, timeout=30):
+    deadline = time.monotonic() + timeout
+    while (service.stats.snapshot()[counter] < value
+           and time.monotonic() < deadline):
+        time.sleep(0.1)
+    assert service.stats.snapshot()[counter] == value
 
 
 def test_poison_recorded_and_valid_messages_stored(bus):

@@ -97,10 +97,43 @@ def test_import_counts_and_idempotence(migrated_conf):
         'missing or invalid event_type', 'not valid JSON']
     assert all(row['source'] == 'import' for row in rejected)
 
+    # The sample-form messages carry no timestamp: dated at the import,
+    # flagged, counted, and still one message each when imported again.
+    assert result.undated == len(fx.ALL_BUILDERS)
+    assert sum(row['timestamp_missing'] for row in stored) == result.undated
+    assert result.conflicts == 0
+
     again = _import_text(conf, text, batch_size=1000)
     assert again.stored == 0
     assert again.duplicates == result.stored
     assert len(_rows(conf)) == len(stored)
+
+
+@pytest.mark.parametrize('batch_size', [1, 1000])
+def test_an_id_reused_with_other_content_is_kept(migrated_conf, batch_size):
+    """Three messages under one id, two of them the same: the other is
+    a conflict, stored under a derived id, whether the three come in one
+    batch or in three; importing the file again stores nothing."""
+    conf = _conf(migrated_conf)
+    lines = []
+    for memory_mb in (512, 1024, 512):
+        message = fx.nova_legacy_update(memory_mb=memory_mb)
+        message['message_id'] = 'reused'
+        message['timestamp'] = '2026-01-02 03:04:05.000006'
+        lines.append(json.dumps(fx.as_form(message, 'wire_v1')))
+    text = '\n'.join(lines) + '\n'
+    result = _import_text(conf, text, batch_size=batch_size)
+    assert (result.stored, result.duplicates, result.conflicts) == (2, 1, 1)
+    assert 'of which 1 reusing a stored message id' in importer.summary(
+        result)
+    rows = {row['message_id']: row for row in _rows(conf)}
+    assert len(rows) == 2 and rows['reused']['conflict_of'] is None
+    derived, = set(rows) - {'reused'}
+    assert rows[derived]['conflict_of'] == 'reused'
+    assert {json.loads(row['payload'])['memory_mb']
+            for row in rows.values()} == {512, 1024}
+    again = _import_text(conf, text, batch_size=batch_size)
+    assert (again.stored, again.duplicates) == (0, 3)
 
 
 def test_export_then_import_reproduces_the_rows(migrated_conf, second_conf):

@@ -60,3 +60,47 @@ def test_only_new_ids_are_stored_and_passed_on(database, second_batch,
     assert _store(database, _records('a', 'b')) == ['a', 'b']
     assert _store(database, _records(*second_batch)) == new
     assert _stored(database) == sorted({'a', 'b', *second_batch})
+
+
+def _record(message_id, timestamp='keep', **payload):
+    message = fx.nova_legacy_update(**payload)
+    message['message_id'] = message_id
+    form = fx.as_form(message, 'listener')
+    if timestamp is None:
+        del form['metadata']['timestamp']
+        form['ctxt'].pop('timestamp', None)
+    return normalize.normalize(form, timestamps.utcnow())
+
+
+def _flags(database):
+    with database.reader() as connection:
+        return {row.message_id: (row.conflict_of, row.timestamp_missing)
+                for row in connection.execute(sa.select(
+                    _TABLE.c.message_id, _TABLE.c.conflict_of,
+                    _TABLE.c.timestamp_missing))}
+
+
+def test_an_id_reused_with_other_content_is_kept_as_a_conflict(database):
+    assert _store(database, [_record('a', memory_mb=512)]) == ['a']
+    # The same id, another payload: kept under a derived id.
+    stored = _store(database, [_record('a', memory_mb=1024)])
+    assert len(stored) == 1 and stored[0].startswith('a~')
+    assert _flags(database) == {'a': (None, False),
+                                stored[0]: ('a', False)}
+    # A redelivery of either is a plain duplicate.
+    assert _store(database, [_record('a', memory_mb=1024),
+                             _record('a', memory_mb=512)]) == []
+    assert len(_flags(database)) == 2
+
+
+def test_a_message_without_timestamp_is_flagged_and_still_deduplicated(
+        database):
+    first = _record('u', timestamp=None)
+    assert first.row['timestamp_missing'] is True
+    assert _store(database, [first]) == ['u']
+    # Redelivered later: received (so dated) at another time, same message.
+    again = _record('u', timestamp=None)
+    again.row['generated_at'] = again.row['received_at'] = (
+        first.row['generated_at'].replace(year=2030))
+    assert _store(database, [again]) == []
+    assert _flags(database) == {'u': (None, True)}

@@ -62,6 +62,14 @@ def _record(message, rules=None):
      'unknown keys in state'),
     ('definitions:\n  - name: a\n    event_types: [a.*]\n'
      "    ids: ['$..{type}.id']\n", 4, '{type} is only allowed'),
+    ('definitions:\n  - name: a\n    event_types: [a.*]\n'
+     '    ids:\n      - request_path: $.p\n', 5,
+     'the keys request_path and type_uri'),
+    ('definitions:\n  - name: a\n    event_types: [a.*]\n'
+     "    ids:\n      - {request_path: '$.p[', type_uri: $.t}\n", 5,
+     'invalid JSONPath'),
+    ('definitions:\n  - name: a\n    event_types: [a.*]\n'
+     '    owner_defaults: no-thanks\n', 4, 'owner_defaults is true'),
 ])
 def test_a_bad_file_names_its_file_and_line(tmp_path, text, line, problem):
     path = _write(tmp_path, text)
@@ -151,6 +159,68 @@ def test_a_heat_stack_in_progress_is_in_a_task_state(state, task_state):
     assert (row['vm_state'], row['task_state']) == (state, task_state)
     # The payload's user_id is the user's name: the context has the id.
     assert row['user_id'] == 'u-123'
+
+
+def test_a_heat_user_is_user_identity_else_the_context_s():
+    payload = {'stack_identity': 'stack-1', 'state': 'CREATE_COMPLETE',
+               'user_id': 'admin', 'tenant_id': 't1'}
+    message = {'priority': 'INFO',
+               'event_type': 'orchestration.stack.create.end',
+               'publisher_id': 'orchestration.heat-1', 'payload': payload}
+    # Since Mitaka the payload has the id as user_identity.
+    assert _record(dict(message, payload=dict(
+        payload, user_identity='u-9'))).row['user_id'] == 'u-9'
+    # Without a context, no user: user_id is a name.
+    assert _record(message).row['user_id'] is None
+
+
+# The audit middleware's typeURI and request path (as its own tests build
+# them: keystonemiddleware/tests/unit/audit/test_audit_api.py), and the
+# resource id the request names.
+@pytest.mark.parametrize('type_uri,path,resource_id', [
+    ('service/compute/servers/server', '/v2/p1/servers/s1', 's1'),
+    ('service/compute/servers/server', '/v2/p1/servers/s1?a=b', 's1'),
+    ('service/compute/servers', '/v2/p1/servers', None),
+    ('service/compute/servers', '/v2/p1/servers?all_tenants=1', None),
+    ('service/compute/servers/action', '/v2/p1/servers/action', None),
+    ('service/compute/os-hosts/host/reboot', '/v2/p1/os-hosts/h1/reboot',
+     None),
+    ('unknown', '/v2/p1/servers', None),
+    ('service/compute/servers/server', None, None),
+])
+def test_an_audit_event_s_resource_is_named_by_its_request_path(
+        type_uri, path, resource_id):
+    payload = {'typeURI': 'http://schemas.dmtf.org/cloud/audit/1.0/event',
+               'observer': {'id': 'target'},
+               'target': {'typeURI': type_uri, 'id': 'resource_id',
+                          'name': 'nova'},
+               'initiator': {'id': 'u1', 'project_id': 'p1'},
+               'outcome': 'pending'}
+    if path is not None:
+        payload['requestPath'] = path
+    row = _record({'priority': 'INFO', 'event_type': 'audit.http.request',
+                   'publisher_id': 'uwsgi', 'payload': payload}).row
+    assert row['resource_id'] == resource_id
+    assert row['resource_type'] == type_uri.rsplit('/', 1)[-1]
+
+
+@pytest.mark.parametrize('observer,target,service', [
+    # The middleware observes the target: the target's name.
+    ({'id': 'target'}, {'name': 'nova'}, 'nova'),
+    # An observer with a name of its own names the service.
+    ({'id': 'o1', 'name': 'glance'}, {'name': 'nova'}, 'glance'),
+    # "unknown" (a host the catalog does not have) names no service.
+    ({'id': 'target'}, {'name': 'unknown'}, 'audit'),
+    ({'id': 'target'}, {}, 'audit'),
+])
+def test_an_audit_event_s_service_is_what_it_observes(observer, target,
+                                                      service):
+    row = _record({'priority': 'INFO', 'event_type': 'audit.http.response',
+                   'publisher_id': 'uwsgi',
+                   'payload': {'typeURI': 'x', 'observer': observer,
+                               'target': dict(target, typeURI='unknown'),
+                               'outcome': 'success'}}).row
+    assert (row['service'], row['host']) == (service, 'uwsgi')
 
 
 def test_a_deleted_volume_is_deleted_whatever_its_status_says():

@@ -87,9 +87,11 @@ EXPECTED = [
     (fx.neutron_subnet_create, {
         'resource_type': 'subnet', 'resource_id': 'subnet-1',
         'project_id': fx.PROJECT}),
+    # The user who authenticates, not the target: keystone makes a new
+    # target id for each authentication.
     (fx.keystone_cadf_authenticate, {
         'service': 'identity', 'host': 'ks-01', 'resource_type': 'user',
-        'resource_id': 'target-user', 'user_id': fx.USER,
+        'resource_id': fx.USER, 'user_id': fx.USER,
         'request_id': fx.REQUEST}),
     (fx.keystone_project_created, {
         'resource_type': 'project', 'resource_id': 'proj-42'}),
@@ -98,8 +100,9 @@ EXPECTED = [
     (fx.heat_stack_create, {
         'service': 'orchestration', 'resource_type': 'stack',
         'resource_id': fx.STACK, 'project_id': fx.PROJECT}),
+    # central.dns-01: designate's central, named after its binary.
     (fx.designate_zone_create, {
-        'service': 'central', 'resource_type': 'zone',
+        'service': 'designate-central', 'resource_type': 'zone',
         'resource_id': fx.ZONE, 'project_id': fx.PROJECT,
         'user_id': fx.USER}),
     (fx.designate_recordset_create, {
