@@ -303,7 +303,7 @@ def list_stuck(connection, project_id=None, older_than=600, now=None,
         if row.task_us is not None and row.task_state is not None:
             since_us = row.task_since_us
         elif open_op is not None and (row.task_us is None
-                                      or open_op.start_us > row.task_us):
+                                      or open_op.start_us >= row.task_us):
             # Without any task state reported since the operation
             # started, the resource has been in its state since then.
             since_us = open_op.start_us
@@ -332,13 +332,53 @@ def list_stuck(connection, project_id=None, older_than=600, now=None,
                 operation['operation'] if operation else None, host,
                 scheduled=row.state_request_id in scheduled))
         items.append(item)
-    items.sort(key=lambda i: (-i['stuck_for_us'], i['resource_id']))
+    items.extend(_unnamed_creates(connection, project_id, cutoff, now_us))
+    items.sort(key=lambda i: (-i['stuck_for_us'], stuck_key(i)))
     if marker is not None:
-        ids = [i['resource_id'] for i in items]
-        if marker not in ids:
+        keys = [stuck_key(i) for i in items]
+        if marker not in keys:
             raise exception.MarkerNotFound(marker=marker)
-        items = items[ids.index(marker) + 1:]
+        items = items[keys.index(marker) + 1:]
     return items[:limit], len(items) > limit
+
+
+def stuck_key(item):
+    """The key of a stuck item, its marker: the resource id, or
+    ``request:<request id>`` for a create whose resource has no id yet."""
+    if item['resource_id'] is not None:
+        return item['resource_id']
+    return 'request:%s' % item['operation']['request_id']
+
+
+def _unnamed_creates(connection, project_id, cutoff, now_us):
+    """The stuck items of open operations that name no resource: a
+    create whose start carries no id yet (neutron's ``port.create.start``
+    holds the request body only), paired by its request, that never
+    ended. Its resource is unknown until the end names it; the item says
+    what kind, whose, and which request."""
+    ops = OPERATIONS
+    query = _scoped(sa.select(ops).where(
+        ops.c.end_us.is_(None), ops.c.start_us < cutoff,
+        ops.c.resource_id.is_(None), ops.c.request_id != ''),
+        ops, project_id)
+    items = []
+    for op in connection.execute(query):
+        operation = timings.operation_item(op, now_us)
+        at = times.from_us(op.start_us)
+        items.append({
+            'resource_id': None, 'resource_type': op.resource_type,
+            'project_id': op.project_id, 'first_seen': at, 'last_seen': at,
+            'vm_state': None, 'task_state': None, 'power_state': None,
+            'status': None, 'state_at': None, 'state_event_type': None,
+            'state_request_id': op.request_id, 'state_host': op.host,
+            'since': at, 'stuck_for_us': now_us - op.start_us,
+            'operation': operation,
+            'last_step': {'at': at, 'event_type': op.operation + '.start',
+                          'service': op.service, 'host': op.host,
+                          'message_id': op.start_message_id},
+            'waiting_on': states.waiting_on(None, op.operation, op.host),
+        })
+    return items
 
 
 def _open_operations(connection, project_id, resource_ids):

@@ -198,7 +198,9 @@ TRACE = _object(
 _RESOURCE_KEYS = ['resource_id', 'resource_type', 'project_id',
                   'first_seen', 'last_seen', 'vm_state', 'task_state',
                   'power_state', 'status']
-RESOURCE = _object(_RESOURCE_KEYS, resource_id=STRING,
+# resource_id is null only in the stuck list: a create that never ended
+# and whose start named no resource yet (its operation names the request).
+RESOURCE = _object(_RESOURCE_KEYS, resource_id=nullable(STRING),
                    resource_type=nullable(STRING),
                    project_id=nullable(STRING), first_seen=nullable(TIME),
                    last_seen=nullable(TIME))

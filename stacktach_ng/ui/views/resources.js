@@ -14,7 +14,10 @@ const THRESHOLDS = [['300', '5 minutes'], ['600', '10 minutes'],
 function stuckTable(items) {
   return widgets.table([
     {title: '', value: () => widgets.badge('stuck', 'stuck')},
-    {title: 'Resource', value: (r) => widgets.resourceLink(r.resource_id)},
+    {title: 'Resource', value: (r) => r.resource_id ?
+      widgets.resourceLink(r.resource_id) : h('em', {
+        title: 'its start named no id; see the operation\'s request'},
+      'no id yet')},
     {title: 'Type', value: (r) => r.resource_type},
     {title: 'Operation', value: (r) => r.operation ? h('a', {
       href: route.href(route.path('/requests', r.operation.request_id))},
@@ -40,7 +43,10 @@ function stuckTable(items) {
 
 function resourceTable(items) {
   return widgets.table([
-    {title: 'Resource', value: (r) => widgets.resourceLink(r.resource_id)},
+    {title: 'Resource', value: (r) => r.resource_id ?
+      widgets.resourceLink(r.resource_id) : h('em', {
+        title: 'its start named no id; see the operation\'s request'},
+      'no id yet')},
     {title: 'Type', value: (r) => r.resource_type},
     {title: 'VM state', value: (r) => r.vm_state},
     {title: 'Task state', value: (r) => r.task_state},

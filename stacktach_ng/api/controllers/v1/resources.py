@@ -32,7 +32,7 @@ class ResourcesController(rest.RestController):
 
         return base.list_view(parameters.RESOURCE_LIST,
                               'stacktach:resource:list', 'resources', query,
-                              lambda item: item['resource_id'])
+                              lifecycles.stuck_key)
 
     @pecan.expose('json')
     def get_one(self, resource_id, **_query):

@@ -163,8 +163,18 @@ def test_an_audit_pending_is_stuck_until_it_runs(tmp_path):
             stuck, _more = lifecycles.list_stuck(connection, now=loader.NOW)
         assert [(i['resource_id'], i['task_state']) for i in stuck] == [
             (AUDIT, 'PENDING')]
+        # The decision engine takes it: ONGOING is no stuck state, but
+        # its strategy run, started and never ended, is.
         pipeline.process([loader.at(
             _without_id(by_type['audit.strategy.start']),
             start + datetime.timedelta(minutes=1))])
+        with database.reader() as connection:
+            stuck, _more = lifecycles.list_stuck(connection, now=loader.NOW)
+        assert [(i['resource_id'], i['task_state'],
+                 i['operation']['operation']) for i in stuck] == [
+            (AUDIT, None, 'audit.strategy')]
+        pipeline.process([loader.at(
+            _without_id(by_type['audit.strategy.end']),
+            start + datetime.timedelta(minutes=2))])
         with database.reader() as connection:
             assert lifecycles.list_stuck(connection, now=loader.NOW)[0] == []
