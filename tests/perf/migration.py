@@ -48,7 +48,7 @@ SELECT 'bench-' || g, 'compute.instance.update', 'INFO',
     '{"request_id": "req-' || (g / 4) || '"}'
 FROM (SELECT g, TIMESTAMP '%(first)s'
              + (g::bigint * %(step)d) * INTERVAL '1 microsecond' AS t
-      FROM generate_series(%(low)d, %(high)d) AS g) AS rows''',
+      FROM generate_series(%(low)d, %(high)d) AS g) AS numbered''',
     'mysql': '''
 INSERT INTO notifications (%(columns)s)
 SELECT CONCAT('bench-', g), 'compute.instance.update', 'INFO',
@@ -61,7 +61,7 @@ SELECT CONCAT('bench-', g), 'compute.instance.update', 'INFO',
     CONCAT('{"request_id": "req-', g DIV 4, '"}')
 FROM (SELECT seq AS g, TIMESTAMP('%(first)s')
              + INTERVAL (seq * %(step)d) MICROSECOND AS t
-      FROM seq_%(low)d_to_%(high)d) AS rows''',
+      FROM seq_%(low)d_to_%(high)d) AS numbered''',
 }
 
 _PREBUILT = (
