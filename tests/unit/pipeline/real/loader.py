@@ -19,6 +19,7 @@ from stacktach_ng.db import migration
 from stacktach_ng.pipeline import forms
 from stacktach_ng.pipeline import normalize
 from stacktach_ng.pipeline import runner
+from stacktach_ng.queries import lifecycles
 from tests import base
 
 DIRECTORY = os.path.join(os.path.dirname(__file__), '..', '..', '..',
@@ -50,6 +51,19 @@ def at(message, when):
     message = copy.deepcopy(message)
     message['timestamp'] = when.isoformat()
     return forms.to_envelope(message)
+
+
+def dated(messages, start, step=datetime.timedelta(minutes=1)):
+    """``messages`` as envelopes, the first dated ``start``, each next
+    one ``step`` later."""
+    return [at(message, start + index * step)
+            for index, message in enumerate(messages)]
+
+
+def stuck(database):
+    """The stuck resources of ``database`` at ``NOW`` (the first page)."""
+    with database.reader() as connection:
+        return lifecycles.list_stuck(connection, now=NOW)[0]
 
 
 @contextlib.contextmanager

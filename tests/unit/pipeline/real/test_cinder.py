@@ -67,9 +67,7 @@ def test_services_are_services():
 
 def _dated(event_types, start):
     by_type = loader.by_event_type('cinder')
-    return [loader.at(by_type[event_type],
-                      start + datetime.timedelta(minutes=i))
-            for i, event_type in enumerate(event_types)]
+    return loader.dated([by_type[t] for t in event_types], start)
 
 
 def test_lifecycle_create_extend_delete(tmp_path):
@@ -100,19 +98,16 @@ def test_a_volume_left_creating_or_extending_is_stuck(tmp_path):
     start = loader.NOW - datetime.timedelta(hours=1)
     with loader.pipeline(tmp_path) as (pipeline, database):
         pipeline.process(_dated(['volume.create.start'], start))
-        with database.reader() as connection:
-            stuck, _more = lifecycles.list_stuck(connection, now=loader.NOW)
+        stuck = loader.stuck(database)
         assert [(i['resource_id'], i['task_state']) for i in stuck] == [
             (VOLUME, 'creating')]
         # Created, then an extension that does not end: stuck extending.
         pipeline.process(_dated(['volume.create.end', 'volume.resize.start'],
                                 start + datetime.timedelta(minutes=1)))
-        with database.reader() as connection:
-            stuck, _more = lifecycles.list_stuck(connection, now=loader.NOW)
+        stuck = loader.stuck(database)
         assert [(i['resource_id'], i['task_state']) for i in stuck] == [
             (VOLUME, 'extending')]
         # Deleted: no longer stuck.
         pipeline.process(_dated(['volume.delete.start', 'volume.delete.end'],
                                 start + datetime.timedelta(minutes=10)))
-        with database.reader() as connection:
-            assert lifecycles.list_stuck(connection, now=loader.NOW)[0] == []
+        assert loader.stuck(database) == []

@@ -70,9 +70,7 @@ def test_lifecycle(tmp_path):
     messages = loader.messages('designate')
     start = loader.NOW - datetime.timedelta(hours=2)
     with loader.pipeline(tmp_path) as (pipeline, database):
-        pipeline.process([
-            loader.at(message, start + datetime.timedelta(minutes=i))
-            for i, message in enumerate(messages)])
+        pipeline.process(loader.dated(messages, start))
         with database.reader() as connection:
             zone = lifecycles.get_resource(connection, ZONE)
             recordset = lifecycles.get_resource(connection, RECORDSET)

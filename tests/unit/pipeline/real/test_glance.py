@@ -70,9 +70,7 @@ def test_services_are_services():
 
 def _dated(event_types, start):
     by_type = loader.by_event_type('glance')
-    return [loader.at(by_type[event_type],
-                      start + datetime.timedelta(minutes=i))
-            for i, event_type in enumerate(event_types)]
+    return loader.dated([by_type[t] for t in event_types], start)
 
 
 def test_lifecycle_image_and_task(tmp_path):
@@ -104,12 +102,10 @@ def test_a_task_left_pending_is_stuck(tmp_path):
     start = loader.NOW - datetime.timedelta(hours=1)
     with loader.pipeline(tmp_path) as (pipeline, database):
         pipeline.process(_dated(['task.create'], start))
-        with database.reader() as connection:
-            stuck, _more = lifecycles.list_stuck(connection, now=loader.NOW)
+        stuck = loader.stuck(database)
         assert [(i['resource_id'], i['task_state']) for i in stuck] == [
             (TASK, 'pending')]
         # Deleted later: no longer stuck.
         pipeline.process(_dated(['task.delete'],
                                 start + datetime.timedelta(minutes=10)))
-        with database.reader() as connection:
-            assert lifecycles.list_stuck(connection, now=loader.NOW)[0] == []
+        assert loader.stuck(database) == []

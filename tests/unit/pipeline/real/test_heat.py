@@ -111,13 +111,11 @@ def test_a_stack_left_creating_is_stuck(tmp_path):
         start = loader.NOW - datetime.timedelta(hours=1)
         pipeline.process([loader.at(
             by_type['orchestration.stack.create.start'], start)])
-        with database.reader() as connection:
-            stuck, _more = lifecycles.list_stuck(connection, now=loader.NOW)
+        stuck = loader.stuck(database)
         assert [(i['resource_id'], i['task_state']) for i in stuck] == [
             (STACK, 'CREATE_IN_PROGRESS')]
         # The create ends: CREATE_COMPLETE is no longer stuck.
         pipeline.process([loader.at(
             by_type['orchestration.stack.create.end'],
             start + datetime.timedelta(minutes=5))])
-        with database.reader() as connection:
-            assert lifecycles.list_stuck(connection, now=loader.NOW)[0] == []
+        assert loader.stuck(database) == []

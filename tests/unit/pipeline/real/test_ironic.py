@@ -3,7 +3,6 @@ what each becomes, and a node left deploying is stuck."""
 
 import datetime
 
-from stacktach_ng.queries import lifecycles
 from tests.unit.pipeline.real import loader
 
 # Per message of ironic's documentation: (service, resource type, id,
@@ -60,13 +59,11 @@ def test_a_node_left_deploying_is_stuck(tmp_path):
         start = loader.NOW - datetime.timedelta(hours=1)
         pipeline.process([loader.at(
             by_type['baremetal.node.provision_set.start'], start)])
-        with database.reader() as connection:
-            stuck, _more = lifecycles.list_stuck(connection, now=loader.NOW)
+        stuck = loader.stuck(database)
         assert [(i['resource_id'], i['task_state']) for i in stuck] == [
             ('1be26c0b-03f2-4d2e-ae87-c02d7f33c123', 'deploying')]
         # Later, the node is available again: no longer stuck.
         pipeline.process([loader.at(
             by_type['baremetal.node.console_set.end'],
             start + datetime.timedelta(minutes=20))])
-        with database.reader() as connection:
-            assert lifecycles.list_stuck(connection, now=loader.NOW)[0] == []
+        assert loader.stuck(database) == []

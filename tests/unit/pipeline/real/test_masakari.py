@@ -101,8 +101,7 @@ def test_a_notification_left_new_is_stuck(tmp_path):
     with loader.pipeline(tmp_path) as (pipeline, database):
         pipeline.process([loader.at(
             by_type['notification.process.start'], start)])
-        with database.reader() as connection:
-            stuck, _more = lifecycles.list_stuck(connection, now=loader.NOW)
+        stuck = loader.stuck(database)
         assert [(i['resource_id'], i['task_state']) for i in stuck] == [
             (PROCESSED, 'new')]
         # The engine ends it (ignored): no longer stuck.

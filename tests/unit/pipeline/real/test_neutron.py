@@ -113,16 +113,14 @@ def test_a_delete_that_never_ended_is_stuck(tmp_path):
         pipeline.process([loader.at(
             by_type['network.delete.start'],
             start + datetime.timedelta(minutes=1))])
-        with database.reader() as connection:
-            stuck, _more = lifecycles.list_stuck(connection, now=loader.NOW)
+        stuck = loader.stuck(database)
         assert [(i['resource_id'], i['operation']['operation'])
                 for i in stuck] == [(NETWORK, 'network.delete')]
         # The delete ends: the network is gone, not stuck.
         pipeline.process([loader.at(
             by_type['network.delete.end'],
             start + datetime.timedelta(minutes=2))])
-        with database.reader() as connection:
-            assert lifecycles.list_stuck(connection, now=loader.NOW)[0] == []
+        assert loader.stuck(database) == []
 
 
 def test_a_create_start_without_id_is_no_stuck_resource(tmp_path):

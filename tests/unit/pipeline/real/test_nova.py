@@ -117,9 +117,7 @@ def _boot_to_delete():
 def test_lifecycle_boot_power_off_delete(tmp_path):
     start = loader.NOW - datetime.timedelta(hours=2)
     with loader.pipeline(tmp_path) as (pipeline, database):
-        pipeline.process([
-            loader.at(message, start + datetime.timedelta(minutes=i))
-            for i, message in enumerate(_boot_to_delete())])
+        pipeline.process(loader.dated(_boot_to_delete(), start))
         with database.reader() as connection:
             resource = lifecycles.get_resource(connection, INSTANCE,
                                                now=loader.NOW)
@@ -148,15 +146,13 @@ def test_an_instance_left_scheduling_is_stuck(tmp_path):
             loader.at(by_type['instance.create.start'], start),
             loader.at(by_type['instance.update'],
                       start + datetime.timedelta(seconds=5))])
-        with database.reader() as connection:
-            stuck, _more = lifecycles.list_stuck(connection, now=loader.NOW)
+        stuck = loader.stuck(database)
         assert [(i['resource_id'], i['task_state']) for i in stuck] == [
             (INSTANCE, 'scheduling')]
         # The boot ends later: no longer stuck.
         pipeline.process([loader.at(by_type['instance.create.end'],
                                     start + datetime.timedelta(minutes=3))])
-        with database.reader() as connection:
-            assert lifecycles.list_stuck(connection, now=loader.NOW)[0] == []
+        assert loader.stuck(database) == []
 
 
 def test_legacy_lifecycle_boot_to_delete(tmp_path):
@@ -195,13 +191,11 @@ def test_a_legacy_snapshot_that_never_ends_is_stuck(tmp_path):
     with loader.pipeline(tmp_path) as (pipeline, database):
         pipeline.process([loader.at(
             by_type['compute.instance.snapshot.start'], start)])
-        with database.reader() as connection:
-            stuck, _more = lifecycles.list_stuck(connection, now=loader.NOW)
+        stuck = loader.stuck(database)
         assert [(i['resource_id'], i['task_state'],
                  i['operation']['operation']) for i in stuck] == [
             (SNAPSHOTTED, 'image_snapshot', 'instance.snapshot')]
         pipeline.process([loader.at(
             by_type['compute.instance.snapshot.end'],
             start + datetime.timedelta(minutes=2))])
-        with database.reader() as connection:
-            assert lifecycles.list_stuck(connection, now=loader.NOW)[0] == []
+        assert loader.stuck(database) == []

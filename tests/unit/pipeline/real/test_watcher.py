@@ -139,16 +139,14 @@ def test_an_action_left_executing_is_stuck(tmp_path):
     with loader.pipeline(tmp_path) as (pipeline, database):
         pipeline.process([loader.at(
             _without_id(by_type['action.execution.start']), start)])
-        with database.reader() as connection:
-            stuck, _more = lifecycles.list_stuck(connection, now=loader.NOW)
+        stuck = loader.stuck(database)
         assert [(i['resource_id'], i['task_state']) for i in stuck] == [
             (ACTION, 'ONGOING')]
         # It succeeds: no longer stuck.
         pipeline.process([loader.at(
             _without_id(by_type['action.execution.end']),
             start + datetime.timedelta(minutes=5))])
-        with database.reader() as connection:
-            assert lifecycles.list_stuck(connection, now=loader.NOW)[0] == []
+        assert loader.stuck(database) == []
 
 
 def test_an_audit_pending_is_stuck_until_it_runs(tmp_path):
@@ -159,8 +157,7 @@ def test_an_audit_pending_is_stuck_until_it_runs(tmp_path):
     with loader.pipeline(tmp_path) as (pipeline, database):
         pipeline.process([loader.at(_without_id(by_type['audit.create']),
                                     start)])
-        with database.reader() as connection:
-            stuck, _more = lifecycles.list_stuck(connection, now=loader.NOW)
+        stuck = loader.stuck(database)
         assert [(i['resource_id'], i['task_state']) for i in stuck] == [
             (AUDIT, 'PENDING')]
         # The decision engine takes it: ONGOING is no stuck state, but
@@ -168,13 +165,11 @@ def test_an_audit_pending_is_stuck_until_it_runs(tmp_path):
         pipeline.process([loader.at(
             _without_id(by_type['audit.strategy.start']),
             start + datetime.timedelta(minutes=1))])
-        with database.reader() as connection:
-            stuck, _more = lifecycles.list_stuck(connection, now=loader.NOW)
+        stuck = loader.stuck(database)
         assert [(i['resource_id'], i['task_state'],
                  i['operation']['operation']) for i in stuck] == [
             (AUDIT, None, 'audit.strategy')]
         pipeline.process([loader.at(
             _without_id(by_type['audit.strategy.end']),
             start + datetime.timedelta(minutes=2))])
-        with database.reader() as connection:
-            assert lifecycles.list_stuck(connection, now=loader.NOW)[0] == []
+        assert loader.stuck(database) == []
