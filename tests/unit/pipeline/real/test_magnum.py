@@ -8,11 +8,12 @@ periodic task (``service/periodic.py`` sync_cluster_status, through
 unit tests when it found clusters' stacks complete, failed or gone: the
 cluster's status is in the target's attachment. Magnum's events have no
 start or end: the outcome (pending, success, failure) is in the CADF
-payload. The periodic task sends no pending event (the conductor does,
-when an operation begins, and magnum's unit tests no longer run it), so
-the stuck case uses the documented example with the target magnum's
-``_get_event_target`` builds added, as the conductor's
-``cluster_conductor.py`` sends it for a create and a delete.
+payload. The last message is the pending create the conductor
+(``conductor/handlers/cluster_conductor.py``) sent in its own test,
+before magnum removed that test: a cluster left creating is stuck. The
+stuck-then-deleted case uses the documented example with the target
+magnum's ``_get_event_target`` builds added, as the conductor sends it
+for a create and a delete.
 """
 
 import copy
@@ -36,6 +37,8 @@ GONE_22 = '6100fc83-090b-47ca-8cff-e43e4ff3b483'
 GONE_33 = 'd9738334-4c4e-4560-be4d-b330a5053666'
 GONE_44 = '0f84d50a-b836-4132-aad8-c8aa9dcc1ff8'
 GONE_55 = '08085ed9-3677-4514-a80d-dacf8d117208'
+# The cluster of the conductor's test_create.
+CREATING = 'fd2790d0-ef78-451f-b6cb-e396ce86042b'
 
 # The documented example's initiator (project, user): its user_id, not
 # its CADF id. The periodic task has no request: no initiator's project
@@ -83,6 +86,11 @@ EXPECTED = [
      None, PERIODIC),
     ('magnum.cluster.update', 'fake-mini', GONE_55, 'ROLLBACK_FAILED',
      'Stack 55 not found', PERIODIC),
+    # The conductor's create (cluster_conductor.py cluster_create, in its
+    # test_create): outcome pending, the cluster CREATE_IN_PROGRESS,
+    # the request's user and project in the initiator.
+    ('magnum.cluster.create', 'fake-mini', CREATING, 'CREATE_IN_PROGRESS',
+     None, ('fake_project', 'fake_user')),
 ]
 
 
@@ -93,11 +101,13 @@ def test_each_notification():
         record = loader.record(message)
         row = record.row
         _event_type, host, rid, state, failure, owner = expected
-        # Every state here is a terminal one: no task state.
+        # A state that is not *_COMPLETE or *_FAILED is also the task
+        # state (a cluster left in it is stuck).
+        busy = state if state and state.endswith('_IN_PROGRESS') else None
         assert (row['service'], row['host'], row['resource_type'],
                 row['resource_id'], row['vm_state'],
                 row['task_state']) == (
-            'magnum', host, 'cluster', rid, state, None), index
+            'magnum', host, 'cluster', rid, state, busy), index
         assert (row['project_id'], row['user_id']) == owner, index
         # A failure is sent at ERROR with outcome "failure".
         assert (message['priority'] == 'ERROR') == (failure is not None)
@@ -114,7 +124,8 @@ def test_lifecycle_of_the_periodic_task_s_clusters(tmp_path):
     with loader.pipeline(tmp_path) as (pipeline, database):
         pipeline.process([
             loader.at(message, start + datetime.timedelta(minutes=index))
-            for index, message in enumerate(loader.messages('magnum'))])
+            for index, message in enumerate(
+                loader.messages('magnum')[:-1])])
         with database.reader() as connection:
             resources, _more = lifecycles.list_resources(
                 connection, resource_type='cluster')
@@ -124,12 +135,24 @@ def test_lifecycle_of_the_periodic_task_s_clusters(tmp_path):
     # Ten clusters (the documented one twice), each in the state its last
     # event gave, most recently seen first.
     assert [(r['resource_id'], r['vm_state']) for r in resources] == [
-        (e[2], e[3]) for e in reversed(EXPECTED[1:])]
+        (e[2], e[3]) for e in reversed(EXPECTED[1:-1])]
     assert (failed['vm_state'], failed['task_state'],
             failed['state_event_type']) == ('CREATE_FAILED', None,
                                             'magnum.cluster.create')
     # No cluster is in a state that is not terminal.
     assert stuck == []
+
+
+def test_the_conductor_s_create_left_alone_is_stuck(tmp_path):
+    create = loader.messages('magnum')[-1]
+    with loader.pipeline(tmp_path) as (pipeline, database):
+        pipeline.process([loader.at(
+            create, loader.NOW - datetime.timedelta(hours=2))])
+        with database.reader() as connection:
+            stuck, _more = lifecycles.list_stuck(connection, now=loader.NOW)
+    assert [(i['resource_id'], i['task_state'], i['last_step']['host'])
+            for i in stuck] == [(CREATING, 'CREATE_IN_PROGRESS',
+                                 'fake-mini')]
 
 
 def _cluster_event(action, outcome, status):
