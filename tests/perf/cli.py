@@ -31,6 +31,7 @@ from tests.perf import databases
 from tests.perf import handlers
 from tests.perf import importing
 from tests.perf import ingest
+from tests.perf import migration
 from tests.perf import purge
 from tests.perf import queries
 from tests.perf import verify
@@ -173,6 +174,15 @@ def do_purge(conf, args):
     except _FAILURES as e:
         return _fail('purge', e)
     return _finish(results, args, results.text(purge.COLUMNS))
+
+
+def do_migration(conf, args):
+    args = _options(args)
+    try:
+        results = migration.run(args)
+    except _FAILURES as e:
+        return _fail('migration', e)
+    return _finish(results, args, results.text(migration.COLUMNS))
 
 
 def do_handlers(conf, args):
@@ -405,6 +415,29 @@ def add_parsers(commands):
         '--payload-bytes', type=_positive, default=512,
         help='Approximate size of each payload (default: %(default)s).')
     purge_parser.set_defaults(func=do_purge)
+
+    migration_parser = commands.add_parser(
+        'migration',
+        help='PostgreSQL or MySQL: the time each schema upgrade from 0006 '
+             'stops the services for, on a table of COUNT notifications.')
+    _common(migration_parser)
+    migration_parser.add_argument(
+        '--count', type=_positive, default=2000000,
+        help='Notifications loaded at revision 0006 (default: '
+             '%(default)s).')
+    migration_parser.add_argument(
+        '--days', type=_positive, default=30,
+        help='Days they are spread over, ending yesterday (default: '
+             '%(default)s).')
+    migration_parser.add_argument(
+        '--payload-bytes', type=_positive, default=512,
+        help='Approximate size of each payload (default: %(default)s).')
+    migration_parser.add_argument(
+        '--prebuild', action='store_true',
+        help='PostgreSQL: build the indexes the upgrade guide lets an '
+             'operator build beforehand, concurrently, before the upgrade '
+             '(timed apart).')
+    migration_parser.set_defaults(func=do_migration)
 
     api_parser = commands.add_parser(
         'api',

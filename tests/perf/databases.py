@@ -53,8 +53,9 @@ class ScratchDatabase:
         self.work_dir = work_dir
         self.url = None
 
-    def create(self):
-        """Create and migrate the database; return its URL."""
+    def create(self, revision=None):
+        """Create and migrate the database (to ``revision``, default the
+        latest); return its URL."""
         if self.backend == 'sqlite':
             self.url = 'sqlite:///%s' % os.path.join(
                 os.path.abspath(self.work_dir), self.name + '.sqlite')
@@ -69,7 +70,7 @@ class ScratchDatabase:
             self.url = url.render_as_string(hide_password=False)
         database = db_api.Database(make_conf(self.url))
         try:
-            migration.upgrade(database)
+            migration.upgrade(database, revision=revision or 'head')
         finally:
             database.dispose()
         return self.url

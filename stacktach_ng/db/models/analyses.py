@@ -42,6 +42,9 @@ class Resource(Base):
         sa.Index('ix_resources_task_state', 'task_state', 'state_us'),
         sa.Index('ix_resources_project', 'project_id', 'last_us'),
         sa.Index('ix_resources_last', 'last_us'),
+        # The page-level "still at work" check of the request lists reads
+        # resources by the request that set their state.
+        sa.Index('ix_resources_state_request', 'state_request_id'),
         MYSQL_TABLE_ARGS,
     )
 

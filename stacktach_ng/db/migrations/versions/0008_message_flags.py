@@ -11,10 +11,13 @@ message's id with other content, and the listener's counts of both.
   id it came with.
 * ``listener_heartbeats.conflicts`` and ``.undated``: the listener
   workers' counts of both.
+* an index on ``resources.state_request_id``: the request lists read the
+  resources a request left at work by it.
 
 Every column is added with a default: on PostgreSQL (11 and later) and
 MariaDB (10.3 and later) that changes the catalogue only, the rows are
-not rewritten; it runs online.
+not rewritten. The index is one build over the resources (one row per
+resource, not per notification).
 
 Revision ID: 0008
 Revises: 0007
@@ -42,3 +45,5 @@ def upgrade():
     for name in ('conflicts', 'undated'):
         op.add_column('listener_heartbeats', sa.Column(
             name, sa.BigInteger, nullable=False, server_default='0'))
+    op.create_index('ix_resources_state_request', 'resources',
+                    ['state_request_id'])
