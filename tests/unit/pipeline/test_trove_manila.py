@@ -3,8 +3,10 @@
 These payloads have the keys and the publisher ids trove's code sends:
 trove/common/notification.py (TroveBaseTraits, TroveCommonTraits,
 DBaaSAPINotification) and trove/rpc.py get_notifier. The values are made
-up. (Manila's notifications are real ones now:
-tests/unit/pipeline/real/test_manila.py.)
+up: trove's own unit tests give one real message only (a
+trove.instance.modify_flavor, tests/unit/pipeline/real/test_trove.py),
+the others hand its notification code mocks. (Manila's notifications
+are real ones now: tests/unit/pipeline/real/test_manila.py.)
 """
 
 import pytest
