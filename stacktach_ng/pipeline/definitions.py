@@ -264,7 +264,11 @@ class RequestPathId:
     the segment that follows the keyword (an id). So when the type ends
     ``.../servers/server``, the id is the segment of the request path
     that follows ``servers``; when it ends ``.../servers`` or
-    ``.../servers/action``, the request names no one resource.
+    ``.../servers/action``, the request names no one resource. A keyword
+    the map gives no singular (barbican's ``secrets=``) leaves the type
+    ending in "/" after the segment that follows it:
+    ``.../keymanager/secrets/`` for ``/v1/secrets/<id>``, whose id is the
+    segment after ``secrets``.
     """
 
     __slots__ = ('text', 'request_path', 'type_uri')
@@ -293,6 +297,10 @@ class RequestPathId:
         if not isinstance(path, str) or not isinstance(type_uri, str):
             return ()
         kinds = type_uri.strip('/').split('/')
+        if type_uri.endswith('/'):
+            # The keyword's empty singular: the last kind is the
+            # collection, and the segment after it an id.
+            kinds.append('')
         if len(kinds) < 2:
             return ()
         collection, kind = kinds[-2], kinds[-1]

@@ -139,13 +139,15 @@ def test_deleted_they_are_not_stuck(cloud):
 # image.localhost, volume.localhost, orchestration.host1, identity...),
 # or, where a publisher id names no service, the definitions' fallback
 # (the audit middleware's observed service, "audit" for a target the
-# catalog does not know; octavia's null publisher; magnum's).
+# catalog does not know; octavia's null publisher; magnum's; trove's,
+# whose publisher id is its host alone, 0.0.0.0). manila's share.<host>
+# is manila-share; magnum's container-infra.<host> is magnum.
 SERVICES = {
     'audit', 'barbican', 'designate-central', 'identity', 'image',
     'infra-optim', 'ironic-api', 'ironic-conductor', 'magnum',
-    'masakari-api', 'masakari-engine', 'network', 'nova', 'nova-api',
-    'nova-compute', 'nova-conductor', 'octavia', 'orchestration', 'volume',
-    'watcher-api',
+    'manila-share', 'masakari-api', 'masakari-engine', 'network', 'nova',
+    'nova-api', 'nova-compute', 'nova-conductor', 'octavia',
+    'orchestration', 'trove', 'volume', 'watcher-api',
 }
 
 

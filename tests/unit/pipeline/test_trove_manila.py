@@ -1,13 +1,12 @@
-"""Trove's and manila's notifications, written for these tests.
+"""Trove's notifications, written for these tests.
 
-Neither project's repository or documentation has a complete example of
-its notifications (their tests check event types and payload keys, never
-a whole payload), so there is no real fixture of them in
-tests/fixtures/real. These payloads have the keys and the publisher ids
-their code sends: trove/common/notification.py (TroveBaseTraits,
-TroveCommonTraits, DBaaSAPINotification) and trove/rpc.py get_notifier;
-manila/share/utils.py (notify_about_share_usage, _usage_from_share) and
-manila/rpc.py get_notifier. The values are made up.
+These payloads have the keys and the publisher ids trove's code sends:
+trove/common/notification.py (TroveBaseTraits, TroveCommonTraits,
+DBaaSAPINotification) and trove/rpc.py get_notifier. The values are made
+up: trove's own unit tests give one real message only (a
+trove.instance.modify_flavor, tests/unit/pipeline/real/test_trove.py),
+the others hand its notification code mocks. (Manila's notifications
+are real ones now: tests/unit/pipeline/real/test_manila.py.)
 """
 
 import pytest
@@ -16,7 +15,6 @@ from tests.unit.pipeline.real import loader
 
 TROVE_INSTANCE = '7e2ac3b4-56d1-4c9b-a8f0-2d3e4f5a6b71'
 NOVA_SERVER = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d'
-SHARE = '3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f'
 PROJECT = 'f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff'
 
 
@@ -92,31 +90,3 @@ def test_trove_s_quota_event_is_published_by_the_host():
                     'limit': 5, 'updated': '2026-01-02T03:04:05'}}).row
     assert (row['service'], row['host']) == ('trove', 'trove-1')
 
-
-def _share(event_type, status):
-    # _usage_from_share, published as share.<host> by manila-share, whose
-    # host is host@backend.
-    return {'priority': 'INFO', 'event_type': event_type,
-            'publisher_id': 'share.stor-1@generic',
-            'payload': {
-                'share_id': SHARE, 'user_id': 'u-1', 'project_id': PROJECT,
-                'snapshot_id': None, 'share_group_id': None, 'size': 1,
-                'name': 'share-1', 'description': None, 'proto': 'NFS',
-                'is_public': False, 'availability_zone': 'nova',
-                'host': 'stor-1@generic#pool', 'status': status,
-                'share_type_id': 'st-1', 'share_type': 'default'}}
-
-
-@pytest.mark.parametrize('event_type,status,vm_state', [
-    ('share.create.start', 'creating', None),
-    ('share.create.end', 'available', None),
-    ('share.extend.end', 'extending', None),
-    # Sent once the share instance is deleted, with its status before.
-    ('share.delete.end', 'deleting', 'deleted'),
-])
-def test_a_manila_share(event_type, status, vm_state):
-    row = loader.record(_share(event_type, status)).row
-    assert (row['service'], row['host'], row['resource_type'],
-            row['resource_id'], row['vm_state'], row['project_id']) == (
-        'manila-share', 'stor-1@generic', 'share', SHARE, vm_state,
-        PROJECT)
