@@ -632,6 +632,24 @@ def _rounds(options, work_dir, results):
     _judge(results, figures)
 
 
+def _plot(soak, options, trace_path, results):
+    # A soak takes an hour: a missing plotting library must not lose its
+    # figures (tox -e bench installs matplotlib).
+    try:
+        from tests.perf import soak_plot
+
+        soak_plot.plot(soak.trace, options.plot, title=(
+            'stacktach-ng listener, %d notifications, %s queues, %s'
+            % (options.count, options.queues, options.backend)),
+            warm_up=WARM_UP * options.count, count=options.count)
+    except ImportError as error:
+        results.note('no plot drawn (%s); draw it from the samples with '
+                     'python -m tests.perf.soak_plot %s %s'
+                     % (error, trace_path, options.plot))
+    else:
+        results.note('soak plot written to %s' % options.plot)
+
+
 def _soak(options, work_dir, results):
     trace_path = options.trace or os.path.join(work_dir, 'soak.jsonl')
     soak = Soak(options, work_dir, trace_path)
@@ -642,13 +660,7 @@ def _soak(options, work_dir, results):
     _progress(row)
     results.note('soak samples written to %s' % trace_path)
     if options.plot:
-        from tests.perf import soak_plot
-
-        soak_plot.plot(soak.trace, options.plot, title=(
-            'stacktach-ng listener, %d notifications, %s queues, %s'
-            % (options.count, options.queues, options.backend)),
-            warm_up=WARM_UP * options.count, count=options.count)
-        results.note('soak plot written to %s' % options.plot)
+        _plot(soak, options, trace_path, results)
     if not row.get('complete'):
         results.note('the listener did not handle every message')
     for name, spread in sorted(row['soak_spreads'].items()):
