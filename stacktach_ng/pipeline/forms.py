@@ -29,6 +29,9 @@ _PRIORITY_ALIASES = {'warning': 'warn', 'fatal': 'critical'}
 _CONTEXT_PREFIX = '_context_'
 _V2_VERSION = 'oslo.version'
 _V2_MESSAGE = 'oslo.message'
+# The key of an exported message that holds what its row knew and the
+# message did not say (``replay.exporter``): read back by ``normalize``.
+EXPORT_FLAGS = 'stacktach_ng'
 # The spellings seen on the wire, looked up before anything slower.
 _KNOWN_PRIORITIES = {spelling: name for name in PRIORITIES
                      for spelling in (name, name.upper())}
@@ -95,14 +98,17 @@ def from_wire(body):
         if not isinstance(inner, dict):
             raise Rejected('oslo.message is not a JSON object', body)
         body = inner
+    metadata = {'message_id': body.get('message_id'),
+                'timestamp': body.get('timestamp')}
+    if EXPORT_FLAGS in body:
+        metadata[EXPORT_FLAGS] = body[EXPORT_FLAGS]
     return {
         'priority': normalize_priority(body.get('priority')),
         'ctxt': _context_of(body),
         'publisher_id': body.get('publisher_id'),
         'event_type': body.get('event_type'),
         'payload': body.get('payload'),
-        'metadata': {'message_id': body.get('message_id'),
-                     'timestamp': body.get('timestamp')},
+        'metadata': metadata,
     }
 
 

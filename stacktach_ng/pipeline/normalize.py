@@ -31,6 +31,7 @@ import uuid
 from stacktach_ng.common import jsonutils
 from stacktach_ng.common import timestamps
 from stacktach_ng.pipeline import definitions
+from stacktach_ng.pipeline import forms
 from stacktach_ng.pipeline import resources
 from stacktach_ng.pipeline import scrub
 from stacktach_ng.pipeline.rejection import Rejected
@@ -253,6 +254,13 @@ def normalize(envelope, received_at, max_size=None, rules=None):
     timestamp_missing = generated_at is None
     if timestamp_missing:
         generated_at = received_at
+    # An export carries what the row knew that its message did not say.
+    flags = metadata.get(forms.EXPORT_FLAGS)
+    conflict_of = None
+    if isinstance(flags, dict):
+        timestamp_missing = (timestamp_missing
+                             or flags.get('timestamp_missing') is True)
+        conflict_of = _text(flags.get('conflict_of'), 128)
     if rules is None:
         rules = definitions.active()
     versioned = resources.versioned_data(payload, payload_text)
@@ -293,7 +301,7 @@ def normalize(envelope, received_at, max_size=None, rules=None):
         'payload': payload_text,
         'context': context_text,
         'timestamp_missing': timestamp_missing,
-        'conflict_of': None,
+        'conflict_of': conflict_of,
     }
     ids = facts.get('resource_ids')
     if ids is not None:

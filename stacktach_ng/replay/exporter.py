@@ -6,7 +6,9 @@ Each line is a notification as the ``messagingv2`` driver sends it::
 
 where the flat body has the ``_context_*`` keys, ``message_id``,
 ``timestamp`` (the generated time, naive UTC), ``priority``,
-``publisher_id``, ``event_type`` and ``payload``. What was stored is what is
+``publisher_id``, ``event_type`` and ``payload``, and ``stacktach_ng``
+for what the row knows that the message did not say (``timestamp_missing``,
+``conflict_of``: see ``pipeline.identity``). What was stored is what is
 written (the payload and context as scrubbed at ingest), so importing an
 export into an empty database gives the same notifications: same message
 ids, same normalized rows, only ``received_at`` differs.
@@ -19,6 +21,7 @@ import sqlalchemy as sa
 
 from stacktach_ng.common import jsonutils
 from stacktach_ng.db import models
+from stacktach_ng.pipeline import forms
 
 _TABLE = models.Notification.__table__
 _CONTEXT_PREFIX = '_context_'
@@ -31,7 +34,8 @@ DEFAULT_PAGE_SIZE = 1000
 
 _COLUMNS = (_TABLE.c.id, _TABLE.c.message_id, _TABLE.c.event_type,
             _TABLE.c.priority, _TABLE.c.publisher_id,
-            _TABLE.c.generated_at, _TABLE.c.payload, _TABLE.c.context)
+            _TABLE.c.generated_at, _TABLE.c.payload, _TABLE.c.context,
+            _TABLE.c.timestamp_missing, _TABLE.c.conflict_of)
 
 
 def glob_to_like(pattern):
@@ -95,6 +99,13 @@ def wire_line(row):
     body['priority'] = row.priority.lower()
     body['publisher_id'] = row.publisher_id
     body['event_type'] = row.event_type
+    flags = {}
+    if row.timestamp_missing:
+        flags['timestamp_missing'] = True
+    if row.conflict_of is not None:
+        flags['conflict_of'] = row.conflict_of
+    if flags:
+        body[forms.EXPORT_FLAGS] = flags
     # The stored payload is already JSON text: splice it in rather than
     # parse and serialize it again.
     inner = (jsonutils.dumps(body)[:-1] + ',"payload":'

@@ -110,7 +110,8 @@ def test_import_counts_and_idempotence(migrated_conf):
 
 
 @pytest.mark.parametrize('batch_size', [1, 1000])
-def test_an_id_reused_with_other_content_is_kept(migrated_conf, batch_size):
+def test_an_id_reused_with_other_content_is_kept(migrated_conf, second_conf,
+                                                 batch_size):
     """Three messages under one id, two of them the same: the other is
     a conflict, stored under a derived id, whether the three come in one
     batch or in three; importing the file again stores nothing."""
@@ -134,6 +135,12 @@ def test_an_id_reused_with_other_content_is_kept(migrated_conf, batch_size):
             for row in rows.values()} == {512, 1024}
     again = _import_text(conf, text, batch_size=batch_size)
     assert (again.stored, again.duplicates) == (0, 3)
+    # An export keeps the conflict: imported elsewhere, the same rows.
+    _count, exported = _export(conf)
+    assert _import_text(second_conf, exported).stored == 2
+    copied = {row['message_id']: row for row in _rows(second_conf)}
+    assert {k: v['conflict_of'] for k, v in copied.items()} == {
+        k: v['conflict_of'] for k, v in rows.items()}
 
 
 def test_export_then_import_reproduces_the_rows(migrated_conf, second_conf):
