@@ -281,11 +281,19 @@ def list_stuck(connection, project_id=None, older_than=600, now=None,
     for row in connection.execute(in_task):
         candidates[row.resource_id] = row
     ops = OPERATIONS
-    old_open = _scoped(sa.select(ops.c.resource_id).where(
-        ops.c.end_us.is_(None), ops.c.start_us < cutoff,
-        ops.c.resource_id.is_not(None)), ops, project_id)
-    without_task = sorted(set(connection.execute(old_open).scalars())
-                          - set(candidates))
+    # One read of the open operations older than the threshold: those
+    # naming a resource make it a candidate, the others are creates whose
+    # resource has no id yet (``_unnamed_create``).
+    old_open = _scoped(sa.select(ops).where(
+        ops.c.end_us.is_(None), ops.c.start_us < cutoff), ops, project_id)
+    named = set()
+    unnamed = []
+    for op in connection.execute(old_open):
+        if op.resource_id is not None:
+            named.add(op.resource_id)
+        elif op.request_id:
+            unnamed.append(op)
+    without_task = sorted(named - set(candidates))
     for chunk in chunking.chunks(without_task):
         for row in connection.execute(_scoped(sa.select(RESOURCES).where(
                 RESOURCES.c.resource_id.in_(chunk),
@@ -332,7 +340,7 @@ def list_stuck(connection, project_id=None, older_than=600, now=None,
                 operation['operation'] if operation else None, host,
                 scheduled=row.state_request_id in scheduled))
         items.append(item)
-    items.extend(_unnamed_creates(connection, project_id, cutoff, now_us))
+    items.extend(_unnamed_create(op, now_us) for op in unnamed)
     items.sort(key=lambda i: (-i['stuck_for_us'], stuck_key(i)))
     if marker is not None:
         keys = [stuck_key(i) for i in items]
@@ -350,35 +358,26 @@ def stuck_key(item):
     return 'request:%s' % item['operation']['request_id']
 
 
-def _unnamed_creates(connection, project_id, cutoff, now_us):
-    """The stuck items of open operations that name no resource: a
+def _unnamed_create(op, now_us):
+    """The stuck item of an open operation that names no resource: a
     create whose start carries no id yet (neutron's ``port.create.start``
     holds the request body only), paired by its request, that never
     ended. Its resource is unknown until the end names it; the item says
     what kind, whose, and which request."""
-    ops = OPERATIONS
-    query = _scoped(sa.select(ops).where(
-        ops.c.end_us.is_(None), ops.c.start_us < cutoff,
-        ops.c.resource_id.is_(None), ops.c.request_id != ''),
-        ops, project_id)
-    items = []
-    for op in connection.execute(query):
-        operation = timings.operation_item(op, now_us)
-        at = times.from_us(op.start_us)
-        items.append({
-            'resource_id': None, 'resource_type': op.resource_type,
-            'project_id': op.project_id, 'first_seen': at, 'last_seen': at,
-            'vm_state': None, 'task_state': None, 'power_state': None,
-            'status': None, 'state_at': None, 'state_event_type': None,
-            'state_request_id': op.request_id, 'state_host': op.host,
-            'since': at, 'stuck_for_us': now_us - op.start_us,
-            'operation': operation,
-            'last_step': {'at': at, 'event_type': op.operation + '.start',
-                          'service': op.service, 'host': op.host,
-                          'message_id': op.start_message_id},
-            'waiting_on': states.waiting_on(None, op.operation, op.host),
-        })
-    return items
+    at = times.from_us(op.start_us)
+    return {
+        'resource_id': None, 'resource_type': op.resource_type,
+        'project_id': op.project_id, 'first_seen': at, 'last_seen': at,
+        'vm_state': None, 'task_state': None, 'power_state': None,
+        'status': None, 'state_at': None, 'state_event_type': None,
+        'state_request_id': op.request_id, 'state_host': op.host,
+        'since': at, 'stuck_for_us': now_us - op.start_us,
+        'operation': timings.operation_item(op, now_us),
+        'last_step': {'at': at, 'event_type': op.operation + '.start',
+                      'service': op.service, 'host': op.host,
+                      'message_id': op.start_message_id},
+        'waiting_on': states.waiting_on(None, op.operation, op.host),
+    }
 
 
 def _open_operations(connection, project_id, resource_ids):
