@@ -8,6 +8,8 @@ dropped at the end unless the operator asked to keep it.
 """
 
 import os
+import shutil
+import tempfile
 import uuid
 
 import sqlalchemy as sa
@@ -133,3 +135,21 @@ def write_config(path, sections):
     with open(path, 'w', encoding='utf-8') as output:
         output.write('\n'.join(lines))
     return path
+
+
+def new_scratch(options, label):
+    """A ``ScratchDatabase`` in a new temporary work directory, on the
+    backend and server of a benchmark's ``options``."""
+    return ScratchDatabase(
+        options.backend, tempfile.mkdtemp(prefix='stacktach-bench-'),
+        server_url=options.server_url, label=label)
+
+
+def release(scratch, keep, results):
+    """Drop ``scratch`` and its work directory, or note its URL when the
+    operator asked to keep it (``--keep``)."""
+    if keep:
+        results.note('database kept: %s' % scratch.url)
+    else:
+        scratch.drop()
+        shutil.rmtree(scratch.work_dir, ignore_errors=True)

@@ -16,8 +16,6 @@ what is left.
 """
 
 import datetime
-import shutil
-import tempfile
 import time
 
 import sqlalchemy as sa
@@ -112,10 +110,7 @@ def run(options):
         'count': options.count, 'days': options.days,
         'payload_bytes': options.payload_bytes,
         'prebuild': options.prebuild})
-    work_dir = tempfile.mkdtemp(prefix='stacktach-bench-')
-    scratch = databases.ScratchDatabase(
-        options.backend, work_dir, server_url=options.server_url,
-        label='bench_migration')
+    scratch = databases.new_scratch(options, 'bench_migration')
     try:
         conf = databases.make_conf(scratch.create(revision='0006'))
         database = db_api.Database(conf)
@@ -147,10 +142,6 @@ def run(options):
         finally:
             database.dispose()
     finally:
-        if options.keep:
-            results.note('database kept: %s' % scratch.url)
-        else:
-            scratch.drop()
-            shutil.rmtree(work_dir, ignore_errors=True)
+        databases.release(scratch, options.keep, results)
     results.finish()
     return results

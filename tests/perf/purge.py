@@ -22,9 +22,7 @@ size after a plain VACUUM is shown too: the files do not shrink).
 """
 
 import datetime
-import shutil
 import sys
-import tempfile
 import time
 
 import sqlalchemy as sa
@@ -195,10 +193,7 @@ def run(options):
         'count': options.count, 'days': options.days,
         'rounds': options.rounds, 'batch_size': options.batch_size,
         'payload_bytes': options.payload_bytes})
-    work_dir = tempfile.mkdtemp(prefix='stacktach-bench-')
-    scratch = databases.ScratchDatabase(
-        options.backend, work_dir, server_url=options.server_url,
-        label='bench_purge')
+    scratch = databases.new_scratch(options, 'bench_purge')
     try:
         conf = databases.make_conf(scratch.create())
         database = db_api.Database(conf)
@@ -275,10 +270,6 @@ def run(options):
         results.check('a drop gives the space of its day back', 'yes'
                       if freed else 'no', 'yes', freed)
     finally:
-        if options.keep:
-            results.note('database kept: %s' % scratch.url)
-        else:
-            scratch.drop()
-            shutil.rmtree(work_dir, ignore_errors=True)
+        databases.release(scratch, options.keep, results)
     results.finish()
     return results
