@@ -67,3 +67,40 @@ def finish_conf(conf):
                          db_conf.default_connection(conf.state_path),
                          group='database')
     return conf
+
+
+def snapshot_conf(conf):
+    """Every registered option's value: {group or None: {name: value}}.
+
+    Only what a child can set again matters: values are plain data
+    (strings, numbers, lists, dicts). Command-line-only options (the
+    config file list) are left out: the values read from the files are in
+    the snapshot already.
+    """
+    values = {None: {}}
+    for name in conf:
+        try:
+            value = conf[name]
+        except cfg.Error:
+            continue
+        if isinstance(value, cfg.ConfigOpts.GroupAttr):
+            group = values.setdefault(name, {})
+            for option in value:
+                try:
+                    group[option] = value[option]
+                except cfg.Error:
+                    continue
+        elif name not in ('config_file', 'config_dir', 'config_source'):
+            values[None][name] = value
+    return values
+
+
+def restore_conf(conf, values):
+    """Set the snapshot's values on ``conf`` (registered options only)."""
+    for group, options in values.items():
+        for name, value in options.items():
+            try:
+                conf.set_override(name, value, group=group)
+            except (cfg.NoSuchOptError, cfg.NoSuchGroupError):
+                # An option of a library the child does not load.
+                continue

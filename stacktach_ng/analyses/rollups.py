@@ -1,51 +1,79 @@
-"""Hourly roll-ups of operations: the ``operation_hours`` rows.
+"""Roll-ups of the operations by hour and by day: the
+``operation_rollups`` cells.
 
 An ended operation (a reported one, see ``timings.REPORTED``) is counted
-in the hour of its end, in the cell of its operation, host (else end
-host), service and project: exact counts of operations and failures,
-the exact shortest and longest duration, and a DDSketch of the
-durations: the bins of the ``ddsketch`` library's logarithmic mapping
-(DDSketch, relative accuracy ``ACCURACY``), ``{key: count}``. Bins of
-many hours merge by adding their counts, so the
-timing summary of a month reads a month of cells instead of a month of
-operations (``queries.timings.summary``).
+in the hour and the day of its end, in the cell of its operation and
+service, once among every host (``all_hosts``) and once for its host
+(else its end host): exact counts of operations and failures, the exact
+shortest and longest duration, and a DDSketch of the durations: the bins
+of the ``ddsketch`` library's logarithmic mapping (DDSketch, relative
+accuracy ``ACCURACY``), ``{key: count}``. Bins of many cells merge by
+adding their counts, so the timing summary of a month reads about 30 day
+cells per group instead of a month of operations
+(``queries.timings.summary``). Cells have no project: a project's summary
+reads its own operations. The latency of the requests that ended
+(``requests``: failed, or with nothing left at work) is rolled up the
+same way, per operation, in the hour and the day of the request's start
+(``request_rollups``, read by ``queries.summary.request_latency``).
 
 Operations are merged from start and end notifications that arrive in
-any order and twice, and a later notification can change an operation
+any order and twice, and a later notification can move an operation
 that was already counted (a reported end after an inferred one, an
 earlier start, a reschedule that splits a key in attempts). So cells are
-not incremented: what each ended operation adds to its cell is kept as
-its member row (``operation_hour_members``: cell, duration, failed).
-For every key of operation a batch touches, the members are compared
-with the ``operations`` rows the ``timings`` handler left; the members
-that changed are rewritten and the cells they left or joined are
-recomputed from their members. The members are a function of the stored
-operations, which are a function of the stored notifications, and a
-cell a function of its members: a shuffled, duplicated replay or a
-``rebuild`` writes the same rows, and a batch that changes nothing of an
-ended operation (a twin, a redelivery) writes nothing.
+never incremented. Ingest only marks the hours whose ended operations
+may have changed (``rollup_dirty_hours``): the ``rollups`` handler reads
+the end times of the operation keys a batch touches, and the start times
+of its requests and of the requests whose task state its resources hold,
+before the other handlers write (``before``) and after (``process``), and
+marks the hours of both, which covers every hour an operation or a
+request left or joined. The roller (``roll``: the listener's roll-up
+thread, ``stacktach-ng-manage rollup``, the end of ``import`` and
+``rebuild``) recomputes a dirty hour's cells from its operations and
+requests, then its day's cells from the day's hour cells, and deletes
+the mark if no batch changed the hour meanwhile (the mark's
+``version``). The queries read a dirty hour, or a day with a dirty hour,
+from the rows, so an answer is never behind the stored operations and
+requests.
 
-Concurrent batches recomputing one cell both delete it and insert it:
-the unique key makes the later one fail and retry, and the retry reads
-the other's operations.
+Cells are a function of the stored operations and requests, which are a
+function of the stored notifications: a shuffled, duplicated replay or a
+``rebuild`` followed by a roll writes the same cells.
+
+Concurrency: a batch whose first read of a key came before another
+batch's commit marks the hours of what it read and of what it wrote, not
+the other batch's; the other batch marked those. The roller leaves a
+mark alone until ``settle`` seconds after its last change (longer than a
+batch's transaction), so by the time it reads the operations of an hour
+every batch that moved an operation out of it has committed. Two rollers
+rewriting one day's cells at once: the unique key makes the later one
+fail; its hour stays marked and is rolled again at the next pass.
 """
 
+import logging
 import math
+import time
 
 import orjson
 import sqlalchemy as sa
 from ddsketch import mapping as ddmapping
+from oslo_db import exception as db_exc
 
-from stacktach_ng.analyses import merge
+from stacktach_ng.analyses import periods
+from stacktach_ng.analyses import requests
 from stacktach_ng.analyses import timings
 from stacktach_ng.db import chunking
 from stacktach_ng.db import models
+from stacktach_ng.db import upsert
 
-HOURS = models.analyses.OperationHour.__table__
-MEMBERS = models.analyses.OperationHourMember.__table__
+LOG = logging.getLogger(__name__)
+
+ROLLUPS = models.analyses.OperationRollup.__table__
+REQUEST_ROLLUPS = models.analyses.RequestRollup.__table__
+DIRTY = models.analyses.RollupDirtyHour.__table__
 OPERATIONS = timings.OPERATIONS
 
-HOUR_US = 3600 * 1000000
+HOUR_US = periods.HOUR_US
+DAY_US = periods.DAY_US
 
 #: The sketch's relative accuracy: a percentile is within 0.5% of the
 #: exact value at its rank (the project promises 1%).
@@ -55,11 +83,6 @@ _MAPPING = ddmapping.LogarithmicMapping(ACCURACY)
 # Bins of a sketch: {'p': {key: count}, 'n': {key: count}, 'z': count}
 # for positive, negative (a clock that went back) and zero durations.
 _POSITIVE, _NEGATIVE, _ZERO = 'p', 'n', 'z'
-
-
-def hour_of(at_us):
-    """The start of the hour of an epoch-microsecond time."""
-    return at_us - at_us % HOUR_US
 
 
 def empty_bins():
@@ -104,9 +127,12 @@ def merge_text(bins, text):
     bins[_ZERO] += zero
     for side, pairs in ((bins[_POSITIVE], positive),
                         (bins[_NEGATIVE], negative)):
-        for index in range(0, len(pairs), 2):
-            key = pairs[index]
-            side[key] = side.get(key, 0) + pairs[index + 1]
+        # A month's summary merges thousands of cells of tens of bins:
+        # pairs taken by zip, and the dict's get bound once.
+        pair = iter(pairs)
+        get = side.get
+        for key, count in zip(pair, pair, strict=False):
+            side[key] = get(key, 0) + count
 
 
 def decode(text):
@@ -116,14 +142,14 @@ def decode(text):
 
 
 def _ordered(bins):
-    """[(value, count)] of the bins from the smallest value up; a bin's
-    value is the mapping's for its key (within ``ACCURACY`` of every
-    duration counted in it)."""
-    out = [(-_MAPPING.value(key), count)
+    """[(key, sign, count)] of the bins from the smallest value up; a
+    bin's value is ``sign`` times the mapping's for its key (within
+    ``ACCURACY`` of every duration counted in it), 0 for sign 0."""
+    out = [(key, -1, count)
            for key, count in sorted(bins[_NEGATIVE].items(), reverse=True)]
     if bins[_ZERO]:
-        out.append((0.0, bins[_ZERO]))
-    out.extend((_MAPPING.value(key), count)
+        out.append((None, 0, bins[_ZERO]))
+    out.extend((key, 1, count)
                for key, count in sorted(bins[_POSITIVE].items()))
     return out
 
@@ -137,9 +163,11 @@ def percentiles(bins, percents, lowest, highest):
     The bins are kept sparse ({key: count}) rather than in a
     ``ddsketch.DDSketch``'s dense store: merging many cells is adding
     counts, and a month of cells spans keys from microseconds to hours.
+    Only the bins that hold a wanted rank are mapped to their value.
     """
     ordered = _ordered(bins)
-    total = sum(count for _value, count in ordered)
+    total = (sum(bins[_POSITIVE].values()) + sum(bins[_NEGATIVE].values())
+             + bins[_ZERO])
     wanted = sorted((max(1, math.ceil(percent / 100.0 * total)), percent)
                     for percent in percents)
     out = {percent: None for percent in percents}
@@ -147,8 +175,11 @@ def percentiles(bins, percents, lowest, highest):
         return out
     seen = 0
     position = 0
-    for value, count in ordered:
+    for key, sign, count in ordered:
         seen += count
+        if wanted[position][0] > seen:
+            continue
+        value = sign and sign * _MAPPING.value(key)
         while position < len(wanted) and wanted[position][0] <= seen:
             out[wanted[position][1]] = min(max(int(round(value)), lowest),
                                            highest)
@@ -158,157 +189,258 @@ def percentiles(bins, percents, lowest, highest):
     return out
 
 
-def touched_keys(records):
-    """The operation keys (scope, request, operation) a batch starts or
-    ends, as the ``timings`` handler derives them."""
-    keys = set()
+# -- ingest: marking the hours that changed ----------------------------
+
+def ended_hours(connection, keys):
+    """The hours of the stored ends of the operations of ``keys``."""
+    table = OPERATIONS
+    hours = set()
+    for query in timings.of_keys(table, keys, table.c.end_us):
+        for scope, request, operation, end_us in connection.execute(
+                query.where(table.c.end_us.is_not(None))):
+            if (scope, request, operation) in keys:
+                hours.add(periods.hour_of(end_us))
+    return hours
+
+
+def touched_requests(records):
+    """(request ids, resource ids) a batch names: its requests, and the
+    resources whose standing task state may keep another request at work
+    (``requests.open_requests``)."""
+    request_ids, resource_ids = set(), set()
     for record in records:
         row = record.row
-        for operation, _phase, _format in timings.endpoints_of(
-                row, record.payload):
-            keys.add((timings.scope_of(row),
-                      merge.key_text(row['request_id']), operation))
-    return keys
+        if row['request_id']:
+            request_ids.add(row['request_id'])
+        if record.resource_ids:
+            resource_ids.update(record.resource_ids)
+        elif row['resource_id']:
+            resource_ids.add(row['resource_id'])
+    return request_ids, resource_ids
 
 
-def _of_keys(table, keys, *columns):
-    """Select ``columns`` of ``table``'s rows of the operation keys, in
-    chunks: by request id, or by scope for keys without one."""
-    requests = sorted({key[1] for key in keys if key[1]})
-    scopes = sorted({key[0] for key in keys if not key[1]})
-    key_columns = (table.c.scope_id, table.c.request_id, table.c.operation)
-    for chunk in chunking.chunks(requests):
-        yield sa.select(*key_columns, *columns).where(
-            table.c.request_id.in_(chunk))
-    for chunk in chunking.chunks(scopes):
-        yield sa.select(*key_columns, *columns).where(
-            table.c.request_id == '', table.c.scope_id.in_(chunk))
+def started_hours(connection, request_ids, resource_ids):
+    """The hours of the starts of the requests ``request_ids`` and of the
+    requests whose task state the resources ``resource_ids`` hold."""
+    resources = requests.RESOURCES
+    wanted = set(request_ids)
+    for chunk in chunking.chunks(sorted(resource_ids)):
+        wanted.update(value for value in connection.execute(
+            sa.select(resources.c.state_request_id).where(
+                resources.c.resource_id.in_(chunk))).scalars() if value)
+    table = requests.REQUESTS
+    hours = set()
+    for chunk in chunking.chunks(sorted(wanted)):
+        hours.update(periods.hour_of(first_us) for first_us in
+                     connection.execute(sa.select(table.c.first_us).where(
+                         table.c.request_id.in_(chunk))).scalars())
+    return hours
 
 
-_CELL = ('hour_us', 'operation', 'host', 'service', 'project_id')
+def _bump(stored, incoming):
+    # A literal, not a bound parameter: the compiled upsert binds only
+    # the rows' columns.
+    return [('version', stored.version + sa.literal_column('1')),
+            ('changed_us', incoming.changed_us)]
 
 
-def _current(connection, keys):
-    """{(scope, request, operation, attempt): member dict} of the ended
-    operations of ``keys``, from ``operations``."""
-    table = OPERATIONS
-    found = {}
-    for query in _of_keys(
-            table, keys, table.c.attempt, table.c.end_us,
-            sa.func.coalesce(table.c.host, table.c.end_host),
-            table.c.service, table.c.project_id, table.c.start_us,
-            table.c.outcome):
-        for (scope, request, operation, attempt, end_us, host, service,
-             project, start_us, outcome) in connection.execute(
-                query.where(table.c.end_us.is_not(None), timings.REPORTED)):
-            if (scope, request, operation) not in keys:
-                continue
-            found[scope, request, operation, attempt] = {
-                'scope_id': scope, 'request_id': request,
-                'operation': operation, 'attempt': attempt,
-                'hour_us': hour_of(end_us), 'host': host or '',
-                'service': service or '', 'project_id': project or '',
-                'duration_us': (None if start_us is None
-                                else end_us - start_us),
-                'failed': outcome == timings.ERROR}
-    return found
-
-
-_MEMBER_COLUMNS = ('hour_us', 'host', 'service', 'project_id',
-                   'duration_us', 'failed')
-
-
-def _stored(connection, keys):
-    """{(scope, request, operation, attempt): (member id, member dict)} of
-    the operations of ``keys`` counted so far."""
-    table = MEMBERS
-    found = {}
-    for query in _of_keys(table, keys, table.c.attempt, table.c.id,
-                          *[table.c[name] for name in _MEMBER_COLUMNS]):
-        for row in connection.execute(query):
-            if tuple(row[:3]) not in keys:
-                continue
-            member = dict(zip(('scope_id', 'request_id', 'operation',
-                               'attempt', 'id') + _MEMBER_COLUMNS, row,
-                              strict=True))
-            member['failed'] = bool(member['failed'])
-            found[tuple(row[:4])] = (member.pop('id'), member)
-    return found
-
-
-def _cell_of(member):
-    return tuple(member[name] for name in _CELL)
-
-
-def update(connection, records):
-    """Recompute the cells a batch changed (see the module doc)."""
-    keys = touched_keys(records)
-    if not keys:
+def mark(connection, hours, now_us=None):
+    """Mark ``hours`` as behind their operations."""
+    if not hours:
         return
-    now = _current(connection, keys)
-    before = _stored(connection, keys)
-    dirty = set()
-    stale = []
-    for key, (id_, member) in before.items():
-        if now.get(key) != member:
-            stale.append(id_)
-            dirty.add(_cell_of(member))
-    added = []
-    for key in sorted(now):
-        member = now[key]
-        if key not in before or before[key][1] != member:
-            added.append(member)
-            dirty.add(_cell_of(member))
-    for chunk in chunking.chunks(stale):
-        connection.execute(MEMBERS.delete().where(MEMBERS.c.id.in_(chunk)))
-    for chunk in chunking.chunks(added):
-        connection.execute(MEMBERS.insert(), chunk)
-    recompute_cells(connection, sorted(dirty))
+    now_us = int(time.time() * 1000000) if now_us is None else now_us
+    upsert.upsert(connection, DIRTY,
+                  [{'hour_us': hour, 'version': 1, 'changed_us': now_us}
+                   for hour in hours], ('hour_us',), _bump)
 
 
-def cell_rows(members):
-    """The ``operation_hours`` rows of members (dicts with the cell's
-    columns, ``duration_us`` and ``failed``), one per cell."""
+# -- the roller ----------------------------------------------------------
+
+def _new_cell():
+    # [count, errors, measured, min, max, bins]
+    return [0, 0, 0, None, None, empty_bins()]
+
+
+def _count(cell, duration, failed):
+    cell[0] += 1
+    if failed:
+        cell[1] += 1
+    if duration is not None:
+        cell[2] += 1
+        add_duration(cell[5], duration)
+        if cell[3] is None or duration < cell[3]:
+            cell[3] = duration
+        if cell[4] is None or duration > cell[4]:
+            cell[4] = duration
+
+
+def _merge_cell(cell, count, errors, measured, lowest, highest, sketch):
+    cell[0] += count
+    cell[1] += errors
+    cell[2] += measured
+    if lowest is not None:
+        cell[3] = lowest if cell[3] is None else min(cell[3], lowest)
+        cell[4] = highest if cell[4] is None else max(cell[4], highest)
+        merge_text(cell[5], sketch)
+
+
+# The key columns of each table's cells after width and bucket.
+_KEYS = {'operation_rollups': ('all_hosts', 'operation', 'service', 'host'),
+         'request_rollups': ('operation',)}
+_VALUES = ('count', 'errors', 'measured', 'min_us', 'max_us', 'sketch')
+
+
+def _rows(table, width, bucket, cells):
+    """``table``'s rows of ``{key: cell}`` (the key: the values of the
+    table's ``_KEYS``), in key order."""
+    keys = _KEYS[table.name]
+    return [dict(zip(keys, key, strict=True), width_us=width,
+                 bucket_us=bucket, count=cell[0], errors=cell[1],
+                 measured=cell[2], min_us=cell[3], max_us=cell[4],
+                 sketch=encode(cell[5]))
+            for key, cell in sorted(cells.items())]
+
+
+def hour_cells(connection, hour):
+    """The cells of the operations that ended in ``hour``."""
+    table = OPERATIONS
     cells = {}
-    for member in members:
-        key = _cell_of(member)
+    for operation, service, host, duration, outcome in connection.execute(
+            sa.select(table.c.operation, table.c.service,
+                      sa.func.coalesce(table.c.host, table.c.end_host),
+                      table.c.end_us - table.c.start_us, table.c.outcome)
+            .where(table.c.end_us >= hour,
+                   table.c.end_us < hour + HOUR_US, timings.REPORTED)):
+        service = service or ''
+        failed = outcome == timings.ERROR
+        for key in ((True, operation, service, ''),
+                    (False, operation, service, host or '')):
+            cell = cells.get(key)
+            if cell is None:
+                cell = cells[key] = _new_cell()
+            _count(cell, duration, failed)
+    return _rows(ROLLUPS, HOUR_US, hour, cells)
+
+
+def request_cells(connection, hour):
+    """The ``request_rollups`` rows of the requests that started in
+    ``hour`` and ended (failed, or with nothing left at work), by
+    operation."""
+    table = requests.REQUESTS
+    cells = {}
+    for operation, duration, failed in connection.execute(
+            sa.select(table.c.operation, table.c.end_us - table.c.first_us,
+                      requests.request_failed())
+            .where(table.c.first_us >= hour,
+                   table.c.first_us < hour + HOUR_US,
+                   table.c.end_us.is_not(None),
+                   sa.or_(requests.request_failed(),
+                          table.c.request_id.not_in(
+                              requests.open_requests())))):
+        key = (operation or '',)
         cell = cells.get(key)
         if cell is None:
-            cell = cells[key] = dict(zip(_CELL, key, strict=True))
-            cell.update(count=0, errors=0, measured=0, min_us=None,
-                        max_us=None, sketch=empty_bins())
-        cell['count'] += 1
-        if member['failed']:
-            cell['errors'] += 1
-        duration = member['duration_us']
-        if duration is not None:
-            cell['measured'] += 1
-            add_duration(cell['sketch'], duration)
-            if cell['min_us'] is None or duration < cell['min_us']:
-                cell['min_us'] = duration
-            if cell['max_us'] is None or duration > cell['max_us']:
-                cell['max_us'] = duration
-    out = []
-    for key in sorted(cells):
-        cell = cells[key]
-        cell['sketch'] = encode(cell['sketch'])
-        out.append(cell)
-    return out
+            cell = cells[key] = _new_cell()
+        _count(cell, duration, bool(failed))
+    return _rows(REQUEST_ROLLUPS, HOUR_US, hour, cells)
 
 
-def _matching(table, cells):
-    return sa.tuple_(*[table.c[name] for name in _CELL]).in_(cells)
+def day_cells(connection, table, day):
+    """The cells of ``table`` for a day, merged from its hour cells."""
+    keys = _KEYS[table.name]
+    cells = {}
+    for row in connection.execute(sa.select(
+            *[table.c[name] for name in keys + _VALUES]).where(
+            table.c.width_us == HOUR_US, table.c.bucket_us >= day,
+            table.c.bucket_us < day + DAY_US)):
+        key = tuple(row[:len(keys)])
+        cell = cells.get(key)
+        if cell is None:
+            cell = cells[key] = _new_cell()
+        _merge_cell(cell, *row[len(keys):])
+    return _rows(table, DAY_US, day, cells)
 
 
-def recompute_cells(connection, cells):
-    """Rewrite ``cells`` ((hour, operation, host, service, project)) from
-    their members."""
-    members = MEMBERS
-    for chunk in chunking.chunks(cells, 100):
-        rows = connection.execute(sa.select(
-            *[members.c[name] for name in _CELL], members.c.duration_us,
-            members.c.failed).where(_matching(members, chunk)))
-        found = cell_rows(dict(row._mapping) for row in rows)
-        connection.execute(HOURS.delete().where(_matching(HOURS, chunk)))
-        if found:
-            connection.execute(HOURS.insert(), found)
+def _replace(connection, table, width, bucket, rows):
+    connection.execute(table.delete().where(
+        table.c.width_us == width, table.c.bucket_us == bucket))
+    for chunk in chunking.chunks(rows):
+        connection.execute(table.insert(), chunk)
+
+
+def roll_hour(connection, hour, version):
+    """Rewrite ``hour``'s cells and its day's; unmark the hour if its mark
+    is still at ``version``. Returns whether it was unmarked."""
+    day = periods.day_of(hour)
+    for table, cells_of in ((ROLLUPS, hour_cells),
+                            (REQUEST_ROLLUPS, request_cells)):
+        _replace(connection, table, HOUR_US, hour,
+                 cells_of(connection, hour))
+        _replace(connection, table, DAY_US, day,
+                 day_cells(connection, table, day))
+    return connection.execute(DIRTY.delete().where(
+        DIRTY.c.hour_us == hour,
+        DIRTY.c.version == version)).rowcount == 1
+
+
+def roll(database, settle=0, now_us=None, limit=None, stopping=None):
+    """Roll the marked hours whose last change is at least ``settle``
+    seconds old, oldest first, each in its own transaction; return how
+    many were unmarked. A roll that fails on a concurrent roller's cells
+    leaves its hour marked for the next pass. ``stopping`` (an Event)
+    ends the pass between two hours."""
+    now_us = int(time.time() * 1000000) if now_us is None else now_us
+    with database.reader() as connection:
+        query = sa.select(DIRTY.c.hour_us, DIRTY.c.version).where(
+            DIRTY.c.changed_us <= now_us - int(settle * 1000000)
+        ).order_by(DIRTY.c.hour_us)
+        if limit is not None:
+            query = query.limit(limit)
+        marked = connection.execute(query).all()
+    rolled = 0
+    for hour, version in marked:
+        if stopping is not None and stopping.is_set():
+            break
+        try:
+            with database.writer() as connection:
+                rolled += roll_hour(connection, hour, version)
+        except (db_exc.DBDuplicateEntry, db_exc.DBDeadlock) as error:
+            LOG.info('Roll-up of the hour at %d left for the next pass: '
+                     '%s', hour, error)
+    return rolled
+
+
+# -- reading: which hours and days the cells answer ---------------------
+
+def dirty_hours(connection, first, last):
+    """The marked hours in [first, last)."""
+    return set(connection.execute(sa.select(DIRTY.c.hour_us).where(
+        DIRTY.c.hour_us >= first, DIRTY.c.hour_us < last)).scalars())
+
+
+def cells_in(width, buckets, all_hosts):
+    """The condition selecting the cells of ``buckets`` of ``width``."""
+    return sa.and_(periods.in_buckets(ROLLUPS, width, buckets),
+                   ROLLUPS.c.all_hosts == all_hosts)
+
+
+def purge(connection, cutoff_us, batch_size):
+    """Delete at most ``batch_size`` cells of buckets that start before
+    ``cutoff_us``, and the marks of hours before it; return how many
+    rows went. The hours left of the cutoff's day are marked, so that
+    the day's cells are computed again from what is left of it."""
+    deleted = 0
+    for table in (ROLLUPS, REQUEST_ROLLUPS):
+        ids = connection.execute(
+            sa.select(table.c.id).where(table.c.bucket_us < cutoff_us)
+            .order_by(table.c.id).limit(batch_size)).scalars().all()
+        if ids:
+            connection.execute(table.delete().where(table.c.id.in_(ids)))
+            deleted += len(ids)
+    if deleted:
+        day = periods.day_of(cutoff_us)
+        mark(connection, range(periods.hour_of(cutoff_us), day + DAY_US,
+                               HOUR_US))
+    marks = connection.execute(DIRTY.delete().where(
+        DIRTY.c.hour_us < periods.hour_of(cutoff_us))).rowcount
+    return deleted + marks

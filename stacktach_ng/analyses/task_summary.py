@@ -178,17 +178,26 @@ def recompute_summary(connection, resource_id):
     return points.summary()
 
 
+# Built once: a statement built per batch costs SQLAlchemy its cache key
+# (and a bind parameter per id of ``in_(list)``) at every execution.
+_STORED_SUMMARIES = sa.select(
+    RESOURCES.c.resource_id,
+    *[RESOURCES.c[name] for name in TASK_COLUMNS]).where(
+    RESOURCES.c.resource_id.in_(
+        sa.bindparam('resource_ids', expanding=True))).with_for_update()
+_UPDATE_SUMMARY = RESOURCES.update().where(
+    RESOURCES.c.resource_id == sa.bindparam('key')).values(
+    {name: sa.bindparam(name) for name in TASK_COLUMNS})
+
+
 def merge_task_summaries(connection, summaries):
     """Merge the batch's task summaries into the stored ones."""
-    table = RESOURCES
     changed = []
     keys = sorted(summaries)
     for start in range(0, len(keys), chunking.CHUNK):
         chunk = keys[start:start + chunking.CHUNK]
-        query = sa.select(table.c.resource_id, *[
-            table.c[name] for name in TASK_COLUMNS]).where(
-            table.c.resource_id.in_(chunk)).with_for_update()
-        for row in connection.execute(query):
+        for row in connection.execute(_STORED_SUMMARIES,
+                                      {'resource_ids': chunk}):
             stored = stored_summary(row)
             incoming = summaries.get(row.resource_id)
             if incoming is None:
@@ -207,9 +216,6 @@ def merge_task_summaries(connection, summaries):
                 values['key'] = row.resource_id
                 changed.append(values)
     if changed:
-        connection.execute(
-            table.update().where(table.c.resource_id == sa.bindparam('key'))
-            .values({name: sa.bindparam(name) for name in TASK_COLUMNS}),
-            changed)
+        connection.execute(_UPDATE_SUMMARY, changed)
 
 

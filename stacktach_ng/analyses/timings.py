@@ -115,6 +115,34 @@ def scope_of(row):
     return ''
 
 
+def touched_keys(records):
+    """The operation keys (scope, request, operation) a batch starts or
+    ends, as ``operation_rows`` derives them."""
+    keys = set()
+    for record in records:
+        row = record.row
+        for operation, _phase, _format in endpoints_of(row, record.payload):
+            keys.add((scope_of(row), merge.key_text(row['request_id']),
+                      operation))
+    return keys
+
+
+def of_keys(table, keys, *columns):
+    """Queries of ``table``'s key columns (scope, request, operation) and
+    ``columns`` for the operation ``keys``, in chunks: by request id, or
+    by scope for keys without one. They may return rows of other keys of
+    the same requests: the caller keeps those of ``keys``."""
+    request_ids = sorted({key[1] for key in keys if key[1]})
+    scopes = sorted({key[0] for key in keys if not key[1]})
+    key_columns = (table.c.scope_id, table.c.request_id, table.c.operation)
+    for chunk in chunking.chunks(request_ids):
+        yield sa.select(*key_columns, *columns).where(
+            table.c.request_id.in_(chunk))
+    for chunk in chunking.chunks(scopes):
+        yield sa.select(*key_columns, *columns).where(
+            table.c.request_id == '', table.c.scope_id.in_(chunk))
+
+
 # (column, smaller is better), most significant first: a legacy endpoint
 # wins over a versioned one whatever their times (see format_of), then
 # the earliest start and the latest end.
@@ -241,10 +269,23 @@ def _has_several(table):
     return sa.or_(*[table.c[name] > 1 for name in COUNTS.values()])
 
 
+# Built once: a statement built per batch costs SQLAlchemy its cache key
+# (and a bind parameter per id of ``in_(list)``) at every execution.
+_SEVERAL_ATTEMPTS = sa.select(
+    OPERATIONS.c.scope_id, OPERATIONS.c.request_id,
+    OPERATIONS.c.operation).where(
+    OPERATIONS.c.request_id.in_(sa.bindparam('requests', expanding=True)),
+    OPERATIONS.c.attempt == 0, _has_several(OPERATIONS))
+# Scoped keys (no request id, glance) share request '': their scopes
+# narrow the read to the batch's resources.
+_SEVERAL_ATTEMPTS_SCOPED = _SEVERAL_ATTEMPTS.where(sa.or_(
+    OPERATIONS.c.request_id != '',
+    OPERATIONS.c.scope_id.in_(sa.bindparam('scopes', expanding=True))))
+
+
 def several_attempts(connection, rows):
     """The keys (scope, request, operation) among ``rows`` whose row 0
     counts more than one start or end of a format, in key order."""
-    table = OPERATIONS
     same = _folded if connection.dialect.name == 'mysql' else tuple
     wanted = {same((row['scope_id'], row['request_id'], row['operation']))
               for row in rows}
@@ -254,14 +295,14 @@ def several_attempts(connection, rows):
     # narrow the read to the batch's resources.
     scopes = sorted({key[0] for key in wanted if key[0]})
     for chunk in chunking.chunks(requests):
-        query = sa.select(table.c.scope_id, table.c.request_id,
-                          table.c.operation).where(
-            table.c.request_id.in_(chunk), table.c.attempt == 0,
-            _has_several(table))
         if '' in chunk:
-            query = query.where(sa.or_(
-                table.c.request_id != '', table.c.scope_id.in_(scopes)))
-        found.update(key for key in map(tuple, connection.execute(query))
+            result = connection.execute(_SEVERAL_ATTEMPTS_SCOPED,
+                                        {'requests': chunk,
+                                         'scopes': scopes})
+        else:
+            result = connection.execute(_SEVERAL_ATTEMPTS,
+                                        {'requests': chunk})
+        found.update(key for key in map(tuple, result)
                      if same(key) in wanted)
     return sorted(found)
 

@@ -6,9 +6,9 @@ analysis_group = cfg.OptGroup(
     'analysis',
     title='Analysis options',
     help="""
-How the analysis handlers (``lifecycle``, ``timings``, ``rollups``,
-``traces``, ``errors``, ``summary``) derive their data, and the defaults of the
-questions the API asks of it.
+How the analysis handlers (``lifecycle``, ``timings``, ``open_work``,
+``rollups``, ``traces``, ``errors``, ``summary``) derive their data, and the
+defaults of the questions the API asks of it.
 """)
 
 ALL_OPTS = [
@@ -23,7 +23,9 @@ long. The API's ``older_than`` parameter overrides it per query.
 
 Related options:
 
-* ``[listener] handlers`` must include ``lifecycle`` and ``timings``.
+* ``[listener] handlers`` must include ``lifecycle`` and ``timings``;
+  with ``open_work`` after them (the default), the list reads one page of
+  what is open instead of every candidate.
 """),
     cfg.IntOpt(
         'summary_bucket',
@@ -37,6 +39,34 @@ more rows.
 
 Changing it applies to new notifications; run ``stacktach-ng-manage
 rebuild --handler summary`` to recount the stored ones.
+"""),
+    cfg.IntOpt(
+        'rollup_interval',
+        default=60,
+        min=0,
+        help="""
+Seconds between two passes of the listener's roller, which recomputes the
+roll-up cells (per hour and per day) of the hours whose operations changed.
+Until an hour is rolled up, the timing summary reads that hour's operations,
+so a longer interval costs the queries time, never accuracy. 0 turns the
+roller off in the listener; ``stacktach-ng-manage rollup`` then has to run
+it (from cron, say).
+
+Related options:
+
+* ``[listener] handlers`` must include ``rollups``, which marks the hours.
+* ``rollup_settle``.
+"""),
+    cfg.IntOpt(
+        'rollup_settle',
+        default=120,
+        min=0,
+        help="""
+Seconds an hour must go without a change before the roller recomputes its
+cells. It must be longer than a batch's transaction on the busiest listener
+(seconds), so that every batch that moved an operation between hours has
+committed before the hour is read; the current hour of a busy cloud is
+rolled up only when its traffic has moved on.
 """),
 ]
 

@@ -17,8 +17,8 @@ DEFAULT_EXCHANGES = [
     'openstack',
 ]
 
-DEFAULT_HANDLERS = ['notifications', 'lifecycle', 'timings', 'traces',
-                    'errors', 'summary', 'usage']
+DEFAULT_HANDLERS = ['notifications', 'lifecycle', 'timings', 'open_work',
+                    'traces', 'errors', 'summary', 'usage', 'rollups']
 
 ALL_OPTS = [
     cfg.ListOpt(
@@ -149,9 +149,16 @@ batch's transaction. ``notifications`` stores the normalized notification
 and must come first: the others receive only notifications it stored for the
 first time, so that a redelivered message changes nothing.
 
-``rollups`` (not enabled by default) keeps hourly roll-ups of the
-operations, which the timing summary then reads; it must come after
-``timings``.
+``rollups`` marks the hours whose roll-ups of the operations a batch
+changed (the roller recomputes them, see ``[analysis] rollup_interval``);
+the timing summary reads the roll-ups only while it is enabled. It must
+come after ``timings``, and last is best: the mark of the current hour is
+one row that every batch writes and holds until it commits.
+
+``open_work`` keeps what is open now (resources in a task state, open
+operations), which the stuck list then reads instead of every candidate;
+it must come after ``lifecycle`` and ``timings``. Without it the stuck list
+reads the candidates.
 
 A third-party handler is enabled by installing a package that declares the
 entry point and adding its name here.

@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
+from sqlalchemy.dialects import postgresql
 
 # Microsecond precision everywhere: durations are computed from these.
 # MySQL/MariaDB DATETIME drops fractions unless told otherwise.
@@ -28,3 +29,13 @@ def Identifier(length):
     return sa.String(length).with_variant(
         mysql.VARCHAR(length, charset='utf8mb4', collation='utf8mb4_bin'),
         'mysql')
+
+
+def SortedIdentifier(length):
+    """An ``Identifier`` that is also ordered byte for byte, as Python
+    orders strings, in an ``ORDER BY`` and its index: PostgreSQL orders
+    by the database's locale otherwise (``C`` collation)."""
+    return sa.String(length).with_variant(
+        mysql.VARCHAR(length, charset='utf8mb4', collation='utf8mb4_bin'),
+        'mysql').with_variant(
+        postgresql.VARCHAR(length, collation='C'), 'postgresql')

@@ -128,7 +128,21 @@ def insert_ignore(connection, table, rows, keys=None):
         return
     if keys is not None:
         rows = sorted(rows, key=lambda row: tuple(row[k] for k in keys))
-    name = connection.dialect.name
+    statement = _insert_ignore_statement(connection.dialect.name, table,
+                                         None if keys is None
+                                         else tuple(keys))
+    for start in range(0, len(rows), CHUNK):
+        connection.execute(statement, rows[start:start + CHUNK])
+
+
+@functools.cache
+def _insert_ignore_statement(name, table, keys):
+    """The statement of ``insert_ignore``, built once per process.
+
+    A statement built anew for every batch had SQLAlchemy derive its
+    cache key again (to find the compiled form) at every execution;
+    one kept statement has it computed once.
+    """
     statement = _INSERTS[name](table)
     if name == 'mysql':
         # Not INSERT IGNORE: IGNORE turns every error of the statement
@@ -144,5 +158,4 @@ def insert_ignore(connection, table, rows, keys=None):
             index_elements=list(keys))
     else:
         statement = statement.on_conflict_do_nothing()
-    for start in range(0, len(rows), CHUNK):
-        connection.execute(statement, rows[start:start + CHUNK])
+    return statement

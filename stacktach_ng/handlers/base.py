@@ -41,10 +41,30 @@ class Handler(metaclass=abc.ABCMeta):
     def __init__(self, conf):
         self.conf = conf
 
+    #: True for a handler that must read the stored rows as they were
+    #: before any handler of the batch wrote (see ``before``).
+    reads_before = False
+
     @abc.abstractmethod
     def process(self, connection, records):
         """Handle a batch of ``normalize.Record`` in ``connection``'s
-        transaction; return the records for the next handler."""
+        transaction; return the records for the next handler. A handler
+        with ``reads_before`` gets what its ``before`` returned as a third
+        argument."""
+
+    def before(self, connection, records):
+        """Read what the batch is about to change, in its transaction and
+        before the first handler runs, with every record of the batch
+        (those already stored too); the result is passed to ``process``.
+        Called only when ``reads_before`` is true."""
+        return None
+
+    def catch_up(self, database):
+        """Do now what the handler leaves to a background pass (the
+        roll-ups), after a bulk load (``import``, ``rebuild``) that no
+        listener may follow. Handlers that defer nothing keep the
+        default."""
+        return None
 
     def purge(self, connection, before, batch_size):
         """Delete derived rows older than ``before`` (naive UTC), at most

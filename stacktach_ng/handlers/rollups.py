@@ -1,37 +1,46 @@
-"""The ``rollups`` handler: hourly roll-ups of the operations (see
-``stacktach_ng.analyses.rollups``). It reads the ``operations`` rows the
-``timings`` handler wrote in the same transaction, so it comes after it
-in ``[listener] handlers``."""
-
-import sqlalchemy as sa
+"""The ``rollups`` handler: marks the hours whose roll-up cells a batch
+changed (see ``stacktach_ng.analyses.rollups``). It reads the end times
+of the operations and the start times of the requests the batch touches
+before the other handlers write them (``before``) and after
+(``process``), so it comes after ``timings``, ``traces`` and
+``lifecycle`` in ``[listener] handlers``; last is best, since the mark of
+the current hour is a row that every batch writes, locked until the
+batch commits."""
 
 from stacktach_ng.analyses import rollups
 from stacktach_ng.analyses import times
+from stacktach_ng.analyses import timings
 from stacktach_ng.handlers import base
 
 
 class RollupsHandler(base.AnalysisHandler):
-    """Recompute the hours of the operations the batch changed."""
+    """Mark the hours the batch's operations left or joined."""
 
-    tables = (rollups.HOURS, rollups.MEMBERS)
+    tables = (rollups.ROLLUPS, rollups.REQUEST_ROLLUPS, rollups.DIRTY)
+    reads_before = True
 
-    def process(self, connection, records):
-        rollups.update(connection, records)
+    def before(self, connection, records):
+        keys = timings.touched_keys(records)
+        touched = rollups.touched_requests(records)
+        return keys, touched, self._hours(connection, keys, touched)
+
+    def process(self, connection, records, before):
+        keys, touched, hours = before
+        rollups.mark(connection,
+                     hours | self._hours(connection, keys, touched))
         return records
 
+    @staticmethod
+    def _hours(connection, keys, touched):
+        """The hours of the ends of the operations and of the starts of
+        the requests the batch touches, as stored now."""
+        hours = rollups.started_hours(connection, *touched)
+        if keys:
+            hours |= rollups.ended_hours(connection, keys)
+        return hours
+
+    def catch_up(self, database):
+        rollups.roll(database)
+
     def purge(self, connection, before, batch_size):
-        # A separate step from the operations' purge: whole hours that
-        # started before the cutoff, their members first.
-        cutoff = times.to_us(before)
-        deleted = 0
-        for table in (rollups.MEMBERS, rollups.HOURS):
-            ids = connection.execute(
-                sa.select(table.c.id).where(table.c.hour_us < cutoff)
-                .order_by(table.c.id).limit(batch_size - deleted)
-            ).scalars().all()
-            if ids:
-                connection.execute(table.delete().where(table.c.id.in_(ids)))
-                deleted += len(ids)
-            if deleted >= batch_size:
-                break
-        return deleted
+        return rollups.purge(connection, times.to_us(before), batch_size)

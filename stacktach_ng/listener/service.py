@@ -32,6 +32,7 @@ from oslo_messaging import opts as messaging_opts
 from oslo_messaging.notify import listener as notify_listener
 from oslo_service import service
 
+from stacktach_ng.analyses import rollups
 from stacktach_ng.common import patches
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import partitions
@@ -384,6 +385,7 @@ class ListenerService(service.Service):
         self._transport = None
         self._heartbeat = None
         self._purge_thread = None
+        self._rollup_thread = None
         self._partitions_thread = None
         self._stopping = threading.Event()
         self._stopped = threading.Event()
@@ -441,6 +443,12 @@ class ListenerService(service.Service):
                     target=self._purge_loop, name='stacktach-ng-purge',
                     daemon=True)
                 self._purge_thread.start()
+            if ('rollups' in handler_names
+                    and conf.analysis.rollup_interval > 0):
+                self._rollup_thread = threading.Thread(
+                    target=self._rollup_loop, name='stacktach-ng-rollups',
+                    daemon=True)
+                self._rollup_thread.start()
 
     def stop(self, graceful=True):
         with self._state_lock:
@@ -459,6 +467,9 @@ class ListenerService(service.Service):
                 if self._purge_thread is not None:
                     self._purge_thread.join()
                     self._purge_thread = None
+                if self._rollup_thread is not None:
+                    self._rollup_thread.join()
+                    self._rollup_thread = None
                 if self._partitions_thread is not None:
                     self._partitions_thread.join()
                     self._partitions_thread = None
@@ -516,6 +527,20 @@ class ListenerService(service.Service):
                               'try in %d s', interval)
             if self._stopping.wait(interval):
                 return
+
+    def _rollup_loop(self):
+        """Roll up the marked hours every ``[analysis] rollup_interval``
+        (see ``analyses.rollups``): every worker does; two rolling one
+        day at once cost a retry, never a wrong cell."""
+        interval = self.conf.analysis.rollup_interval
+        while not self._stopping.wait(interval):
+            try:
+                rollups.roll(self.database,
+                             settle=self.conf.analysis.rollup_settle,
+                             stopping=self._stopping)
+            except Exception:
+                LOG.exception('Rolling up the marked hours failed; next '
+                              'try in %d s', interval)
 
     def _purge_loop(self):
         interval = self.conf.retention.purge_interval

@@ -214,7 +214,8 @@ def normalize(envelope, received_at, max_size=None, rules=None):
     try:
         payload, payload_text = scrub.scrub_serialized(payload,
                                                        json_text)
-        ctxt, context_text = scrub.scrub_serialized(ctxt, json_text)
+        ctxt, context_text = scrub.scrub_serialized(ctxt, json_text,
+                                                    repeated=True)
     except (RecursionError, ValueError, TypeError):
         raise Rejected('payload nested too deeply', envelope) from None
     if type(payload) is not dict:

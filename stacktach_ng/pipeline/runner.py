@@ -186,12 +186,22 @@ def run_handlers(connection, handlers, records):
     listener, ``import`` and ``rebuild`` (which replays stored
     notifications through the analysis handlers) all run this one loop.
     """
+    # Reads of the rows as they were before the batch, for the handlers
+    # that mark what it changes (``Handler.before``).
+    # A handler that does not derive from ``Handler`` reads nothing before.
+    reading = [handler for handler in handlers
+               if getattr(handler, 'reads_before', False)]
+    earlier = {id(handler): handler.before(connection, records)
+               for handler in reading}
     passed = records
     new = None
     for handler in handlers:
         if not passed:
             break
-        out = handler.process(connection, passed)
+        if id(handler) in earlier:
+            out = handler.process(connection, passed, earlier[id(handler)])
+        else:
+            out = handler.process(connection, passed)
         if out is not None:
             passed = out
         if new is None:

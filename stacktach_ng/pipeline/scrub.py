@@ -200,13 +200,32 @@ def _needs_walk(text):
         '@' in text and _URL_CREDENTIALS.search(text) is not None)
 
 
-def scrub_serialized(value, dumps):
+# JSON texts found free of secrets lately, of values that come again and
+# again: a request's context comes with each of its notifications (about
+# eight in a row in simulated nova traffic, 2,341 distinct contexts in
+# 20,000 notifications), and it is 40% of the text scanned. Looking a text
+# up costs a hash of it, a fraction of the scan (the text lowercased,
+# then searched for eleven words). Bounded: emptied when full.
+_clean_texts = set()
+_MAX_CLEAN_TEXTS = 1024
+
+
+def scrub_serialized(value, dumps, repeated=False):
     """``(scrubbed value, its JSON text)`` with one serialization in the
     common case: serialize, look for anything secret-looking in the text,
     and only walk and re-serialize the structure when something is found.
+
+    ``repeated``: the value is of a kind that comes again unchanged (a
+    context): a text found clean is remembered, and not scanned again.
     """
     text = dumps(value)
+    if repeated and text in _clean_texts:
+        return value, text
     if not _needs_walk(text):
+        if repeated:
+            if len(_clean_texts) >= _MAX_CLEAN_TEXTS:
+                _clean_texts.clear()
+            _clean_texts.add(text)
         return value, text
     value = scrub(value)
     return value, dumps(value)

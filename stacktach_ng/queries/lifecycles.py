@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from stacktach_ng import exception
 from stacktach_ng import queries
+from stacktach_ng.analyses import open_work
 from stacktach_ng.analyses import operations
 from stacktach_ng.analyses import states
 from stacktach_ng.analyses import times
@@ -32,6 +33,7 @@ from stacktach_ng.queries import timings
 NOTIFICATIONS = models.Notification.__table__
 RESOURCES = models.analyses.Resource.__table__
 OPERATIONS = models.analyses.Operation.__table__
+OPEN_WORK = models.analyses.OpenWork.__table__
 
 STATE_FIELDS = ('vm_state', 'task_state', 'power_state', 'status')
 
@@ -238,7 +240,7 @@ def resource_types(connection, project_id=None, limit=100):
 
 
 def list_stuck(connection, project_id=None, older_than=600, now=None,
-               marker=None, limit=100):
+               marker=None, limit=100, use_open_work=False):
     """Resources stuck, longest stuck first.
 
     A resource that reports task states (nova's instances) is stuck when
@@ -252,12 +254,14 @@ def list_stuck(connection, project_id=None, older_than=600, now=None,
     started after that report (a neutron network ``ACTIVE``, then a
     ``network.delete.start``, which reports no state, that never ended).
 
-    The cost is indexed reads of the candidates (the resources in a task
-    state, the open operations that started before the threshold), then
-    of their open operations: when a resource entered its task state and
-    its last notification are kept on the resource by the ``lifecycle``
-    handler (the ``task_*`` and ``last_*`` columns), so no timeline is
-    read.
+    With ``use_open_work`` (the ``open_work`` handler is enabled) the page
+    is one index range of ``open_work`` (``analyses.open_work``), and
+    only its items are read. Without, the cost is indexed reads of the
+    candidates (the resources in a task state, the open operations that
+    started before the threshold), then of their open operations: when a
+    resource entered its task state and its last notification are kept
+    on the resource by the ``lifecycle`` handler (the ``task_*`` and
+    ``last_*`` columns), so no timeline is read.
 
     :param now: naive UTC datetime (default: the current time).
     :param marker: the ``resource_id`` of the last item of the previous
@@ -274,6 +278,9 @@ def list_stuck(connection, project_id=None, older_than=600, now=None,
     now = now or timestamps.utcnow()
     now_us = times.to_us(now)
     cutoff = now_us - int(older_than * 1000000)
+    if use_open_work:
+        return _stuck_page(connection, project_id, cutoff, now_us, marker,
+                           limit)
     candidates = {}
     in_task = _scoped(sa.select(RESOURCES).where(
         RESOURCES.c.task_state.is_not(None),
@@ -302,9 +309,7 @@ def list_stuck(connection, project_id=None, older_than=600, now=None,
                 RESOURCES, project_id)):
             candidates[row.resource_id] = row
     open_ops = _open_operations(connection, project_id, sorted(candidates))
-    scheduled = _scheduled_requests(connection, [
-        row.state_request_id for row in candidates.values()
-        if row.task_state == 'scheduling' and row.state_request_id])
+    scheduled = _scheduled(connection, candidates.values())
     items = []
     for row in candidates.values():
         open_op = open_ops.get(row.resource_id)
@@ -319,27 +324,7 @@ def list_stuck(connection, project_id=None, older_than=600, now=None,
             continue
         if since_us is None or since_us >= cutoff:
             continue
-        operation = (timings.operation_item(open_op, now_us)
-                     if open_op is not None else None)
-        # The open operation's host is the compute manager's own; the
-        # state's publisher may be nova-api or nova-conductor.
-        host = (operation['host'] if operation and operation['host']
-                else row.state_host)
-        item = _resource_item(row)
-        item.update(
-            since=times.from_us(since_us),
-            stuck_for_us=now_us - since_us,
-            operation=operation,
-            last_step={'at': times.from_us(row.last_us),
-                       'event_type': row.last_event_type,
-                       'service': row.last_service,
-                       'host': row.last_host,
-                       'message_id': row.last_message_id},
-            waiting_on=states.waiting_on(
-                row.task_state,
-                operation['operation'] if operation else None, host,
-                scheduled=row.state_request_id in scheduled))
-        items.append(item)
+        items.append(_stuck_item(row, open_op, since_us, now_us, scheduled))
     items.extend(_unnamed_create(op, now_us) for op in unnamed)
     items.sort(key=lambda i: (-i['stuck_for_us'], stuck_key(i)))
     if marker is not None:
@@ -348,6 +333,110 @@ def list_stuck(connection, project_id=None, older_than=600, now=None,
             raise exception.MarkerNotFound(marker=marker)
         items = items[keys.index(marker) + 1:]
     return items[:limit], len(items) > limit
+
+
+def _scheduled(connection, rows):
+    """The state requests of resources rows in "scheduling" whose
+    scheduling ended well."""
+    return _scheduled_requests(connection, [
+        row.state_request_id for row in rows
+        if row.task_state == 'scheduling' and row.state_request_id])
+
+
+def _stuck_item(row, open_op, since_us, now_us, scheduled):
+    """The stuck item of a ``resources`` row stuck since ``since_us``."""
+    operation = (timings.operation_item(open_op, now_us)
+                 if open_op is not None else None)
+    # The open operation's host is the compute manager's own; the
+    # state's publisher may be nova-api or nova-conductor.
+    host = (operation['host'] if operation and operation['host']
+            else row.state_host)
+    item = _resource_item(row)
+    item.update(
+        since=times.from_us(since_us),
+        stuck_for_us=now_us - since_us,
+        operation=operation,
+        last_step={'at': times.from_us(row.last_us),
+                   'event_type': row.last_event_type,
+                   'service': row.last_service,
+                   'host': row.last_host,
+                   'message_id': row.last_message_id},
+        waiting_on=states.waiting_on(
+            row.task_state,
+            operation['operation'] if operation else None, host,
+            scheduled=row.state_request_id in scheduled))
+    return item
+
+
+def _stuck_page(connection, project_id, cutoff, now_us, marker, limit):
+    """``list_stuck`` from the ``open_work`` rows: the page's rows from
+    one index range, then the resources and operations of those only."""
+    table = OPEN_WORK
+    if project_id is None:
+        since = table.c.since_us
+        query = sa.select(table).where(since < cutoff)
+    else:
+        # A project's list sees only its operations (``scoped_since_us``).
+        since = table.c.scoped_since_us
+        query = sa.select(table).where(table.c.project_id == project_id,
+                                       since < cutoff)
+    order = (since, table.c.item_key, table.c.operation, table.c.attempt)
+    if marker is not None:
+        found = connection.execute(query.where(
+            table.c.item_key == marker).order_by(*order).limit(1)).first()
+        if found is None:
+            raise exception.MarkerNotFound(marker=marker)
+        last = (found.since_us if project_id is None
+                else found.scoped_since_us, found.item_key,
+                found.operation, found.attempt)
+        query = query.where(sa.tuple_(*order) > sa.tuple_(
+            *[sa.literal(value) for value in last]))
+    rows, more = queries.page(connection.execute(
+        query.order_by(*order).limit(limit + 1)), limit)
+    resource_ids = sorted({row.resource_id for row in rows
+                           if row.kind != open_work.CREATE})
+    resources = {}
+    for chunk in chunking.chunks(resource_ids):
+        for row in connection.execute(_scoped(sa.select(RESOURCES).where(
+                RESOURCES.c.resource_id.in_(chunk)), RESOURCES,
+                project_id)):
+            resources[row.resource_id] = row
+    open_ops = _open_operations(connection, project_id, resource_ids)
+    creates = _create_operations(connection, [
+        row for row in rows if row.kind == open_work.CREATE])
+    scheduled = _scheduled(connection, resources.values())
+    items = []
+    for row in rows:
+        since_us = row.since_us if project_id is None else row.scoped_since_us
+        if row.kind == open_work.CREATE:
+            op = creates.get((row.request_id, row.operation, row.attempt))
+            if op is not None:
+                items.append(_unnamed_create(op, now_us))
+            continue
+        resource = resources.get(row.resource_id)
+        if resource is None:
+            # Purged since: the next batch or purge drops the row.
+            continue
+        items.append(_stuck_item(resource, open_ops.get(row.resource_id),
+                                 since_us, now_us, scheduled))
+    return items, more
+
+
+def _create_operations(connection, rows):
+    """{(request, operation, attempt): operations row} of the creates of
+    ``open_work`` rows."""
+    ops = OPERATIONS
+    found = {}
+    for chunk in chunking.chunks(sorted({row.request_id for row in rows})):
+        # By request alone, the rest checked here: given the other
+        # conditions, MariaDB reads every operation that has them (or
+        # every operation with a request, for scope_id '') instead.
+        for op in connection.execute(sa.select(ops).where(
+                ops.c.request_id.in_(chunk))):
+            if (op.scope_id == '' and op.resource_id is None
+                    and op.end_us is None and op.start_us is not None):
+                found[op.request_id, op.operation, op.attempt] = op
+    return found
 
 
 def stuck_key(item):

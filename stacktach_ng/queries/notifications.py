@@ -17,6 +17,9 @@ import sqlalchemy as sa
 
 from stacktach_ng import exception
 from stacktach_ng import queries
+from stacktach_ng.analyses import counts
+from stacktach_ng.analyses import periods
+from stacktach_ng.analyses import times
 from stacktach_ng.common import timestamps
 from stacktach_ng.db import models
 
@@ -165,7 +168,7 @@ def get_notification(connection, message_id, project_id=None):
 
 
 def count_by(connection, column, project_id=None, since=None, until=None,
-             marker=None, limit=100):
+             marker=None, limit=100, use_rollups=False):
     """The distinct values of a column with their counts, by value.
 
     :param column: one of ``COUNTED_COLUMNS``.
@@ -173,10 +176,19 @@ def count_by(connection, column, project_id=None, since=None, until=None,
     :returns: ``(items, more)``; each item is ``{column: value, 'count':
         n, 'first_seen': datetime, 'last_seen': datetime}``. Rows where
         the column is empty are not counted.
+    :param use_rollups: the summary roll-ups are kept (the ``summary``
+        handler is enabled): every project's counts of whole hours and
+        days come from them (``analyses.counts``), only the partial hours
+        at the period's edges from the notifications.
     """
     if column not in COUNTED_COLUMNS:
         raise exception.InvalidParameter(
             'cannot count notifications by %r' % column)
+    if use_rollups and project_id is None:
+        rolled = _rolled_up_count_by(connection, column, since, until,
+                                     marker, limit)
+        if rolled is not None:
+            return rolled
     table = NOTIFICATIONS
     key = table.c[column]
     query = sa.select(
@@ -192,6 +204,72 @@ def count_by(connection, column, project_id=None, since=None, until=None,
     rows, more = queries.page(connection.execute(query), limit)
     return [{column: row[0], 'count': row[1], 'first_seen': row[2],
              'last_seen': row[3]} for row in rows], more
+
+
+def _rolled_up_count_by(connection, column, since, until, marker, limit):
+    """``count_by`` of every project from the summary roll-ups of the
+    whole hours and days of the period and the notifications of its
+    partial hours; None when the period holds no whole hour."""
+    rollups = counts.ROLLUPS
+    low = high = None
+    if since is None or until is None:
+        # The whole stored history on that side: from the first day
+        # rolled up, to the end of the last one.
+        low, high = connection.execute(sa.select(
+            sa.func.min(rollups.c.bucket_us),
+            sa.func.max(rollups.c.bucket_us)).where(
+            rollups.c.width_us == periods.DAY_US)).one()
+        if low is None:
+            return None
+    since_us = low if since is None else times.to_us(since)
+    until_us = high + periods.DAY_US if until is None else times.to_us(
+        until)
+    first, last = periods.whole_hours(since_us, until_us)
+    if first >= last:
+        return None
+    days, hours, _exact = periods.plan(first, last)
+    found = {}
+
+    def add(name, count, first_us, last_us):
+        item = found.get(name)
+        if item is None:
+            found[name] = [int(count), first_us, last_us]
+        else:
+            item[0] += int(count)
+            item[1] = min(item[1], first_us)
+            item[2] = max(item[2], last_us)
+
+    query = sa.select(
+        rollups.c.name, sa.func.sum(rollups.c.notifications),
+        sa.func.min(rollups.c.first_us), sa.func.max(rollups.c.last_us),
+    ).where(rollups.c.dimension == column, rollups.c.name != '',
+            sa.or_(*[periods.in_buckets(rollups, width, buckets)
+                     for width, buckets in ((periods.DAY_US, days),
+                                            (periods.HOUR_US, hours))
+                     if buckets])).group_by(rollups.c.name)
+    if marker is not None:
+        query = query.where(rollups.c.name > marker)
+    for name, count, first_us, last_us in connection.execute(query):
+        add(name, count, first_us, last_us)
+    key = NOTIFICATIONS.c[column]
+    at = NOTIFICATIONS.c.generated_at
+    for start, end in ((since_us, first), (last, until_us)):
+        if start >= end:
+            continue
+        query = sa.select(key, sa.func.count(), sa.func.min(at),
+                          sa.func.max(at)).where(
+            key.is_not(None), at >= times.from_us(start),
+            at < times.from_us(end)).group_by(key)
+        if marker is not None:
+            query = query.where(key > marker)
+        for name, count, first_at, last_at in connection.execute(query):
+            add(name, count, times.to_us(first_at), times.to_us(last_at))
+    names = sorted(found)
+    items = [{column: name, 'count': found[name][0],
+              'first_seen': times.from_us(found[name][1]),
+              'last_seen': times.from_us(found[name][2])}
+             for name in names[:limit]]
+    return items, len(names) > limit
 
 
 def ingest_metrics(connection, now=None):

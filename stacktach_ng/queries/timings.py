@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from stacktach_ng import exception
 from stacktach_ng import queries
 from stacktach_ng.analyses import operations
+from stacktach_ng.analyses import periods
 from stacktach_ng.analyses import rollups
 from stacktach_ng.analyses import times
 from stacktach_ng.analyses import timings as operation_timings
@@ -105,35 +106,6 @@ def operation_item(row, now_us=None):
 #: The operations a notification reported (see
 #: ``analyses.timings.REPORTED``).
 REPORTED = operation_timings.REPORTED
-
-
-def _retried(failed):
-    """Whether a later attempt of the failed operation row succeeded."""
-    later = OPERATIONS.alias('later')
-    return sa.exists().where(
-        later.c.scope_id == failed.c.scope_id,
-        later.c.request_id == failed.c.request_id,
-        later.c.operation == failed.c.operation,
-        later.c.attempt > failed.c.attempt,
-        later.c.outcome == 'success')
-
-
-def recovered_requests():
-    """The ids of the requests whose every failed operation was retried
-    with success (nova's reschedule of a failed spawn), as a subquery.
-
-    Such a request succeeded although a failure was reported in it. Only
-    operations with several attempts can be retried, so the outer scan
-    reads the few rows of attempt 1 and later.
-    """
-    retry = OPERATIONS.alias('retry')
-    failed = OPERATIONS.alias('failed')
-    unretried = sa.exists().where(
-        failed.c.request_id == retry.c.request_id,
-        failed.c.outcome == 'error', ~_retried(failed))
-    return sa.select(retry.c.request_id).where(
-        retry.c.attempt > 0, retry.c.request_id != '',
-        retry.c.outcome == 'success', ~unretried)
 
 
 def _scoped(query, project_id):
@@ -336,12 +308,16 @@ def summary(connection, project_id=None, since=None, until=None,
         "max_us"}`` sorted by the group keys; ``count`` counts ended
         operations, ``errors`` those that failed; the duration statistics
         (exact, nearest rank) cover the ones with a known start.
-    :param use_rollups: read the whole hours of the period from the
-        hourly roll-ups (the ``rollups`` handler maintains them) and only
-        the partial hours at its edges from the operations; ``bucket``
-        must then be whole hours, else every operation is read. Counts,
-        errors, min and max are the same; the percentiles are within
-        ``analyses.rollups.ACCURACY`` of the exact ones.
+    :param use_rollups: the roll-ups are kept (the ``rollups`` handler
+        is enabled): the whole hours and days of the period are read from
+        their cells, except the hours still marked as behind their
+        operations (``analyses.rollups``), and only those and the partial
+        hours at the period's edges from the operations. Not for a
+        project's summary (cells have no project) nor a ``bucket`` that is
+        not whole hours: every operation is read then, as when no hour of
+        the period is rolled up yet. Counts, errors, min and max are the
+        same; the percentiles are within ``analyses.rollups.ACCURACY`` of
+        the exact ones.
     :raises exception.InvalidParameter: a bad ``group_by`` or ``bucket``.
     """
     group_by = tuple(group_by)
@@ -368,17 +344,22 @@ def summary(connection, project_id=None, since=None, until=None,
         conditions.append(table.c.project_id == project_id)
     if operation is not None:
         conditions.append(table.c.operation == operation)
-    first = since_us - since_us % -rollups.HOUR_US
-    last = rollups.hour_of(until_us)
-    if (use_rollups and first < last
+    first, last = periods.whole_hours(since_us, until_us)
+    days = hours = ()
+    if (use_rollups and project_id is None and first < last
             and (width is None or width % rollups.HOUR_US == 0)):
+        days, hours, exact = periods.plan(
+            first, last, rollups.dirty_hours(connection, first, last),
+            days=width is None or width % rollups.DAY_US == 0)
+    groups = None
+    if days or hours:
+        edges = [(since_us, first), (last, until_us)] + exact
         groups = _rolled_up_statistics(
-            connection, group_by, width, project_id, operation, first, last,
-            [(keys, conditions + [table.c.end_us >= since_us,
-                                  table.c.end_us < first]),
-             (keys, conditions + [table.c.end_us >= last,
-                                  table.c.end_us < until_us])])
-    else:
+            connection, group_by, width, operation, days, hours,
+            [(keys, conditions + [table.c.end_us >= start,
+                                  table.c.end_us < end])
+             for start, end in edges if start < end])
+    if groups is None:
         groups = grouped_statistics(
             connection, keys, table.c.end_us - table.c.start_us,
             table.c.outcome == 'error',
@@ -398,24 +379,54 @@ def summary(connection, project_id=None, since=None, until=None,
 _PERCENTS = (50, 95, 99)
 
 
-def _rolled_up_statistics(connection, group_by, width, project_id,
-                          operation, first, last, edges):
-    """``grouped_statistics`` of the hours [first, last) from the roll-ups
-    merged with the operations of the ``edges`` ([(keys, conditions)]),
-    whose durations go into the same sketches."""
-    hours = rollups.HOURS
-    columns = {'operation': hours.c.operation, 'host': hours.c.host,
-               'service': hours.c.service}
-    query = sa.select(*[columns[name] for name in group_by],
-                      hours.c.hour_us, hours.c.count, hours.c.errors,
-                      hours.c.min_us, hours.c.max_us, hours.c.sketch).where(
-        hours.c.hour_us >= first, hours.c.hour_us < last)
-    if project_id is not None:
-        query = query.where(hours.c.project_id == project_id)
+def _rolled_up_statistics(connection, group_by, width, operation, days,
+                          hours, exact):
+    """``grouped_statistics`` from the day cells of ``days`` and the hour
+    cells of ``hours`` (bucket starts), merged with the operations of the
+    ``exact`` parts ([(keys, conditions)]); None when there is no such
+    cell. Groups with a host read the cells of each host, the others the
+    cells of every host."""
+    cells = rollups.ROLLUPS
+    columns = {'operation': cells.c.operation, 'host': cells.c.host,
+               'service': cells.c.service}
+    all_hosts = 'host' not in group_by
+    query = sa.select(
+        *[columns[name] for name in group_by], cells.c.bucket_us,
+        cells.c.count, cells.c.errors, cells.c.min_us, cells.c.max_us,
+        cells.c.sketch).where(sa.or_(*[
+            rollups.cells_in(width_, buckets, all_hosts)
+            for width_, buckets in ((rollups.DAY_US, days),
+                                    (rollups.HOUR_US, hours)) if buckets]))
     if operation is not None:
-        query = query.where(hours.c.operation == operation)
+        query = query.where(cells.c.operation == operation)
+    table = OPERATIONS
+    return merged_statistics(
+        connection, query, len(group_by), width,
+        [sa.select(*keys, table.c.end_us - table.c.start_us,
+                   table.c.outcome == operation_timings.ERROR)
+         .where(*conditions) for keys, conditions in exact])
+
+
+def merged_statistics(connection, cells, size, width, exact):
+    """Duration statistics per group from roll-up cells merged with rows
+    read one by one, whose durations go into the same sketches.
+
+    :param cells: a query of cells: ``size`` group columns, the bucket
+        start, count, errors, min, max and sketch (``analyses.rollups``).
+        Unknown group values are '' in a cell, None in a row.
+    :param width: with a width, the bucket start (of that width) is the
+        last part of a group's key.
+    :param exact: queries of rows: the group columns (with the bucket
+        start, with a width), the duration (None when unknown) and
+        whether it failed.
+    :returns: ``{key tuple: statistics dict}`` as ``grouped_statistics``,
+        the percentiles within ``rollups.ACCURACY``; None when the cells
+        query found no cell (the caller reads every row exactly then).
+    """
+    rows = connection.execute(cells).all()
+    if not rows:
+        return None
     groups = {}
-    size = len(group_by)
 
     def group_of(key):
         found = groups.get(key)
@@ -430,8 +441,7 @@ def _rolled_up_statistics(connection, group_by, width, project_id,
             group[3] = highest if group[3] is None else max(group[3],
                                                             highest)
 
-    for row in connection.execute(query):
-        # Unknown host and service are '' in a cell, NULL in operations.
+    for row in rows:
         key = tuple(value or None for value in row[:size])
         if width:
             key += (row[size] - row[size] % width,)
@@ -442,14 +452,11 @@ def _rolled_up_statistics(connection, group_by, width, project_id,
         extremes(group, lowest, highest)
         if lowest is not None:
             rollups.merge_text(group[4], sketch)
-    table = OPERATIONS
-    for keys, conditions in edges:
-        for row in connection.execute(sa.select(
-                *keys, table.c.end_us - table.c.start_us,
-                table.c.outcome).where(*conditions)):
-            group = group_of(tuple(row[:len(keys)]))
+    for query in exact:
+        for row in connection.execute(query):
+            group = group_of(tuple(row[:-2]))
             group[0] += 1
-            if row[-1] == operation_timings.ERROR:
+            if row[-1]:
                 group[1] += 1
             duration = row[-2]
             if duration is not None:

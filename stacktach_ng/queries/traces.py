@@ -38,6 +38,7 @@ import sqlalchemy as sa
 
 from stacktach_ng import exception
 from stacktach_ng import queries
+from stacktach_ng.analyses import requests
 from stacktach_ng.analyses import times
 from stacktach_ng.common import timestamps
 from stacktach_ng.db import chunking
@@ -70,10 +71,11 @@ def request_item(row, at_work=False, recovered=False):
     A request is open while any of its operations is (started, not
     ended), whatever ended before: a boot's API and scheduling spans end
     within a second, its compute span a minute later; and while a task
-    state it set still stands (``open_requests``). A failed request is
-    failed even with spans left open (nova sends no end for what a
-    failure interrupted), unless every failed operation of it was retried
-    with success (``recovered``, see ``timings.recovered_requests``).
+    state it set still stands (``analyses.requests.open_requests``). A
+    failed request is failed even with spans left open (nova sends no end
+    for what a failure interrupted), unless every failed operation of it
+    was retried with success (``recovered``, see
+    ``analyses.requests.recovered_requests``).
     """
     if row.failed and not recovered:
         outcome = 'error'
@@ -100,53 +102,15 @@ def request_item(row, at_work=False, recovered=False):
     }
 
 
-def _open_span_requests():
-    """The ids of the requests with an open operation.
-
-    Open operations are few (the running ones, and those a failure
-    interrupted): the ``(end_us, start_us)`` index reads them directly.
-    """
-    return sa.select(OPERATIONS.c.request_id.label('request_id')).where(
-        OPERATIONS.c.end_us.is_(None), OPERATIONS.c.start_us.is_not(None),
-        OPERATIONS.c.request_id != '')
-
-
-def _busy_resource_requests():
-    """The ids of the requests that set a task state still standing.
-
-    nova keeps an instance's task state until the work of the request
-    that set it is done: a boot whose compute host never starts it stays
-    "scheduling" with every operation of its request ended (nova's
-    instance action has no finished event either). Resources in a task
-    state are few: the ``task_state`` index reads them directly.
-    """
-    return sa.select(RESOURCES.c.state_request_id.label('request_id')).where(
-        RESOURCES.c.task_state.is_not(None),
-        RESOURCES.c.state_request_id.is_not(None))
-
-
-def open_requests():
-    """The ids of the requests still at work, as a subquery: with an open
-    operation, or whose task state still stands (see ``request_item``)."""
-    return sa.union(_open_span_requests(), _busy_resource_requests())
-
-
 def _recovered(connection, rows):
     """The failed requests among ``rows`` that recovered."""
     found = set()
     request_ids = [row.request_id for row in rows if row.failed]
     for chunk in chunking.chunks(request_ids):
-        query = timings.recovered_requests()
+        query = requests.recovered_requests()
         found.update(connection.execute(query.where(
             query.selected_columns.request_id.in_(chunk))).scalars())
     return found
-
-
-def request_failed():
-    """Whether a ``requests`` row failed, as SQL: a failure reported and
-    not recovered by a later attempt (see ``request_item``)."""
-    return sa.and_(REQUESTS.c.failed.is_(True), REQUESTS.c.request_id.not_in(
-        timings.recovered_requests()))
 
 
 def _at_work(connection, request_ids):
@@ -154,9 +118,9 @@ def _at_work(connection, request_ids):
     found = set()
     request_ids = list(request_ids)
     for chunk in chunking.chunks(request_ids):
-        found.update(connection.execute(_open_span_requests().where(
+        found.update(connection.execute(requests.open_span_requests().where(
             OPERATIONS.c.request_id.in_(chunk))).scalars())
-        found.update(connection.execute(_busy_resource_requests().where(
+        found.update(connection.execute(requests.busy_resource_requests().where(
             RESOURCES.c.state_request_id.in_(chunk))).scalars())
     return found
 
@@ -190,15 +154,15 @@ def list_requests(connection, project_id=None, since=None, until=None,
         query = query.where(table.c.operation == operation)
     if outcome is not None:
         if outcome == 'error':
-            query = query.where(request_failed())
+            query = query.where(requests.request_failed())
         elif outcome == 'success':
             query = query.where(
-                ~request_failed(), table.c.end_us.is_not(None),
-                table.c.request_id.not_in(open_requests()))
+                ~requests.request_failed(), table.c.end_us.is_not(None),
+                table.c.request_id.not_in(requests.open_requests()))
         elif outcome == OUTCOME_OPEN:
-            query = query.where(~request_failed(), sa.or_(
+            query = query.where(~requests.request_failed(), sa.or_(
                 table.c.end_us.is_(None),
-                table.c.request_id.in_(open_requests())))
+                table.c.request_id.in_(requests.open_requests())))
         else:
             raise exception.InvalidParameter('unknown outcome %r' % outcome)
     if marker is not None:

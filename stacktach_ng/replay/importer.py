@@ -21,17 +21,24 @@ import gc
 import gzip
 import io
 import sys
+import time
+
+import sqlalchemy.exc as sa_exc
+from oslo_db import exception as db_exc
+from oslo_log import log as logging
 
 from stacktach_ng.common import jsonutils
 from stacktach_ng.pipeline import forms
 from stacktach_ng.pipeline import runner
 from stacktach_ng.pipeline.rejection import Rejected
 
+LOG = logging.getLogger(__name__)
+
 SOURCE = 'import'
 DEFAULT_BATCH_SIZE = 2000
 
 _GZIP_MAGIC = b'\x1f\x8b'
-_STDIN = '-'
+STDIN = '-'
 
 # Keys of which one is enough to call a JSON object a message (of any form,
 # poison included), rather than a container of messages.
@@ -45,6 +52,10 @@ _CONTEXT_PREFIX = '_context_'
 _MAX_NESTING = 4
 
 
+# What reading a file raises when it cannot be read to its end.
+READ_ERRORS = (OSError, EOFError, gzip.BadGzipFile)
+
+
 class SourceError(Exception):
     """A file that cannot be opened or read; the message is one line."""
 
@@ -52,7 +63,7 @@ class SourceError(Exception):
 def open_source(path):
     """A binary stream of the content of ``path`` (``-`` is stdin),
     decompressed when it starts with the gzip magic bytes."""
-    if path == _STDIN:
+    if path == STDIN:
         raw = sys.stdin.buffer
         if not hasattr(raw, 'peek'):
             raw = io.BufferedReader(raw)
@@ -73,7 +84,7 @@ def open_source(path):
     return raw
 
 
-def _parse_line(line):
+def parse_line(line):
     exact = not jsonutils.may_hold_a_big_integer(line)
     try:
         value = jsonutils.loads(line, checked=exact)
@@ -94,6 +105,15 @@ def _parse_line(line):
     return value
 
 
+def first_line(stream):
+    """The first non-empty line of a binary stream, b'' when there is
+    none; the stream is left after it."""
+    for line in stream:
+        if line.strip():
+            return line
+    return b''
+
+
 def read_documents(stream):
     """The JSON values of a stream, or ``Rejected`` for what is not JSON.
 
@@ -102,19 +122,15 @@ def read_documents(stream):
     read whole. A document that is not JSON either is read as JSON lines
     after all, so that one bad first line does not reject a whole file.
     """
-    first = b''
-    for line in stream:
-        if line.strip():
-            first = line
-            break
+    first = first_line(stream)
     if not first:
         return
-    value = _parse_line(first)
+    value = parse_line(first)
     if not isinstance(value, Rejected):
         yield value
         for line in stream:
             if line.strip():
-                yield _parse_line(line)
+                yield parse_line(line)
         return
     content = first + stream.read()
     try:
@@ -124,7 +140,7 @@ def read_documents(stream):
         pass
     for line in content.splitlines():
         if line.strip():
-            yield _parse_line(line)
+            yield parse_line(line)
 
 
 def _is_message(obj):
@@ -168,8 +184,19 @@ def messages_of(value, _depth=0):
 
 def envelopes_of(stream):
     """Envelopes, or ``Rejected`` errors, of every message of a stream."""
+    return _envelopes(read_documents(stream))
+
+
+def envelopes_of_lines(lines):
+    """Envelopes, or ``Rejected`` errors, of lines of a stream already
+    known to be JSON lines (``read_documents`` told it from its first
+    line): a part of a file that parallel import jobs share."""
+    return _envelopes(parse_line(line) for line in lines if line.strip())
+
+
+def _envelopes(values):
     to_envelope = forms.to_envelope
-    for value in read_documents(stream):
+    for value in values:
         if type(value) is dict and (_V2_MESSAGE in value
                                     or 'event_type' in value):
             # The common case, one message a line: no shape detection.
@@ -216,6 +243,27 @@ def bulk_gc():
 REFRESH_STATISTICS_AFTER = 10000
 
 
+# Several jobs (``--jobs``), or a listener, may write the same database:
+# a batch can meet a deadlock (MySQL, PostgreSQL: two batches updating the
+# same analysis rows in another order), insert a derived row whose key
+# another batch inserted first (MySQL reports the duplicate, as it does
+# to the listener, which requeues the batch) or, on SQLite, wait for the
+# write lock longer than the busy timeout. It rolled back whole: it is
+# stored again after a pause rather than lost or fatal.
+_LOCK_RETRIES = 5
+_LOCK_BACKOFF = 0.5
+DB_ERRORS = (db_exc.DBError, sa_exc.SQLAlchemyError)
+_LOCK_TEXTS = ('database is locked', 'deadlock')
+
+
+def is_lock_wait(error):
+    """Whether a batch failed only for meeting another writer."""
+    if isinstance(error, (db_exc.DBDeadlock, db_exc.DBDuplicateEntry)):
+        return True
+    text = str(getattr(error, 'inner_exception', None) or error).lower()
+    return any(part in text for part in _LOCK_TEXTS)
+
+
 class Importer:
     """Feeds streams of messages through the pipeline in batches."""
 
@@ -228,15 +276,31 @@ class Importer:
         self.result = runner.BatchResult()
 
     def _flush(self, batch):
-        self.result.add(self.pipeline.process(batch))
+        for attempt in range(1, _LOCK_RETRIES + 1):
+            try:
+                result = self.pipeline.process(batch)
+                break
+            except DB_ERRORS as error:
+                # The batch rolled back: storing it again is safe.
+                if attempt == _LOCK_RETRIES or not is_lock_wait(error):
+                    raise
+                LOG.info('Batch met another writer (%s); retrying (%d)',
+                         error, attempt)
+                time.sleep(_LOCK_BACKOFF * attempt)
+        self.result.add(result)
         if self.progress is not None:
             self.progress(self.result)
 
     def import_stream(self, stream):
         """Import every message of a binary stream; return the totals so
         far (a ``BatchResult``). Each batch is committed on its own."""
+        return self.import_items(envelopes_of(stream))
+
+    def import_items(self, items):
+        """Import envelopes (or ``Rejected`` errors) in batches; return the
+        totals so far."""
         batch = []
-        for item in envelopes_of(stream):
+        for item in items:
             batch.append(item)
             if len(batch) >= self.batch_size:
                 self._flush(batch)
@@ -246,11 +310,9 @@ class Importer:
         return self.result
 
     def finish(self):
-        """After the last file: refresh the planner's statistics when the
-        import stored many notifications; return whether it did."""
-        if self.result.stored < REFRESH_STATISTICS_AFTER:
-            return False
-        return self.pipeline.database.refresh_statistics()
+        """After the last file: see ``finish``; return whether the
+        statistics were refreshed."""
+        return finish(self.pipeline, self.result)
 
     def import_path(self, path):
         """Import a file (``-`` for stdin); raises ``SourceError`` when it
@@ -258,12 +320,24 @@ class Importer:
         stream = open_source(path)
         try:
             return self.import_stream(stream)
-        except (OSError, EOFError, gzip.BadGzipFile) as e:
+        except READ_ERRORS as e:
             raise SourceError('cannot read %s: %s' % (
                 path, getattr(e, 'strerror', None) or e)) from None
         finally:
-            if path != _STDIN:
+            if path != STDIN:
                 stream.close()
+
+
+def finish(pipeline, result):
+    """After an import's last file (``result``, its totals): let the
+    handlers of ``pipeline`` catch up on what they defer
+    (``Handler.catch_up``), then refresh the planner's statistics when the
+    import stored many notifications; return whether it did."""
+    for handler in pipeline.handlers:
+        handler.catch_up(pipeline.database)
+    if result.stored < REFRESH_STATISTICS_AFTER:
+        return False
+    return pipeline.database.refresh_statistics()
 
 
 def top_reasons(result, count=3):

@@ -67,9 +67,12 @@ def rebuild_handlers(database, handlers, chunk_size=CHUNK, progress=None):
                     _NOTIFICATIONS.c.id > last_id)
                 .order_by(_NOTIFICATIONS.c.id).limit(chunk_size)).all()
             if not rows:
-                return total
+                break
             last_id = rows[-1].id
             runner.run_handlers(connection, handlers, list(_records(rows)))
         total += len(rows)
         if progress is not None:
             progress(total)
+    for handler in handlers:
+        handler.catch_up(database)
+    return total

@@ -85,15 +85,31 @@ def write_launches(connection, rows):
                           'generated_at')) for row in better])
 
 
+# Built once: a statement built per batch costs SQLAlchemy its cache key
+# (and a bind parameter per id of ``in_(list)``) at every execution.
+_EXISTING_LAUNCHES = (
+    sa.select(LAUNCHES.c.instance_id, LAUNCHES.c.effective_at,
+              LAUNCHES.c.evidence, LAUNCHES.c.generated_at)
+    .where(LAUNCHES.c.instance_id.in_(
+        sa.bindparam('instances', expanding=True))))
+
+
+# On MySQL a locking read: the snapshot of its repeatable read may
+# predate a launch that another batch committed since, whose key made
+# the insert above a no-op; read from the snapshot, that launch would be
+# missed and a better one never written over it (seen with two import
+# jobs). PostgreSQL's read committed sees it; SQLite has one writer.
+_EXISTING_LAUNCHES_LOCKED = _EXISTING_LAUNCHES.with_for_update()
+
+
 def _existing_launches(connection, rows):
     instances = sorted({row['instance_id'] for row in rows})
+    query = (_EXISTING_LAUNCHES_LOCKED if connection.dialect.name == 'mysql'
+             else _EXISTING_LAUNCHES)
     found = {}
     for start in range(0, len(instances), chunking.CHUNK):
         chunk = instances[start:start + chunking.CHUNK]
-        for item in connection.execute(
-                sa.select(LAUNCHES.c.instance_id, LAUNCHES.c.effective_at,
-                          LAUNCHES.c.evidence, LAUNCHES.c.generated_at)
-                .where(LAUNCHES.c.instance_id.in_(chunk))):
+        for item in connection.execute(query, {'instances': chunk}):
             found[(item.instance_id, item.effective_at)] = (
                 item.evidence, item.generated_at)
     return found

@@ -34,6 +34,8 @@ from tests.perf import ingest
 from tests.perf import migration
 from tests.perf import purge
 from tests.perf import queries
+from tests.perf import store_cpu
+from tests.perf import stuck
 from tests.perf import verify
 
 PROG = 'tox -e bench --'
@@ -176,6 +178,15 @@ def do_purge(conf, args):
     return _finish(results, args, results.text(purge.COLUMNS))
 
 
+def do_stuck(conf, args):
+    args = _options(args)
+    try:
+        results = stuck.run(args)
+    except _FAILURES as e:
+        return _fail('stuck', e)
+    return _finish(results, args, results.text(stuck.COLUMNS))
+
+
 def do_migration(conf, args):
     args = _options(args)
     try:
@@ -191,6 +202,17 @@ def do_handlers(conf, args):
     handlers.measure(args.file, args.count, args.batch_size, args.rounds,
                      names=(args.handler_list.split(',')
                             if args.handler_list else None))
+    return 0
+
+
+def do_store_cpu(conf, args):
+    args = _options(args)
+    if not os.path.isfile(args.file):
+        return _fail('store-cpu', 'no such file: %s' % args.file)
+    try:
+        store_cpu.measure(args)
+    except _FAILURES as e:
+        return _fail('store-cpu', e)
     return 0
 
 
@@ -348,6 +370,13 @@ def add_parsers(commands):
         '--repeat', type=_positive, default=1,
         help='Rounds of measurements (default: %(default)s).')
     import_parser.add_argument(
+        '--jobs', type=_positive, default=1, metavar='N',
+        help='Also measure "import --jobs N", in each round beside one '
+             'job (in turns: one job first, then the N jobs first), and '
+             'report the ratio of their rates; with the time the jobs '
+             'waited for a part to be read and for the SQLite write lock '
+             '(default: %(default)s, one job only).')
+    import_parser.add_argument(
         '--profile', action='store_true',
         help='Also profile the pipeline in this process: time per stage '
              'and handler, and the functions with the most own time.')
@@ -372,6 +401,22 @@ def add_parsers(commands):
     queries_parser.add_argument(
         '--samples', type=_positive, default=200,
         help='Timed calls per query (default: %(default)s).')
+    queries_parser.add_argument(
+        '--simulate-days', type=_positive, metavar='DAYS',
+        help='Generate DAYS of simulated traffic and load it instead of '
+             '--input (a month of about 3,000 instances: 30 days, '
+             '--hosts 150 --projects 600 --ops-per-hour 700).')
+    queries_parser.add_argument(
+        '--hosts', type=_positive, default=150,
+        help='Compute hosts of the simulated cloud (default: %(default)s).')
+    queries_parser.add_argument(
+        '--projects', type=_positive, default=600,
+        help='Projects of the simulated cloud, 5 instances each '
+             '(default: %(default)s).')
+    queries_parser.add_argument(
+        '--ops-per-hour', type=_positive, default=700,
+        help='Operations started per simulated hour (default: '
+             '%(default)s).')
     queries_parser.set_defaults(func=do_queries)
 
     verify_parser = commands.add_parser(
@@ -415,6 +460,26 @@ def add_parsers(commands):
         '--payload-bytes', type=_positive, default=512,
         help='Approximate size of each payload (default: %(default)s).')
     purge_parser.set_defaults(func=do_purge)
+
+    stuck_parser = commands.add_parser(
+        'stuck',
+        help='The stuck list read from open_work against the one read from '
+             'every candidate, with OPEN open operations, in alternating '
+             'rounds (meaningful on PostgreSQL).')
+    _common(stuck_parser)
+    stuck_parser.add_argument(
+        '--open', type=_positive, default=10000,
+        help='Open operations loaded (default: %(default)s).')
+    stuck_parser.add_argument(
+        '--ended', type=_positive, default=200000,
+        help='Ended operations loaded (default: %(default)s).')
+    stuck_parser.add_argument(
+        '--days', type=_positive, default=30,
+        help='Days they are spread over (default: %(default)s).')
+    stuck_parser.add_argument(
+        '--rounds', type=_positive, default=40,
+        help='Rounds of each list with each read (default: %(default)s).')
+    stuck_parser.set_defaults(func=do_stuck)
 
     migration_parser = commands.add_parser(
         'migration',
@@ -510,6 +575,41 @@ def add_parsers(commands):
         help='Comma-separated handlers, in order (default: the default '
              '[listener] handlers), e.g. to time an optional one.')
     handlers_parser.set_defaults(func=do_handlers)
+
+    store_parser = commands.add_parser(
+        'store-cpu',
+        help='CPU microseconds per notification of the store process, by '
+             'stage (decode, normalize, each handler, commit), storing a '
+             'notifications file in a new database.')
+    store_parser.add_argument(
+        'file', help='Notifications, one JSON body a line (e.g. written by '
+                     '"stacktach-ng-manage simulate --output").')
+    store_parser.add_argument(
+        '--backend', choices=databases.BACKENDS, default='sqlite',
+        help='Database of the scratch database (default: sqlite, a file '
+             'in a temporary directory).')
+    store_parser.add_argument(
+        '--database-url', type=_server_url, metavar='URL',
+        help='MySQL/MariaDB or PostgreSQL server on which the scratch '
+             'database is created; sets the backend (default: the local '
+             'server of --backend).')
+    store_parser.add_argument(
+        '--count', type=_positive, default=20000,
+        help='Notifications of the file to store (default: %(default)s).')
+    store_parser.add_argument(
+        '--batch-size', type=_positive, default=200,
+        help='Notifications per batch and transaction (default: '
+             '%(default)s, about what the listener stores per batch when '
+             'it drains a full queue).')
+    store_parser.add_argument(
+        '--rounds', type=_positive, default=3,
+        help='Rounds, each on a new database; the one with the least CPU '
+             'is shown (default: %(default)s).')
+    store_parser.add_argument(
+        '--stage', choices=store_cpu.STAGES, default='all',
+        help='Stop after this stage (none: set up only), to count a '
+             "stage's instructions by difference (default: %(default)s).")
+    store_parser.set_defaults(func=do_store_cpu)
 
     analyses_parser = commands.add_parser(
         'analysis-queries',

@@ -74,9 +74,20 @@ def _run(conf, database, batches):
         records, _rejected, _result = pipe.prepare(
             [forms.to_envelope(body) for body in batch])
         with database.writer() as connection:
+            earlier = {}
+            for handler in pipe.handlers:
+                if handler.reads_before:
+                    start = time.perf_counter()
+                    earlier[handler.name] = handler.before(connection,
+                                                           records)
+                    spent[handler.name] += time.perf_counter() - start
             for handler in pipe.handlers:
                 start = time.perf_counter()
-                out = handler.process(connection, records)
+                if handler.reads_before:
+                    out = handler.process(connection, records,
+                                          earlier[handler.name])
+                else:
+                    out = handler.process(connection, records)
                 spent[handler.name] += time.perf_counter() - start
                 if out is not None:
                     records = out

@@ -33,6 +33,7 @@ import itertools
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -87,13 +88,29 @@ def _manage_command():
             'sys.exit(main())']
 
 
-def run_import_command(config_file, path, log_path):
-    """Run ``stacktach-ng-manage import``; return its figures."""
+_JOB = re.compile(r'Import job (\d+): \d+ part\(s\) in [0-9.]+ s '
+                  r'\(([0-9.]+) CPU s\), of which ([0-9.]+) s waiting for a '
+                  r'part to be read and ([0-9.]+) s for the SQLite write '
+                  r'lock \(held ([0-9.]+) s\)')
+
+
+def run_import_command(config_file, path, log_path, jobs=1):
+    """Run ``stacktach-ng-manage import [--jobs N]``; return its figures.
+
+    With several jobs, the CPU time is the command's process (job 1,
+    which reads the files and stores parts too) plus each other job's, as
+    the jobs report it (they are no children of the command's process,
+    whose CPU time leaves them out); the one-time import of the modules
+    the jobs are forked from is not in it. The jobs' waits are summed:
+    for a part to be read (the reading is the bottleneck) and for the
+    SQLite write lock (the database is), and the time they held that
+    lock: on SQLite, the part of the import no number of jobs shortens.
+    """
     with open(log_path, 'wb') as log:
         started = time.monotonic()
         process = subprocess.Popen(
             _manage_command() + ['--config-file', config_file, 'import',
-                                 path],
+                                 '--jobs', str(jobs), path],
             stdout=log, stderr=subprocess.STDOUT)
         _pid, status, usage = os.wait4(process.pid, 0)
         process.returncode = os.waitstatus_to_exitcode(status)
@@ -106,12 +123,33 @@ def run_import_command(config_file, path, log_path):
             process.returncode, output.strip().splitlines()[-1:]))
     seconds, read, stored = (float(match.group(1)), int(match.group(2)),
                              int(match.group(3)))
-    cpu = usage.ru_utime + usage.ru_stime
+    command_cpu = usage.ru_utime + usage.ru_stime
+    # {job number: (CPU s, part wait s, lock wait s, lock held s)}
+    job_figures = {int(found[0]): tuple(float(value) for value in found[1:])
+                   for found in _JOB.findall(output)}
+    if jobs > 1 and len(job_figures) != jobs:
+        raise RuntimeError('import --jobs %d reported %d job(s)'
+                           % (jobs, len(job_figures)))
+    # Job 1 is the command's own process: its CPU time is in ``usage``.
+    cpu = command_cpu + sum(figures[0] for number, figures
+                           in job_figures.items() if number != 1)
     return {'count': read, 'stored': stored, 'seconds': seconds,
+            'jobs': jobs,
             'rate': report.rate(read, seconds),
             'wall_rate': report.rate(read, wall),
             'cpu_seconds': round(cpu, 2),
             'cpu_rate': report.rate(read, cpu),
+            'command_cpu_seconds': (round(command_cpu, 2) if jobs > 1
+                                   else None),
+            'part_wait_seconds': (
+                round(sum(f[1] for f in job_figures.values()), 2)
+                if jobs > 1 else None),
+            'lock_wait_seconds': (
+                round(sum(f[2] for f in job_figures.values()), 2)
+                if jobs > 1 else None),
+            'lock_held_seconds': (
+                round(sum(f[3] for f in job_figures.values()), 2)
+                if jobs > 1 else None),
             'rss_max_mib': round(usage.ru_maxrss / 1024.0, 1)}
 
 
@@ -247,11 +285,62 @@ def _floors(options, work_dir, path):
     return floors
 
 
+def _measure(options, work_dir, path, name, jobs):
+    """One import of ``path`` into a fresh scratch database."""
+    scratch = databases.ScratchDatabase(
+        options.backend, work_dir, server_url=options.server_url)
+    try:
+        scratch.create()
+        config = databases.write_config(
+            os.path.join(work_dir, 'import-%s.conf' % name),
+            {'database': {'connection': scratch.url},
+             'listener': {'handlers': HANDLER_SETS[name]}})
+        row = run_import_command(
+            config, path, os.path.join(work_dir, 'import-%s.log' % name),
+            jobs=jobs)
+    finally:
+        if not options.keep:
+            scratch.drop()
+    row.update(name=name, backend=options.backend,
+               load_average=report.load_average())
+    return row
+
+
+# "import --jobs N" against one job, in the same round: at least this
+# much faster for each job beyond the first (1.6 for two jobs).
+JOBS_SPEED_UP_PER_JOB = 0.8
+
+
+def _speed_ups(results, figures, options):
+    """The rate of N jobs over one job's, round by round."""
+    for name in options.handler_sets:
+        ratios = sorted(
+            jobs_row['rate'] / one_row['rate']
+            for one_row, jobs_row in zip(figures[(name, 1)],
+                                         figures[(name, options.jobs)],
+                                         strict=True))
+        median = statistics.median(ratios)
+        results.extra.setdefault('speed_up', {})[name] = ratios
+        results.note('%s handlers: --jobs %d at %s of one job\'s rate '
+                     '(round by round)' % (
+                         name, options.jobs,
+                         ', '.join('%.2f' % ratio for ratio in ratios)))
+        target = JOBS_SPEED_UP_PER_JOB * options.jobs
+        results.check('import --jobs %d over one job, %s handlers (median '
+                      'of the rounds)' % (options.jobs, name),
+                      round(median, 2), '>= %.1f' % target,
+                      median >= target)
+
+
 COLUMNS = [
     ('name', 'handlers'), ('backend', 'database'), ('count', 'messages'),
+    ('jobs', 'jobs'),
     ('rate', 'msgs/s (command)'), ('wall_rate', 'msgs/s incl. start-up'),
     ('cpu_rate', 'msgs/CPU-s'), ('rss_max_mib', 'RSS max MiB'),
-    ('stored', 'stored'),
+    ('stored', 'stored'), ('command_cpu_seconds', 'command CPU-s'),
+    ('part_wait_seconds', 'part wait s'),
+    ('lock_wait_seconds', 'lock wait s'),
+    ('lock_held_seconds', 'lock held s'),
 ]
 
 STAGE_COLUMNS = [('stage', 'stage'), ('seconds', 'seconds'),
@@ -274,33 +363,29 @@ def run(options):
     results = report.Results('import', {
         'backend': options.backend, 'input': options.input or 'simulated',
         'count': options.count, 'format': options.format,
-        'seed': options.seed, 'repeat': options.repeat})
+        'seed': options.seed, 'repeat': options.repeat,
+        'jobs': options.jobs})
     figures = {}
+    job_counts = [1] if options.jobs == 1 else [1, options.jobs]
     for round_number in range(options.repeat):
+        # One job first in a round, the jobs first in the next: a load
+        # that grows or fades during the run weighs on both alike.
+        order = job_counts if round_number % 2 == 0 else job_counts[::-1]
         for name in options.handler_sets:
-            scratch = databases.ScratchDatabase(
-                options.backend, work_dir, server_url=options.server_url)
-            try:
-                scratch.create()
-                config = databases.write_config(
-                    os.path.join(work_dir, 'import-%s.conf' % name),
-                    {'database': {'connection': scratch.url},
-                     'listener': {'handlers': HANDLER_SETS[name]}})
-                row = run_import_command(
-                    config, path, os.path.join(work_dir,
-                                               'import-%s.log' % name))
-            finally:
-                if not options.keep:
-                    scratch.drop()
-            row.update(name=name, backend=options.backend,
-                       round=round_number + 1,
-                       load_average=report.load_average())
-            results.add(**row)
-            figures.setdefault(name, []).append(row)
-            sys.stderr.write('import (%s handlers): %.0f msgs/s, %.0f '
-                             'msgs/CPU-s, load %s\n' % (
-                                 name, row['rate'], row['cpu_rate'],
-                                 row['load_average']))
+            for jobs in order:
+                row = _measure(options, work_dir, path, name, jobs)
+                row.update(round=round_number + 1)
+                results.add(**row)
+                figures.setdefault((name, jobs), []).append(row)
+                sys.stderr.write(
+                    'import (%s handlers, %d job(s)): %.0f msgs/s, %.0f '
+                    'msgs/CPU-s, load %s\n' % (
+                        name, jobs, row['rate'], row['cpu_rate'],
+                        row['load_average']))
+    if options.jobs > 1:
+        _speed_ups(results, figures, options)
+    figures = {name: rows for (name, jobs), rows in figures.items()
+               if jobs == 1}
     floor, bare_floor = _floors(options, work_dir, path)
     results.extra['floor'] = floor
     results.extra['floor_without_lookup_indexes'] = bare_floor

@@ -127,7 +127,7 @@ def run(options):
                         0].rsplit(' ', 1)[-1], services='running',
                         seconds=_timed(lambda s=statement: _autocommit(
                             database, s)), rows=options.count)
-            for revision in ('0007', '0008'):
+            for revision in ('0007', '0008', '0009', '0010'):
                 results.add(step='upgrade to %s' % revision,
                             services='stopped',
                             seconds=_timed(lambda r=revision:

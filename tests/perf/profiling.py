@@ -16,8 +16,11 @@ import time
 class StageTimer:
     """Cumulative seconds per pipeline stage (thread-safe)."""
 
-    def __init__(self, pipeline):
+    def __init__(self, pipeline, clock=time.perf_counter):
+        """``clock``: wall time by default; ``time.process_time`` for the
+        CPU time of this process."""
         self.seconds = {}
+        self._clock = clock
         self._lock = threading.Lock()
         pipeline.prepare = self._timed('normalize', pipeline.prepare)
         pipeline.store = self._timed('store (handlers + commit)',
@@ -29,11 +32,11 @@ class StageTimer:
     def _timed(self, stage, function):
         @functools.wraps(function)
         def timed(*args, **kwargs):
-            started = time.perf_counter()
+            started = self._clock()
             try:
                 return function(*args, **kwargs)
             finally:
-                elapsed = time.perf_counter() - started
+                elapsed = self._clock() - started
                 with self._lock:
                     self.seconds[stage] = (self.seconds.get(stage, 0.0)
                                            + elapsed)

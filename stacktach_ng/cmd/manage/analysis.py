@@ -1,10 +1,13 @@
-"""``stacktach-ng-manage rebuild``: recompute derived data.
+"""``stacktach-ng-manage rebuild``: recompute derived data;
+``stacktach-ng-manage rollup``: roll up the marked hours now.
 
-The command's arguments; the replay itself is ``replay.rebuild``.
+The commands' arguments; the replay itself is ``replay.rebuild``, the
+roll-up ``analyses.rollups``.
 """
 
 import sys
 
+from stacktach_ng.analyses import rollups
 from stacktach_ng.db import api as db_api
 from stacktach_ng.pipeline import runner
 from stacktach_ng.replay import rebuild as replay_rebuild
@@ -23,6 +26,31 @@ def add_parsers(subparsers):
         '--chunk-size', type=int, default=replay_rebuild.CHUNK,
         help='Notifications per transaction (default %(default)s).')
     parser.set_defaults(func=rebuild)
+    parser = subparsers.add_parser(
+        'rollup',
+        help='Recompute the roll-up cells of the hours whose operations '
+             'changed, as the listener does every [analysis] '
+             'rollup_interval.')
+    parser.add_argument(
+        '--settle', type=int, default=None, metavar='SECONDS',
+        help='Roll up only the hours unchanged for this long (default: '
+             '[analysis] rollup_settle; 0 when nothing else writes).')
+    parser.set_defaults(func=rollup)
+
+
+def rollup(conf, args):
+    settle = conf.analysis.rollup_settle if args.settle is None \
+        else args.settle
+    if settle < 0:
+        sys.stderr.write('rollup: --settle must not be negative\n')
+        return 2
+    database = db_api.Database(conf)
+    try:
+        rolled = rollups.roll(database, settle=settle)
+    finally:
+        database.dispose()
+    print('Rolled up %d hour(s).' % rolled)
+    return 0
 
 
 def rebuild(conf, args):
@@ -30,6 +58,10 @@ def rebuild(conf, args):
         sys.stderr.write('rebuild: --chunk-size must be at least 1\n')
         return 2
     names = args.handlers or list(conf.listener.handlers)
+    if ('timings' in names and 'rollups' not in names
+            and 'rollups' in conf.listener.handlers):
+        # The roll-ups are a function of the operations: rebuilt with them.
+        names.append('rollups')
     try:
         handlers = runner.load_handlers(conf, names)
     except ValueError as error:

@@ -114,7 +114,7 @@ class Operation(Base):
         sa.Index('ix_operations_resource', 'resource_id', 'start_us'),
         sa.Index('ix_operations_project', 'project_id', 'end_us'),
         # The few later attempts, read for the requests they recovered
-        # (``queries.timings.recovered_requests``).
+        # (``analyses.requests.recovered_requests``).
         sa.Index('ix_operations_attempt', 'attempt'),
         MYSQL_TABLE_ARGS,
     )
@@ -146,6 +146,54 @@ class Operation(Base):
                             server_default='0')
     versioned_ends = sa.Column(sa.Integer, nullable=False, default=0,
                                server_default='0')
+
+
+class OpenWork(Base):
+    """What is open now: one row per resource that is in a task state or
+    has an open operation, and per open create whose start named no
+    resource yet (open_work handler, see ``analyses.open_work``), so that
+    the stuck list reads one index range instead of every candidate.
+
+    ``item_key`` is the stuck item's key, its paging marker (the
+    resource id, or ``request:<request id>``); ``kind`` says what keeps
+    it open (``analyses.open_work.TASK``, ``OPERATION``, ``CREATE``);
+    ``operation`` and ``attempt`` tell a create's operation row ('' and
+    0 for a resource). ``since_us`` is when the item has been open since
+    in the list of every project, ``scoped_since_us`` in the list of its
+    own project (``project_id``), which sees only that project's
+    operations; NULL: not open there. ``via_request_id`` and
+    ``scoped_via_request_id`` name the request of the operation that set
+    each, so that a batch that moves that operation to another resource
+    or ends it finds this row again.
+    """
+
+    __tablename__ = 'open_work'
+    __table_args__ = (
+        sa.UniqueConstraint('item_key', 'operation', 'attempt',
+                            name='uq_open_work_key'),
+        sa.Index('ix_open_work_since', 'since_us', 'item_key', 'operation',
+                 'attempt'),
+        sa.Index('ix_open_work_project', 'project_id', 'scoped_since_us',
+                 'item_key', 'operation', 'attempt'),
+        sa.Index('ix_open_work_scoped', 'scoped_since_us'),
+        sa.Index('ix_open_work_request', 'request_id'),
+        sa.Index('ix_open_work_via', 'via_request_id'),
+        sa.Index('ix_open_work_scoped_via', 'scoped_via_request_id'),
+        MYSQL_TABLE_ARGS,
+    )
+
+    id = sa.Column(_ID, primary_key=True, autoincrement=True)
+    item_key = sa.Column(types.SortedIdentifier(300), nullable=False)
+    kind = sa.Column(sa.SmallInteger, nullable=False)
+    operation = sa.Column(sa.String(128), nullable=False)
+    attempt = sa.Column(sa.SmallInteger, nullable=False)
+    resource_id = sa.Column(types.Identifier(255))
+    request_id = sa.Column(types.Identifier(255))
+    project_id = sa.Column(types.Identifier(64))
+    since_us = sa.Column(sa.BigInteger)
+    scoped_since_us = sa.Column(sa.BigInteger)
+    via_request_id = sa.Column(types.Identifier(255))
+    scoped_via_request_id = sa.Column(types.Identifier(255))
 
 
 class Request(Base):
@@ -242,31 +290,36 @@ class ErrorEvent(Base):
     project_id = sa.Column(types.Identifier(64))
 
 
-class OperationHour(Base):
-    """The operations that ended in one hour, per operation, host,
-    service and project (rollups handler): exact counts and extremes,
-    and a quantile sketch of their durations merged at query time (see
+class OperationRollup(Base):
+    """The operations that ended in one hour or one day, per operation,
+    service and host (rollups handler): exact counts and extremes, and a
+    quantile sketch of their durations merged at query time (see
     ``analyses.rollups``).
 
-    ``host`` is the operation's host, else its end host, and unknown
-    values are ''. ``measured`` counts the operations of known duration
-    (a start was seen); ``sketch`` holds their durations' bins.
+    ``width_us`` is an hour or a day and ``bucket_us`` the start of that
+    period (UTC). ``all_hosts`` cells count every host of their operation
+    and service (``host`` is '' there); the others count one host, the
+    operation's host, else its end host ('' when unknown). ``measured``
+    counts the operations of known duration (a start was seen);
+    ``sketch`` holds their durations' bins. No project: a project's
+    timing summary reads its own operations.
     """
 
-    __tablename__ = 'operation_hours'
+    __tablename__ = 'operation_rollups'
     __table_args__ = (
-        sa.UniqueConstraint('hour_us', 'operation', 'host', 'service',
-                            'project_id', name='uq_operation_hours_key'),
-        sa.Index('ix_operation_hours_project', 'project_id', 'hour_us'),
+        sa.UniqueConstraint('width_us', 'all_hosts', 'bucket_us',
+                            'operation', 'service', 'host',
+                            name='uq_operation_rollups_key'),
         MYSQL_TABLE_ARGS,
     )
 
     id = sa.Column(_ID, primary_key=True, autoincrement=True)
-    hour_us = sa.Column(sa.BigInteger, nullable=False)
+    width_us = sa.Column(sa.BigInteger, nullable=False)
+    all_hosts = sa.Column(sa.Boolean, nullable=False)
+    bucket_us = sa.Column(sa.BigInteger, nullable=False)
     operation = sa.Column(sa.String(128), nullable=False)
-    host = sa.Column(sa.String(255), nullable=False)
     service = sa.Column(sa.String(64), nullable=False)
-    project_id = sa.Column(types.Identifier(64), nullable=False)
+    host = sa.Column(sa.String(255), nullable=False)
     count = sa.Column(sa.Integer, nullable=False)
     errors = sa.Column(sa.Integer, nullable=False)
     measured = sa.Column(sa.Integer, nullable=False)
@@ -275,34 +328,50 @@ class OperationHour(Base):
     sketch = sa.Column(sa.Text, nullable=False)
 
 
-class OperationHourMember(Base):
-    """What each ended operation adds to ``operation_hours`` (rollups
-    handler): its cell (hour of the end, operation, host, service,
-    project), its duration (NULL without a start) and whether it failed.
-    A batch compares the operations it touched with their members and
-    recomputes only the cells whose members changed, from the members.
+class RequestRollup(Base):
+    """The latency of the requests that started in one hour or one day
+    and ended, per operation (rollups handler): exact counts and
+    extremes and a quantile sketch, as ``OperationRollup``; what
+    ``/v1/summary`` reports as request latency for every project.
+    ``operation`` is the request's ('' when unknown).
     """
 
-    __tablename__ = 'operation_hour_members'
+    __tablename__ = 'request_rollups'
     __table_args__ = (
-        sa.UniqueConstraint('scope_id', 'request_id', 'operation',
-                            'attempt', name='uq_operation_hour_members_key'),
-        sa.Index('ix_operation_hour_members_cell', 'hour_us', 'operation',
-                 'host', 'service', 'project_id'),
+        sa.UniqueConstraint('width_us', 'bucket_us', 'operation',
+                            name='uq_request_rollups_key'),
         MYSQL_TABLE_ARGS,
     )
 
     id = sa.Column(_ID, primary_key=True, autoincrement=True)
-    scope_id = sa.Column(types.Identifier(255), nullable=False)
-    request_id = sa.Column(types.Identifier(255), nullable=False)
+    width_us = sa.Column(sa.BigInteger, nullable=False)
+    bucket_us = sa.Column(sa.BigInteger, nullable=False)
     operation = sa.Column(sa.String(128), nullable=False)
-    attempt = sa.Column(sa.SmallInteger, nullable=False)
-    hour_us = sa.Column(sa.BigInteger, nullable=False)
-    host = sa.Column(sa.String(255), nullable=False)
-    service = sa.Column(sa.String(64), nullable=False)
-    project_id = sa.Column(types.Identifier(64), nullable=False)
-    duration_us = sa.Column(sa.BigInteger)
-    failed = sa.Column(sa.Boolean, nullable=False)
+    count = sa.Column(sa.Integer, nullable=False)
+    errors = sa.Column(sa.Integer, nullable=False)
+    measured = sa.Column(sa.Integer, nullable=False)
+    min_us = sa.Column(sa.BigInteger)
+    max_us = sa.Column(sa.BigInteger)
+    sketch = sa.Column(sa.Text, nullable=False)
+
+
+class RollupDirtyHour(Base):
+    """An hour whose ended operations (by their end) or requests (by
+    their start) changed since its roll-up cells were computed (rollups
+    handler). ``version`` grows with every change;
+    ``changed_us`` is the writer's clock at the last one. The roller
+    recomputes the hour's cells and its day's, then deletes the row if
+    its version is still the one it read (see ``analyses.rollups``);
+    until then the queries read the hour's operations.
+    """
+
+    __tablename__ = 'rollup_dirty_hours'
+    __table_args__ = (MYSQL_TABLE_ARGS,)
+
+    hour_us = sa.Column(sa.BigInteger, primary_key=True,
+                        autoincrement=False)
+    version = sa.Column(sa.Integer, nullable=False)
+    changed_us = sa.Column(sa.BigInteger, nullable=False)
 
 
 class SummaryCount(Base):
@@ -332,3 +401,30 @@ class SummaryCount(Base):
     project_id = sa.Column(types.Identifier(64), nullable=False)
     notifications = sa.Column(sa.BigInteger, nullable=False)
     errors = sa.Column(sa.BigInteger, nullable=False)
+
+
+class SummaryRollup(Base):
+    """Notification and error counts of every project per hour and per
+    day, for each value of each breakdown dimension, with the first and
+    last time a value was seen (summary handler). The month's
+    ``/v1/summary``, ``/v1/hosts``, ``/v1/services`` and
+    ``/v1/event_types`` read them instead of a month of buckets or of
+    notifications. Sums, minimums and maximums: merged in any order.
+    """
+
+    __tablename__ = 'summary_rollups'
+    __table_args__ = (
+        sa.UniqueConstraint('width_us', 'bucket_us', 'dimension', 'name',
+                            name='uq_summary_rollups_key'),
+        MYSQL_TABLE_ARGS,
+    )
+
+    id = sa.Column(_ID, primary_key=True, autoincrement=True)
+    width_us = sa.Column(sa.BigInteger, nullable=False)
+    bucket_us = sa.Column(sa.BigInteger, nullable=False)
+    dimension = sa.Column(sa.String(16), nullable=False)
+    name = sa.Column(sa.String(255), nullable=False)
+    notifications = sa.Column(sa.BigInteger, nullable=False)
+    errors = sa.Column(sa.BigInteger, nullable=False)
+    first_us = sa.Column(sa.BigInteger, nullable=False)
+    last_us = sa.Column(sa.BigInteger, nullable=False)

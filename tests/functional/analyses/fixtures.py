@@ -8,14 +8,16 @@ import uuid
 
 import sqlalchemy as sa
 
+from stacktach_ng.analyses import rollups
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import models
 from stacktach_ng.pipeline import forms
 from stacktach_ng.pipeline import runner as pipeline
 
 ANALYSIS_TABLES = ('resources', 'operations', 'requests', 'profiler_spans',
-                   'error_events', 'summary_counts', 'operation_hours',
-                   'operation_hour_members')
+                   'error_events', 'summary_counts', 'summary_rollups',
+                   'operation_rollups', 'request_rollups',
+                   'rollup_dirty_hours', 'open_work')
 # What a batch stores before any analysis: emptied with the analyses to
 # load the same notifications again (their ids are the duplicate check).
 STORED_TABLES = ('notifications', 'notification_ids')
@@ -41,14 +43,17 @@ _NOTIGEN_BASE = datetime.datetime(2015, 1, 22, 20, 44, 51)
 _NAMESPACE = uuid.UUID('6ba7b811-9dad-11d1-80b4-00c04fd430c8')
 
 
-def load(conf, bodies, batch_size=100):
-    """Store wire bodies through the pipeline in batches; return the
-    Database (caller disposes)."""
+def load(conf, bodies, batch_size=100, roll=True):
+    """Store wire bodies through the pipeline in batches, then roll up
+    the hours they marked, as ``import`` does (unless ``roll`` is false);
+    return the Database (caller disposes)."""
     database = db_api.Database(conf)
     pipe = pipeline.Pipeline(conf, database, source='import')
     for start in range(0, len(bodies), batch_size):
         pipe.process([forms.to_envelope(body)
                       for body in bodies[start:start + batch_size]])
+    if roll and 'rollups' in [handler.name for handler in pipe.handlers]:
+        rollups.roll(database)
     return database
 
 

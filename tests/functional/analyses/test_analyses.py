@@ -140,7 +140,8 @@ def test_rebuild_recomputes_the_same(migrated_conf):
                                               truth) > 20
         handlers = [h for h in pipeline.load_handlers(migrated_conf)
                     if h.name in ('lifecycle', 'timings', 'rollups',
-                                  'traces', 'errors', 'summary')]
+                                  'open_work', 'traces', 'errors',
+                                  'summary')]
         replayed = rebuild_command.rebuild_handlers(database, handlers,
                                                     chunk_size=150)
         assert replayed == len({m['message_id'] for m in messages})

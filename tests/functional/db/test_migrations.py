@@ -94,3 +94,40 @@ def test_upgrade_keeps_one_exists_per_audit_record(database_url):
             connection.execute(exists.insert(), [_exists_row(
                 9, 'b-versioned', versioned, 'i-1', day2)])
     database.dispose()
+
+
+def test_upgrade_to_0009_counts_and_marks_what_is_stored(database_url):
+    """0009 counts the stored notifications into ``summary_rollups``, as
+    the summary handler counts new ones, and marks the hours of the ended
+    operations, whose cells a roll then computes as a load at head
+    does."""
+    from stacktach_ng.analyses import rollups
+    from tests.functional.analyses import fixtures
+    from tests.functional.analyses import test_rollups
+
+    messages = test_rollups._messages(count=1500)
+    conf = base.make_conf(database_url)
+    database = db_api.Database(conf)
+    migration.upgrade(database, revision='0008')
+    # What 0008 stored: the notifications and their operations (the
+    # handlers of 0008's tables only).
+    conf.set_override('handlers', ['notifications', 'timings'], 'listener')
+    fixtures.load(conf, messages, batch_size=200).dispose()
+    migration.upgrade(database)
+    with database.reader() as connection:
+        marked = rollups.dirty_hours(connection, 0, 2 ** 62)
+    assert marked
+    assert rollups.roll(database) == len(marked)
+    upgraded = fixtures.snapshot(database, ('summary_rollups',
+                                            'operation_rollups',
+                                            'rollup_dirty_hours'))
+    # The same messages loaded at head by every default handler.
+    conf.clear_override('handlers', 'listener')
+    fixtures.empty(database)
+    fixtures.load(conf, messages, batch_size=200).dispose()
+    loaded = fixtures.snapshot(database, ('summary_rollups',
+                                          'operation_rollups',
+                                          'rollup_dirty_hours'))
+    assert upgraded['summary_rollups']
+    assert upgraded == loaded
+    database.dispose()

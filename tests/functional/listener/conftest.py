@@ -14,6 +14,7 @@ import warnings
 import pytest
 import sqlalchemy as sa
 
+from stacktach_ng.analyses import rollups
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import migration
 from stacktach_ng.db import models
@@ -131,7 +132,13 @@ class Bus:
 
     def derived(self):
         """Every row the handlers derived (operations, requests, errors,
-        launches, exists...) and the usage report over the traffic."""
+        launches, exists...), with the hours they marked rolled up as the
+        listener's roller does, and the usage report over the traffic."""
+        database = db_api.Database(base.make_conf(self.database_url))
+        try:
+            rollups.roll(database)
+        finally:
+            database.dispose()
         with self.engine.connect() as connection:
             return derived_of(connection)
 
@@ -204,6 +211,7 @@ def fault_free(database_url, tmp_path, items, batch_size=50):
                      for item in items]
         for start in range(0, len(envelopes), batch_size):
             pipeline.process(envelopes[start:start + batch_size])
+        rollups.roll(database)
         with database.reader() as connection:
             return derived_of(connection)
     finally:

@@ -146,7 +146,7 @@ class _Connection:
         self.updates = []
 
     def execute(self, statement, params=None):
-        if params is not None:
+        if statement.is_dml:
             self.updates.extend(params)
             return _Result()
         return _Result(self.rows)

@@ -53,21 +53,3 @@ def test_encoding_is_stable_and_round_trips():
         rollups.add_duration(second, value)
     assert rollups.encode(first) == rollups.encode(second)
     assert rollups.decode(rollups.encode(first)) == first
-
-
-def _member(host, service, project, duration, failed):
-    return {'hour_us': rollups.HOUR_US * 100, 'operation': 'instance.create',
-            'host': host, 'service': service, 'project_id': project,
-            'duration_us': duration, 'failed': failed}
-
-
-def test_a_cell_counts_its_members_exactly():
-    cells = rollups.cell_rows([
-        _member('h1', 'nova', 'p', 30, False),
-        _member('h1', 'nova', 'p', 10, True),
-        _member('h1', 'nova', 'p', None, True),
-        _member('', '', '', 1, False)])
-    assert [(c['host'], c['service'], c['project_id'], c['count'],
-             c['errors'], c['measured'], c['min_us'], c['max_us'])
-            for c in cells] == [('', '', '', 1, 0, 1, 1, 1),
-                                ('h1', 'nova', 'p', 3, 2, 2, 10, 30)]

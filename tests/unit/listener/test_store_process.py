@@ -1,7 +1,9 @@
-"""The wire and the configuration snapshot of the store processes."""
+"""The wire of the store processes, and the configuration snapshot they
+start from."""
 
 import datetime
 
+from stacktach_ng import service
 from stacktach_ng.listener import store_process
 from stacktach_ng.listener import transient
 from stacktach_ng.pipeline import rejection
@@ -76,10 +78,10 @@ def test_snapshot_restores_overrides_on_a_new_conf():
                           DEFAULT={'host': 'worker-7'},
                           listener={'batch_size': 17,
                                     'handlers': ['notifications', 'errors']})
-    values = store_process.snapshot(conf)
+    values = service.snapshot_conf(conf)
     assert 'config_file' not in values[None]
     other = base.make_conf()
-    store_process.restore(other, values)
+    service.restore_conf(other, values)
     assert other.host == 'worker-7'
     assert other.listener.batch_size == 17
     assert other.listener.handlers == ['notifications', 'errors']
@@ -88,7 +90,7 @@ def test_snapshot_restores_overrides_on_a_new_conf():
 
 def test_restore_skips_options_the_child_does_not_have():
     other = base.make_conf()
-    store_process.restore(other, {None: {'no_such_option': 1},
+    service.restore_conf(other, {None: {'no_such_option': 1},
                                   'no_such_group': {'x': 2},
                                   'listener': {'batch_size': 3}})
     assert other.listener.batch_size == 3
@@ -109,3 +111,32 @@ def test_store_error_keeps_the_original_type_for_the_log():
 def test_the_store_process_command_needs_its_socket():
     assert store_process.main([]) == 2
     assert store_process.main(['not-a-number']) == 2
+
+
+def test_settle_freezes_what_is_loaded_and_still_collects_cycles():
+    import gc
+    import weakref
+
+    threshold = gc.get_threshold()
+    try:
+        store_process.settle()
+        # Everything alive at set-up is out of the collector's sight...
+        assert gc.get_freeze_count() > 0
+        # ...and the youngest generation waits for far more than
+        # Python's 700 allocations before a collection.
+        assert gc.get_threshold()[0] == store_process.GC_YOUNG_THRESHOLD
+        assert gc.get_threshold()[0] > threshold[0]
+
+        class Node:
+            pass
+
+        # A cycle made after set-up is not frozen: a collection frees it.
+        node = Node()
+        node.me = node
+        alive = weakref.ref(node)
+        del node
+        gc.collect()
+        assert alive() is None
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)

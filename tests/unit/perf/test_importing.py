@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 
+from stacktach_ng.replay import parallel
 from tests.perf import importing
 
 
@@ -27,3 +28,13 @@ def test_floor_inserts_every_row_with_and_without_lookup_indexes(tmp_path):
         assert floor['read_us'] > 0 and floor['insert_us'] > 0
         assert _count(url, 'SELECT count(*) FROM notifications') == 120
         assert _count(url, index_sql) == indexes
+
+
+def test_the_bench_reads_the_line_each_import_job_logs():
+    stats = parallel.JobStats(2, parts=3, seconds=1.5, part_wait=0.2,
+                              lock_wait=0.5, lock_held=0.7, cpu=1.3)
+    # As oslo.log prints it: the logger's prefix, then the message.
+    line = ('2026-12-04 20:00:00.000 1 INFO stacktach_ng.cmd.manage.ingest '
+            '[-] Import %s' % stats.text())
+    assert importing._JOB.findall(line) == [('2', '1.3', '0.2', '0.5',
+                                             '0.7')]

@@ -110,6 +110,37 @@ def test_clean_document_is_not_copied():
     assert jsonutils.loads(text) == payload
 
 
+def test_repeated_context_is_remembered_only_when_clean(monkeypatch):
+    """A context that comes again is looked up, not scanned again; one
+    with a secret is never remembered, and is masked every time."""
+    monkeypatch.setattr(scrub, '_clean_texts', set())
+    scans = []
+    real = scrub._needs_walk
+    monkeypatch.setattr(scrub, '_needs_walk',
+                        lambda text: scans.append(text) or real(text))
+    clean = {'request_id': 'req-1', 'user_id': 'u1'}
+    secret = {'request_id': 'req-1', 'auth_token': 'gAAAAA-secret'}
+    for _ in range(3):
+        value, text = scrub.scrub_serialized(clean, jsonutils.dumps,
+                                             repeated=True)
+        assert value is clean
+        assert jsonutils.loads(text) == clean
+        value, text = scrub.scrub_serialized(secret, jsonutils.dumps,
+                                             repeated=True)
+        assert value == {'request_id': 'req-1', 'auth_token': scrub.MASK}
+        assert 'gAAAAA-secret' not in text
+    # The clean text once, the secret one at each of the three calls.
+    assert len(scans) == 1 + 3
+
+
+def test_remembered_texts_are_bounded(monkeypatch):
+    monkeypatch.setattr(scrub, '_clean_texts', set())
+    for number in range(scrub._MAX_CLEAN_TEXTS * 2 + 5):
+        scrub.scrub_serialized({'request_id': 'req-%d' % number},
+                               jsonutils.dumps, repeated=True)
+        assert len(scrub._clean_texts) <= scrub._MAX_CLEAN_TEXTS
+
+
 def _excerpt(message, reason='test'):
     row = rejection.rejected_row(Rejected(reason, message), RECEIVED,
                                  'import')

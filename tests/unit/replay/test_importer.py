@@ -5,6 +5,8 @@ import gzip
 import json
 
 import pytest
+import sqlalchemy.exc as sa_exc
+from oslo_db import exception as db_exc
 
 from stacktach_ng.pipeline import normalize
 from stacktach_ng.pipeline import runner as pipeline
@@ -181,9 +183,18 @@ class _StatisticsDatabase:
         return True
 
 
+class _CatchingUp:
+    def __init__(self):
+        self.databases = []
+
+    def catch_up(self, database):
+        self.databases.append(database)
+
+
 class _StatisticsPipeline:
     def __init__(self):
         self.database = _StatisticsDatabase()
+        self.handlers = [_CatchingUp(), _CatchingUp()]
 
 
 def test_import_refreshes_statistics_only_after_a_big_load():
@@ -193,6 +204,9 @@ def test_import_refreshes_statistics_only_after_a_big_load():
     job.result.stored = importer.REFRESH_STATISTICS_AFTER
     assert job.finish()
     assert job.pipeline.database.refreshed == 1
+    # Every handler caught up after each import, small or big.
+    for handler in job.pipeline.handlers:
+        assert handler.databases == [job.pipeline.database] * 2
 
 
 @pytest.mark.parametrize('number', (2 ** 70, -(2 ** 64) - 1,
@@ -228,3 +242,56 @@ def test_context_keys_of_wire_bodies(tmp_path):
         assert item['ctxt'][''] == 'empty name'
         assert 'context_not_prefixed' not in item['ctxt']
         assert 'not_prefixed' not in item['ctxt']
+
+
+class _LockedPipeline:
+    """Fails its first ``failures`` batches with ``error``, then stores."""
+
+    def __init__(self, failures, error):
+        self.failures = failures
+        self.error = error
+        self.calls = 0
+
+    def process(self, batch):
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise self.error
+        return pipeline.BatchResult(received=len(batch), stored=len(batch))
+
+
+_LOCKED = sa_exc.OperationalError('INSERT ...', {},
+                                  Exception('database is locked'))
+
+
+@pytest.mark.parametrize('error', [
+    _LOCKED, db_exc.DBDeadlock(),
+    db_exc.DBError(Exception('Deadlock found when trying to get lock')),
+    # Another job inserted a derived row's key first (MySQL).
+    db_exc.DBDuplicateEntry(['item_key'])])
+def test_a_batch_that_waited_on_another_writer_is_stored_again(
+        error, monkeypatch):
+    monkeypatch.setattr(importer, '_LOCK_BACKOFF', 0)
+    sink = _LockedPipeline(2, error)
+    job = importer.Importer(None, None, batch_size=10, pipeline=sink)
+    result = job.import_items([{'n': n} for n in range(4)])
+    # Counted once, though tried three times.
+    assert (result.received, result.stored, sink.calls) == (4, 4, 3)
+
+
+def test_a_lock_that_never_frees_stops_the_import(monkeypatch):
+    monkeypatch.setattr(importer, '_LOCK_BACKOFF', 0)
+    sink = _LockedPipeline(99, _LOCKED)
+    job = importer.Importer(None, None, batch_size=10, pipeline=sink)
+    with pytest.raises(sa_exc.OperationalError):
+        job.import_items([{'n': 1}])
+    assert sink.calls == 5
+    assert job.result.received == 0
+
+
+def test_other_database_errors_are_not_retried(monkeypatch):
+    monkeypatch.setattr(importer, '_LOCK_BACKOFF', 0)
+    sink = _LockedPipeline(1, db_exc.DBError(Exception('disk full')))
+    job = importer.Importer(None, None, batch_size=10, pipeline=sink)
+    with pytest.raises(db_exc.DBError):
+        job.import_items([{'n': 1}])
+    assert sink.calls == 1

@@ -189,3 +189,38 @@ def test_an_unknown_period_checks_the_reported_deletion_alone():
                    delete=_delete(DAY2[0])) is None
     assert _reason(_instance_exists(deleted_at=DAY2[1], **unknown),
                    delete=_delete(DAY2[0])) == checks.DELETED_AT_MISMATCH
+
+
+def test_a_flavor_id_known_on_one_side_only_decides_nothing():
+    # Legacy nova's exists may lack the flavor id the launch has (or the
+    # reverse): the next thing both know decides, here the instance
+    # type id, then the sizes (equal: consistent; by hand).
+    for exists_id, launch_id in (('f-small', None), (None, 'f-small')):
+        assert _reason(_instance_exists(flavor_id=exists_id,
+                                        instance_type_id='5'),
+                       [_launch(flavor_id=launch_id,
+                                instance_type_id='5')]) is None
+        assert _reason(_instance_exists(flavor_id=exists_id,
+                                        instance_type_id='5'),
+                       [_launch(flavor_id=launch_id,
+                                instance_type_id='6')]) == (
+            checks.FLAVOR_MISMATCH)
+    for exists_type, launch_type in (('5', None), (None, '5')):
+        assert _reason(_instance_exists(flavor_id=None,
+                                        instance_type_id=exists_type),
+                       [_launch(flavor_id=None,
+                                instance_type_id=launch_type)]) is None
+
+
+def test_an_image_exists_is_checked_against_its_sizes_and_deletion():
+    # ``check`` sends what is not an instance to the storage checks: an
+    # image as uploaded verifies, one of another size does not, and one
+    # deleted inside the period without saying so does not either.
+    assert checks.check(_exists(), [], [_segment('upload')], None) == (
+        None, None)
+    assert checks.check(_exists(size=200), [], [_segment('upload')],
+                        None)[0] == checks.SIZE_MISMATCH
+    deleted = types.SimpleNamespace(
+        deleted_at=DAY2[0] + datetime.timedelta(hours=1))
+    assert checks.check(_exists(), [], [_segment('upload')],
+                        deleted)[0] == checks.DELETED_AT_MISMATCH

@@ -35,7 +35,8 @@ class CountsController(rest.RestController):
             lambda connection: notification_queries.count_by(
                 connection, self.column, project_id=scope,
                 since=params['since'], until=params['until'],
-                marker=params['marker'], limit=limit))
+                marker=params['marker'], limit=limit,
+                use_rollups='summary' in request.conf.listener.handlers))
         return paging.collection(request, self.key, items, more,
                                  lambda item: item[self.column])
 

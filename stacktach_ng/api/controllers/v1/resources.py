@@ -9,6 +9,12 @@ from stacktach_ng.api.schemas import parameters
 from stacktach_ng.queries import lifecycles
 
 
+def uses_open_work(conf):
+    """Whether what is open now is kept (the ``open_work`` handler is
+    enabled), so that the stuck list may read it."""
+    return 'open_work' in conf.listener.handlers
+
+
 class ResourcesController(rest.RestController):
 
     @pecan.expose('json')
@@ -20,7 +26,8 @@ class ResourcesController(rest.RestController):
                 return lifecycles.list_stuck(
                     connection, project_id=scope,
                     older_than=params['older_than'],
-                    marker=params['marker'], limit=limit)
+                    marker=params['marker'], limit=limit,
+                    use_open_work=uses_open_work(pecan.request.conf))
             items, more = lifecycles.list_resources(
                 connection, project_id=scope,
                 resource_type=params['resource_type'],

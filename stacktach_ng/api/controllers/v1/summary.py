@@ -17,9 +17,10 @@ class SummaryController(rest.RestController):
         def query(connection, scope, params):
             base.default_period(params)
             timings.check_buckets(params)
-            return summary.summary(connection, params['since'],
-                                   params['until'], project_id=scope,
-                                   bucket=params['bucket'])
+            return summary.summary(
+                connection, params['since'], params['until'],
+                project_id=scope, bucket=params['bucket'],
+                use_rollups=timings.uses_rollups(pecan.request.conf))
 
         return base.scoped_view(parameters.SUMMARY, 'stacktach:summary:get',
                                 query)

@@ -45,8 +45,9 @@ def split_group_by(params):
 
 
 def uses_rollups(conf):
-    """Whether the hourly roll-ups are maintained (the ``rollups``
-    handler is enabled), so that summaries may read them."""
+    """Whether the roll-ups of the operations and the requests are
+    maintained (the ``rollups`` handler is enabled), so that summaries
+    may read them."""
     return 'rollups' in conf.listener.handlers
 
 
