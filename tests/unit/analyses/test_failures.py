@@ -1,0 +1,158 @@
+"""What failed, read from each form of failure notification.
+
+The expected values come from the notifications' own sources: nova's
+notification samples, the real NoValidHost capture and the fault Nova
+recorded for it (``tests/fixtures/openstack``), or are written out by
+hand from the payload given.
+"""
+
+import traceback
+
+from stacktach_ng.analyses import failures
+from tests import captures
+
+# nova's doc/notification_samples/compute-exception.json (the versioned
+# notification ``wrap_exception`` sends), whole.
+COMPUTE_EXCEPTION = {
+    'event_type': 'compute.exception',
+    'payload': {
+        'nova_object.data': {
+            'exception': 'AggregateNameExists',
+            'exception_message':
+                'Aggregate versioned_exc_aggregate already exists.',
+            'function_name': 'aggregate_create',
+            'module_name': 'nova.db.sqlalchemy.api',
+        },
+        'nova_object.name': 'ExceptionPayload',
+        'nova_object.namespace': 'nova',
+        'nova_object.version': '1.0',
+    },
+    'priority': 'ERROR',
+    'publisher_id': 'nova-api:fake-mini',
+}
+
+
+def _failure(message):
+    return failures.failure_of({'event_type': message['event_type']},
+                               message['payload'])
+
+
+def test_a_compute_exception_names_its_exception_and_function():
+    assert _failure(COMPUTE_EXCEPTION) == {
+        'exception': 'AggregateNameExists',
+        'message': 'Aggregate versioned_exc_aggregate already exists.',
+        'function_name': 'aggregate_create',
+        'module_name': 'nova.db.sqlalchemy.api',
+    }
+
+
+def _no_valid_host(event_type):
+    (message,) = [m for m in captures.messages('novalidhost')
+                  if m['event_type'] == event_type]
+    return message
+
+
+def test_both_reports_of_a_no_valid_host_say_what_nova_recorded():
+    """The legacy report carries the exception as the text of a dict
+    (``{'kwargs': ..., 'message': ..., 'class': ...}``), the versioned one
+    an ExceptionPayload whose message ends with the scheduler's remote
+    traceback: each says the message of the fault Nova recorded, and the
+    class the versioned payload names."""
+    server = next(iter(captures.nova_records('novalidhost')[
+        'servers'].values()))
+    legacy = _failure(_no_valid_host('compute_task.build_instances'))
+    versioned = _failure(_no_valid_host('compute_task.build_instances.error'))
+    assert versioned['exception'] == 'NoValidHost_Remote'
+    for failure in (legacy, versioned):
+        assert failure['message'] == server['fault']['message']
+        assert failure['exception'] == 'NoValidHost_Remote'
+    # A legacy payload names no module; it is named after no function
+    # (the event type has a dot).
+    assert (legacy['function_name'], legacy['module_name']) == (None, None)
+
+
+def _remote_message(message, exception):
+    """The message of an exception oslo.messaging re-raises on the
+    calling side: the remote message, a newline, the remote traceback."""
+    lines = traceback.format_exception(exception)
+    return '%s\n%s' % (message, '\n'.join(lines))
+
+
+def _raised_while_handling():
+    try:
+        try:
+            raise KeyError('host')
+        except KeyError:
+            # Chained implicitly, as the remote side's code would.
+            raise RuntimeError('No valid host was found.')  # noqa: B904
+    except RuntimeError as error:
+        return error
+
+
+def _versioned_error(exception_message):
+    return {'event_type': 'compute_task.build_instances.error',
+            'payload': {'nova_object.data': {'reason': {
+                'nova_object.data': {
+                    'exception': 'NoValidHost_Remote',
+                    'exception_message': exception_message,
+                    'function_name': 'build_instances',
+                    'module_name': 'nova.conductor.manager'}}}}}
+
+
+def test_a_remote_traceback_is_cut_at_its_first_line():
+    error = _raised_while_handling()
+    message = _remote_message('No valid host was found. ', error)
+    # The traceback of an exception raised while handling another holds
+    # two tracebacks: the message is what comes before the first.
+    assert message.count('\nTraceback (most recent call last):') == 2
+    assert _failure(_versioned_error(message))['message'] == (
+        'No valid host was found. ')
+    # An exception without a message: nothing before the traceback.
+    assert _failure(_versioned_error(_remote_message('', error)))[
+        'message'] is None
+
+
+def _legacy_error(**payload):
+    return {'event_type': 'compute_task.build_instances',
+            'payload': payload}
+
+
+def test_a_legacy_exception_text_is_read_up_to_its_size_limit():
+    """A dict's text up to ``_MAX_REPR`` characters is parsed; a longer
+    one is a plain message (its first 2,000 characters)."""
+    def text_of(length):
+        head = "{'class': 'NoValidHost', 'message': '"
+        tail = "'}"
+        return head + 'x' * (length - len(head) - len(tail)) + tail
+
+    at_limit = text_of(failures._MAX_REPR)
+    assert len(at_limit) == failures._MAX_REPR
+    parsed = _failure(_legacy_error(reason=at_limit))
+    assert parsed['exception'] == 'NoValidHost'
+    assert parsed['message'] == 'x' * (failures._MAX_MESSAGE)
+    beyond = text_of(failures._MAX_REPR + 1)
+    plain = _failure(_legacy_error(reason=beyond))
+    assert plain['exception'] is None
+    assert plain['message'] == beyond[:failures._MAX_MESSAGE]
+
+
+def test_a_message_that_is_no_text_gives_way_to_the_next():
+    # ``message`` holding the exception's kwargs (a dict) says nothing;
+    # the ``error`` text after it does.
+    failure = _failure(_legacy_error(message={'code': 500},
+                                     error='Disk full'))
+    assert failure['message'] == 'Disk full'
+
+
+def test_a_failure_is_cut_to_what_its_columns_hold():
+    """The exception class to its column's 255 characters (a longer one
+    fails the insert on PostgreSQL and MariaDB), the message to 2,000."""
+    failure = _failure(_versioned_error('m' * 2500))
+    assert len(failure['message']) == 2000
+    data = COMPUTE_EXCEPTION['payload']['nova_object.data']
+    long_names = dict(COMPUTE_EXCEPTION, payload={'nova_object.data': dict(
+        data, exception='E' * 300, function_name='f' * 300,
+        module_name='m' * 300)})
+    failure = _failure(long_names)
+    assert (len(failure['exception']), len(failure['function_name']),
+            len(failure['module_name'])) == (255, 255, 255)

@@ -1,0 +1,197 @@
+"""The usage facts read from real nova notifications, compared with what
+Nova itself recorded (``tests/fixtures/openstack``: its instances table,
+``os-simple-tenant-usage`` and the audit period it ran), in both formats.
+"""
+
+import datetime
+
+import pytest
+
+from stacktach_ng.pipeline import normalize
+from stacktach_ng.usage import extract
+from tests import captures
+
+RECEIVED = datetime.datetime(2026, 12, 3, 15, 0)
+
+
+def _records(step, *event_types):
+    return [normalize.normalize(envelope, RECEIVED)
+            for envelope in captures.envelopes(captures.messages(step))
+            if envelope['event_type'] in event_types]
+
+
+def _nova_time(text):
+    return captures.nova_time(text) if text else None
+
+
+def _instances(step):
+    """Nova's instances table at the end of a step, by uuid."""
+    return {row['uuid']: row
+            for row in captures.nova_records(step)['instances']}
+
+
+def _usages(step):
+    """Nova's os-simple-tenant-usage entries, by instance."""
+    return {usage['instance_id']: usage for usage in captures.nova_records(
+        step)['simple_tenant_usage']['server_usages']}
+
+
+def _image(step):
+    (image,) = {server['image']['id'] for server in captures.nova_records(
+        step)['servers'].values() if server}
+    return image
+
+
+def test_the_audit_s_exists_say_what_nova_recorded():
+    """nova-compute's hourly audit: one exists per instance alive in the
+    period, in each format, each with the instance's launch, deletion,
+    project, user, flavor and image as Nova's tables have them."""
+    instances = _instances('audit')
+    usages = _usages('audit')
+    period = captures.nova_records('audit')['during_step']
+    beginning = _nova_time(period['period_beginning'])
+    ending = _nova_time(period['period_ending'])
+    users = {action['instance_uuid']: action['user_id']
+             for actions in captures.nova_records('audit')[
+                 'instance_actions'].values() for action in actions}
+    records = _records('audit', 'compute.instance.exists', 'instance.exists')
+    flavor_ids = {}
+    seen = []
+    for record in records:
+        (row,) = extract.exists_rows(record)
+        instance = instances[row['resource_id']]
+        usage = usages[row['resource_id']]
+        legacy = record.row['event_type'] == 'compute.instance.exists'
+        seen.append((row['resource_id'], legacy))
+        assert (row['launched_at'], row['deleted_at']) == (
+            _nova_time(instance['launched_at']),
+            _nova_time(instance['deleted_at']))
+        assert (row['audit_period_beginning'],
+                row['audit_period_ending']) == (beginning, ending)
+        assert (row['project_id'], row['user_id']) == (
+            usage['tenant_id'], users[row['resource_id']])
+        assert (row['flavor_name'], row['vcpus'], row['memory_mb'],
+                row['root_gb'] + row['ephemeral_gb']) == (
+            usage['flavor'], usage['vcpus'], usage['memory_mb'],
+            usage['local_gb'])
+        # The legacy format alone names nova's internal instance type id.
+        assert row['instance_type_id'] == (
+            str(instance['instance_type_id']) if legacy else None)
+        assert row['image_id'] == _image('audit')
+        assert (row['resource_type'], row['event_type'], row['status'],
+                row['attempts'], row['message_id']) == (
+            'instance', record.row['event_type'], 'pending', 0,
+            record.row['message_id'])
+        assert (row['size_bytes'], row['volume_type']) == (None, None)
+        # Both formats name the same flavor.
+        flavor_ids.setdefault(row['resource_id'], set()).add(
+            row['flavor_id'])
+    assert sorted(seen) == sorted(
+        (uuid, legacy) for uuid in instances for legacy in (True, False))
+    assert all(len(ids) == 1 and None not in ids
+               for ids in flavor_ids.values())
+    assert extract.is_regular_period(beginning, ending)
+
+
+def test_the_two_exists_before_a_resize_are_one_record():
+    """nova sends an exists up to the moment a resize starts, with
+    microseconds in its legacy copy only: both give the same period to
+    the second, which is not a regular one."""
+    records = _records('resize-confirm', 'compute.instance.exists',
+                       'instance.exists')
+    rows = [extract.exists_rows(record)[0] for record in records]
+    assert len(rows) == 2
+    periods = {(row['audit_period_beginning'], row['audit_period_ending'])
+               for row in rows}
+    assert len(periods) == 1
+    (beginning, ending), = periods
+    assert ending.microsecond == 0
+    assert not extract.is_regular_period(beginning, ending)
+    # The exists format: legacy 0, versioned 1.
+    assert sorted(extract.exists_format(record.row['event_type'])
+                  for record in records) == [0, 1]
+
+
+def test_launches_are_when_nova_says():
+    """The create.end of each boot (both formats) and the finish of a
+    resize launch the instance at Nova's ``launched_at``, to the second,
+    with the flavor Nova bills."""
+    instances = _instances('boot')
+    usages = _usages('boot')
+    records = _records('boot', 'compute.instance.create.end',
+                       'instance.create.end')
+    assert len(records) == 2 * len(instances)
+    for record in records:
+        kind = extract.LAUNCH_EVENTS[record.row['event_type']]
+        assert (kind, extract.classify(record.row['event_type'])) == (
+            'create', extract.LAUNCH)
+        row = extract.launch_row(record, kind)
+        launched_at = _nova_time(instances[row['instance_id']]['launched_at'])
+        usage = usages[row['instance_id']]
+        assert (row['launched_at'], row['effective_at']) == (
+            launched_at, launched_at)
+        assert (row['kind'], row['evidence'], row['message_id']) == (
+            'create', extract.EVIDENCE_EVENT, record.row['message_id'])
+        assert (row['project_id'], row['flavor_name'], row['vcpus'],
+                row['memory_mb']) == (usage['tenant_id'], usage['flavor'],
+                                      usage['vcpus'], usage['memory_mb'])
+    resized = _instances('resize-confirm')
+    (record,) = _records('resize-confirm',
+                         'compute.instance.finish_resize.end')
+    row = extract.launch_row(record, 'resize')
+    instance = resized[row['instance_id']]
+    assert row['launched_at'] == _nova_time(instance['launched_at'])
+    assert row['instance_type_id'] == str(instance['instance_type_id'])
+    # Other notifications of the instance observe its launch.
+    assert extract.classify('compute.instance.update') == extract.OBSERVED
+    assert extract.launch_row(record, extract.OBSERVED)['evidence'] == (
+        extract.EVIDENCE_OBSERVED)
+
+
+def test_a_delete_is_when_nova_deleted_the_instance():
+    instances = _instances('delete')
+    records = _records('delete', 'compute.instance.delete.end',
+                       'instance.delete.end')
+    assert len(records) == 2
+    for record in records:
+        assert extract.classify(record.row['event_type']) == extract.DELETE
+        row = extract.instance_delete_row(record)
+        instance = instances[row['resource_id']]
+        # Nova's deleted_at, not the legacy terminated_at (a fraction of a
+        # second earlier) nor the time of the notification.
+        assert row['deleted_at'] == _nova_time(instance['deleted_at'])
+        assert row['launched_at'] == _nova_time(instance['launched_at'])
+        assert (row['resource_type'], row['message_id']) == (
+            'instance', record.row['message_id'])
+
+
+_HOUR = datetime.timedelta(hours=1)
+
+
+def _at(*args):
+    return datetime.datetime(*args)
+
+
+# nova's instance_usage_audit_period: hour, day (either with an offset),
+# month or year; anything else (the exists before a resize) is not.
+@pytest.mark.parametrize('beginning, ending, regular', [
+    (_at(2026, 3, 2, 13, 44), _at(2026, 3, 2, 14, 44), True),
+    (_at(2026, 3, 2, 13, 44, 0, 500), _at(2026, 3, 2, 14, 44), True),
+    (_at(2026, 3, 2, 5), _at(2026, 3, 3, 5), True),
+    (_at(2026, 3, 1), _at(2026, 4, 1), True),
+    (_at(2026, 12, 1), _at(2027, 1, 1), True),
+    (_at(2026, 1, 1), _at(2027, 1, 1), True),
+    (_at(2026, 2, 1), _at(2027, 2, 1), False),
+    (_at(2026, 3, 1), _at(2026, 5, 1), False),
+    (_at(2026, 3, 2), _at(2026, 4, 2), False),
+    (_at(2026, 3, 1, 0, 0, 1), _at(2026, 4, 1, 0, 0, 1), False),
+    (_at(2026, 3, 1, 0, 1), _at(2026, 4, 1, 0, 1), False),
+    (_at(2026, 3, 1, 1), _at(2026, 4, 1, 1), False),
+    (_at(2026, 3, 2, 14), _at(2026, 3, 2, 14, 41, 13), False),
+    (_at(2026, 3, 2, 14), _at(2026, 3, 2, 14), False),
+    (_at(2026, 3, 2, 15), _at(2026, 3, 2, 14), False),
+    (None, _at(2026, 3, 2, 14), False),
+    (_at(2026, 3, 2, 14), None, False),
+])
+def test_regular_audit_periods(beginning, ending, regular):
+    assert extract.is_regular_period(beginning, ending) is regular
