@@ -6,9 +6,11 @@ recorded for it (``tests/fixtures/openstack``), or are written out by
 hand from the payload given.
 """
 
+import datetime
 import traceback
 
 from stacktach_ng.analyses import failures
+from stacktach_ng.pipeline import normalize
 from tests import captures
 
 # nova's doc/notification_samples/compute-exception.json (the versioned
@@ -156,3 +158,130 @@ def test_a_failure_is_cut_to_what_its_columns_hold():
     failure = _failure(long_names)
     assert (len(failure['exception']), len(failure['function_name']),
             len(failure['module_name'])) == (255, 255, 255)
+
+
+def test_a_legacy_failure_is_cut_likewise():
+    failure = _failure(_legacy_error(exception='E' * 300,
+                                     message='m' * 2500))
+    assert (len(failure['exception']), len(failure['message'])) == (
+        255, 2000)
+
+
+def test_a_wrap_exception_failure_is_named_after_its_function():
+    """Legacy ``wrap_exception`` sends the failure under the name of the
+    failed function, with the exception's kwargs (no class)."""
+    failure = failures.failure_of({'event_type': 'snapshot_instance'}, {
+        'exception': {'code': 500}, 'args': {'instance': 'vm-1'}})
+    assert failure == {'exception': None, 'message': None,
+                       'function_name': 'snapshot_instance',
+                       'module_name': None}
+    # An event type is no function name.
+    assert _failure(_legacy_error(message='boom'))['function_name'] is None
+
+
+_EPOCH = datetime.datetime(1970, 1, 1)
+
+
+def _epoch_us(text):
+    moment = datetime.datetime.strptime(text, '%Y-%m-%d %H:%M:%S.%f')
+    return (moment - _EPOCH) // datetime.timedelta(microseconds=1)
+
+
+def test_the_rows_of_a_no_valid_host_are_one_failure_in_two_formats():
+    """Each row names the notification it comes from (its id, type,
+    priority and time as sent), the conductor that sent it, the request,
+    the server Nova recorded and its project; the two formats make one
+    group (fingerprint) and one failure (twin key) of the conductor's
+    build_instances."""
+    records = captures.nova_records('novalidhost')
+    server_id = next(iter(records['servers']))
+    (action,) = records['instance_actions'][server_id]
+    rows = {}
+    for message in captures.messages('novalidhost'):
+        if not message['event_type'].startswith('compute_task.'):
+            continue
+        (envelope,) = captures.envelopes([message])
+        record = normalize.normalize(envelope, datetime.datetime(2026, 12, 4))
+        row = failures.error_row(record.row, record.payload, record.failure)
+        rows[message['event_type']] = row
+        assert row['message_id'] == message['metadata']['message_id']
+        assert (row['event_type'], row['priority']) == (
+            message['event_type'], 'ERROR')
+        assert row['generated_us'] == _epoch_us(
+            message['metadata']['timestamp'])
+        assert (row['service'], row['host']) == (
+            'nova-conductor', action['events'][0]['host'])
+        assert (row['request_id'], row['resource_id'],
+                row['project_id']) == (action['request_id'], server_id,
+                                       action['project_id'])
+        assert row['operation'] == 'compute_task.build_instances'
+        assert row['exception'] == 'NoValidHost_Remote'
+        assert row['message'] == row['masked_message'] == (
+            'No valid host was found. ')
+    legacy = rows['compute_task.build_instances']
+    versioned = rows['compute_task.build_instances.error']
+    assert (legacy['versioned'], versioned['versioned']) == (False, True)
+    assert legacy['fingerprint'] == versioned['fingerprint']
+    assert legacy['twin_key'] == versioned['twin_key']
+
+
+def _row(**values):
+    row = {'event_type': 'compute.instance.create.error',
+           'priority': 'ERROR', 'message_id': 'm1', 'resource_id': 'vm-1',
+           'request_id': 'req-1', 'project_id': 'p1',
+           'resource_type': 'instance', 'host': 'cmp-1',
+           'service': 'nova-compute', 'object_name': None,
+           'generated_at': datetime.datetime(2026, 1, 1)}
+    row.update(values)
+    return row
+
+
+def test_a_failure_without_a_class_is_grouped_by_its_operation():
+    """Without an exception class the failed operation stands for it:
+    the same message on two hosts is one group, the same message of
+    another operation another one."""
+    disk = {'message': 'Disk of cmp-1 is full'}
+    one = failures.error_row(_row(), disk)
+    other_host = failures.error_row(
+        _row(host='cmp-2', message_id='m2'),
+        {'message': 'Disk of cmp-2 is full'})
+    other_operation = failures.error_row(
+        _row(event_type='compute.instance.resize.error', message_id='m3'),
+        disk)
+    assert one['exception'] is None
+    assert one['masked_message'] == 'Disk of <host> is full'
+    assert one['fingerprint'] == other_host['fingerprint']
+    assert one['fingerprint'] != other_operation['fingerprint']
+    # A class names the group whatever the operation.
+    with_class = dict(disk, exception='DiskFull')
+    assert failures.error_row(_row(), with_class)['fingerprint'] == (
+        failures.error_row(_row(
+            event_type='compute.instance.resize.error'),
+            with_class)['fingerprint'])
+
+
+def test_a_failure_an_info_notification_reports_has_its_outcome():
+    """A CADF ``outcome: failure`` (an info notification) has the reason
+    it gives as its message when the payload has none."""
+    info = _row(event_type='identity.authenticate', priority='INFO')
+    assert failures.error_row(info, {}, 'Bad password')['message'] == (
+        'outcome failure: Bad password')
+    assert failures.error_row(info, {}, '')['message'] == 'outcome failure'
+    assert failures.error_row(info, {'message': 'Locked'}, 'Bad password')[
+        'message'] == 'Locked'
+    assert failures.error_row(_row(), {})['message'] is None
+
+
+def test_a_failure_without_a_request_is_keyed_by_its_resource():
+    """The twin key names the request, or the resource without one: two
+    failures of one operation of one resource without request are one."""
+    first = failures.error_row(_row(request_id=None), {'message': 'x'})
+    again = failures.error_row(_row(request_id=None, message_id='m2',
+                                    object_name='InstanceActionPayload'),
+                               {'message': 'x'})
+    other = failures.error_row(_row(request_id=None, resource_id='vm-2'),
+                               {'message': 'x'})
+    requested = failures.error_row(_row(), {'message': 'x'})
+    assert first['twin_key'] == again['twin_key']
+    assert len({first['twin_key'], other['twin_key'],
+                requested['twin_key']}) == 3
