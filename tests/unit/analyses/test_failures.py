@@ -221,6 +221,15 @@ def test_the_rows_of_a_no_valid_host_are_one_failure_in_two_formats():
     legacy = rows['compute_task.build_instances']
     versioned = rows['compute_task.build_instances.error']
     assert (legacy['versioned'], versioned['versioned']) == (False, True)
+    # The function and module the versioned ExceptionPayload names; the
+    # legacy payload names neither.
+    (sent,) = [m for m in captures.messages('novalidhost')
+               if m['event_type'] == 'compute_task.build_instances.error']
+    payload = sent['payload']['nova_object.data']['reason'][
+        'nova_object.data']
+    assert (versioned['function_name'], versioned['module_name']) == (
+        payload['function_name'], payload['module_name'])
+    assert (legacy['function_name'], legacy['module_name']) == (None, None)
     assert legacy['fingerprint'] == versioned['fingerprint']
     assert legacy['twin_key'] == versioned['twin_key']
 
@@ -252,6 +261,11 @@ def test_a_failure_without_a_class_is_grouped_by_its_operation():
     assert one['masked_message'] == 'Disk of <host> is full'
     assert one['fingerprint'] == other_host['fingerprint']
     assert one['fingerprint'] != other_operation['fingerprint']
+    # Another message of the same class is another group.
+    assert failures.error_row(_row(), dict(disk, exception='DiskFull'))[
+        'fingerprint'] != failures.error_row(_row(), {
+            'message': 'Disk of cmp-1 is read-only',
+            'exception': 'DiskFull'})['fingerprint']
     # A class names the group whatever the operation.
     with_class = dict(disk, exception='DiskFull')
     assert failures.error_row(_row(), with_class)['fingerprint'] == (
@@ -285,3 +299,25 @@ def test_a_failure_without_a_request_is_keyed_by_its_resource():
     assert first['twin_key'] == again['twin_key']
     assert len({first['twin_key'], other['twin_key'],
                 requested['twin_key']}) == 3
+
+
+def test_a_failure_without_phase_is_the_operation_its_function_does():
+    """Legacy ``wrap_exception`` names the failure after the compute
+    manager's method: ``snapshot_instance`` is a failed instance
+    snapshot, ``terminate_instance`` (in a compute.exception) a failed
+    delete."""
+    snapshot = failures.error_row(_row(event_type='snapshot_instance'), {})
+    assert snapshot['operation'] == 'instance.snapshot'
+    payload = {'nova_object.data': {'function_name': 'terminate_instance',
+                                    'exception': 'InstanceNotFound',
+                                    'exception_message': 'gone'}}
+    terminate = failures.error_row(_row(event_type='compute.exception',
+                                        object_name='ExceptionPayload'),
+                                   payload)
+    assert terminate['operation'] == 'instance.delete'
+
+
+def test_an_operation_is_cut_to_its_column():
+    # ``operation`` holds 128 characters.
+    row = failures.error_row(_row(event_type='x' * 200 + '.error'), {})
+    assert row['operation'] == 'x' * 128
