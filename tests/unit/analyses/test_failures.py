@@ -321,3 +321,23 @@ def test_an_operation_is_cut_to_its_column():
     # ``operation`` holds 128 characters.
     row = failures.error_row(_row(event_type='x' * 200 + '.error'), {})
     assert row['operation'] == 'x' * 128
+
+
+class _Record:
+    def __init__(self, row, payload, failure=None):
+        self.row = row
+        self.payload = payload
+        self.failure = failure
+
+
+def test_a_batch_s_failures_are_its_errors_and_reported_outcomes():
+    """A batch's error rows: its ERROR notifications, and the info ones
+    that report a failure (with the reason they give)."""
+    error = _Record(_row(), {'message': 'Disk full'})
+    info = _row(event_type='identity.authenticate', priority='INFO',
+                message_id='m2')
+    refused = _Record(info, {}, failure='Bad password')
+    fine = _Record(dict(info, message_id='m3'), {})
+    rows = failures.error_rows([error, refused, fine])
+    assert [(row['message_id'], row['message']) for row in rows] == [
+        ('m1', 'Disk full'), ('m2', 'outcome failure: Bad password')]
