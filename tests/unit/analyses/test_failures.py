@@ -283,7 +283,8 @@ def test_a_failure_an_info_notification_reports_has_its_outcome():
     assert failures.error_row(info, {}, '')['message'] == 'outcome failure'
     assert failures.error_row(info, {'message': 'Locked'}, 'Bad password')[
         'message'] == 'Locked'
-    assert failures.error_row(_row(), {})['message'] is None
+    nothing = failures.error_row(_row(), {})
+    assert (nothing['message'], nothing['masked_message']) == (None, None)
 
 
 def test_a_failure_without_a_request_is_keyed_by_its_resource():
