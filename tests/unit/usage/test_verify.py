@@ -43,6 +43,17 @@ def test_a_deadlocked_batch_is_taken_again():
     assert result.verified == 23
 
 
+def test_the_deadlocks_counted_are_those_of_one_batch():
+    # A batch done starts the count again: five deadlocks after it are
+    # retried like five deadlocks of the first batch.
+    deadlocks = [db_exc.DBDeadlock()
+                 for _ in range(verify._DEADLOCK_RETRIES)]
+    verifier = _Batches([10, *deadlocks, 3])
+    result = verifier.run_pass()
+    assert verifier.calls == 2 + verify._DEADLOCK_RETRIES
+    assert result.verified == 13
+
+
 def test_a_batch_that_keeps_deadlocking_ends_the_pass():
     deadlocks = [db_exc.DBDeadlock()
                  for _ in range(verify._DEADLOCK_RETRIES + 1)]
@@ -66,6 +77,7 @@ LAUNCHED = datetime.datetime(2026, 3, 1, 10)
 SETTLED = NOW - datetime.timedelta(minutes=10)
 SECOND = datetime.timedelta(seconds=1)
 SETTLE = datetime.timedelta(seconds=300)
+GIB = 1024 ** 3
 
 
 @pytest.fixture
@@ -82,16 +94,27 @@ def _verifier(database, notifier=None, **options):
     return verify.Verifier(conf, database, notifier)
 
 
-def _launch(instance, launched_at=LAUNCHED, evidence=0, flavor_id='2'):
+def _launch(instance, launched_at=LAUNCHED, evidence=0, flavor_id='2',
+            effective_at=None, kind='create'):
+    effective_at = effective_at or launched_at
     return {
         'instance_id': instance, 'launched_at': launched_at,
-        'effective_at': launched_at, 'kind': 'create', 'evidence': evidence,
+        'effective_at': effective_at, 'kind': kind, 'evidence': evidence,
         'project_id': 'p-1', 'user_id': 'u-1', 'flavor_id': flavor_id,
         'flavor_name': 'm1.small', 'instance_type_id': None, 'vcpus': 1,
         'memory_mb': 2048, 'root_gb': 20, 'ephemeral_gb': 0,
-        'image_id': 'img-1', 'message_id': 'launch-%s-%s' % (
-            instance, evidence), 'generated_at': launched_at,
+        'image_id': 'img-1', 'message_id': 'launch-%s-%s-%s' % (
+            instance, evidence, effective_at), 'generated_at': launched_at,
     }
+
+
+def _storage(resource_type, resource_id, size_bytes):
+    return {'resource_type': resource_type, 'resource_id': resource_id,
+            'started_at': LAUNCHED, 'created_at': LAUNCHED,
+            'kind': 'create' if resource_type == 'volume' else 'upload',
+            'project_id': 'p-1', 'size_bytes': size_bytes,
+            'volume_type': None, 'message_id': 'storage-' + resource_id,
+            'generated_at': LAUNCHED}
 
 
 def _exists(message_id, instance, received_at=SETTLED, period=DAY2,
@@ -139,42 +162,94 @@ def _verdicts(database):
 
 
 def test_a_pass_decides_each_settled_exists_once(database):
-    _insert(database, verify.LAUNCHES, [_launch('i-ok'), _launch('i-fl'),
-                                        _launch('i-edge'),
-                                        _launch('i-new')])
+    _insert(database, verify.LAUNCHES, [
+        _launch(instance) for instance in ('i-ok', 'i-fl', 'i-fl2',
+                                           'i-edge', 'i-new')])
+    _insert(database, verify.STORAGE, [_storage('volume', 'vol-1', 10 * GIB),
+                                       _storage('image', 'img-1', 1000)])
     _insert(database, verify.EXISTS, [
         _exists('e-ok', 'i-ok'),
-        # Launched with flavor 2: the exists says 3.
+        # Launched with flavor 2: the exists say 3.
         _exists('e-fl', 'i-fl', flavor_id='3'),
+        _exists('e-fl2', 'i-fl2', flavor_id='3'),
         _exists('e-nl', 'i-nl'),
         # Within the settle delay: left for a later pass.
         _exists('e-new', 'i-new', received_at=NOW - SETTLE + SECOND),
         # Exactly the settle delay old: due.
         _exists('e-edge', 'i-edge', received_at=NOW - SETTLE),
+        # A volume and an image, checked against their sizes.
+        _exists('e-vol', 'vol-1', event_type='volume.exists',
+                resource_type='volume', size_bytes=10 * GIB),
+        _exists('e-img', 'img-1', event_type='image.exists',
+                resource_type='image', size_bytes=2000),
     ])
-    # Two records a batch: the four due ones take two full batches, and
-    # a full batch is followed by another.
+    # Two records a batch: the seven due ones take four batches, and a
+    # full batch is followed by another.
     result = _verifier(database, batch_size=2).run_pass(now=NOW)
     assert _verdicts(database) == {
         'e-ok': ('verified', None),
         'e-fl': ('failed', 'flavor_mismatch'),
+        'e-fl2': ('failed', 'flavor_mismatch'),
         'e-nl': ('failed', 'no_launch_known'),
         'e-new': ('pending', None),
         'e-edge': ('verified', None),
+        'e-vol': ('verified', None),
+        'e-img': ('failed', 'size_mismatch'),
     }
-    assert (result.verified, result.failed, result.reconciled) == (2, 2, 0)
-    assert result.reasons == {'flavor_mismatch': 1, 'no_launch_known': 1}
+    assert (result.verified, result.failed, result.reconciled) == (3, 4, 0)
+    assert result.reasons == {'flavor_mismatch': 2, 'no_launch_known': 1,
+                              'size_mismatch': 1}
     rows = _exists_rows(database)
-    for message_id in ('e-ok', 'e-fl', 'e-nl', 'e-edge'):
+    for message_id in ('e-ok', 'e-fl', 'e-nl', 'e-edge', 'e-vol'):
         row = rows[message_id]
         # Claimed once, decided at NOW, the claim released.
         assert (row.attempts, row.verified_at, row.claimed_by,
                 row.claimed_until) == (1, NOW, None, None), message_id
+    # A failure says what disagrees (checks.check_instance's words).
+    assert rows['e-fl'].detail == 'flavor 3, launched with 2'
+    assert rows['e-ok'].detail is None
     assert (rows['e-new'].attempts, rows['e-new'].verified_at) == (0, None)
     # A second pass has nothing left to decide.
     again = _verifier(database, batch_size=2).run_pass(now=NOW)
     assert (again.verified, again.failed) == (0, 0)
     assert _exists_rows(database)['e-ok'].attempts == 1
+
+
+def test_the_launch_in_effect_when_the_period_ends_is_checked(database):
+    """A resize, then its revert: the revert keeps the resize's
+    launched_at but brings the old flavor back (nova's exists of the day
+    says flavor 2). The launches are stored in another order than they
+    took effect."""
+    resized = datetime.datetime(2026, 3, 2, 8)
+    reverted = datetime.datetime(2026, 3, 2, 9)
+    _insert(database, verify.LAUNCHES, [
+        _launch('i-1', resized, effective_at=reverted, kind='revert'),
+        _launch('i-1', resized, flavor_id='3', kind='resize'),
+        _launch('i-1')])
+    _insert(database, verify.EXISTS, [
+        _exists('e-1', 'i-1', launched_at=resized)])
+    _verifier(database).run_pass(now=NOW)
+    assert _verdicts(database) == {'e-1': ('verified', None)}
+
+
+def test_a_claim_holds_its_records_until_it_expires(database):
+    _insert(database, verify.EXISTS, [_exists('e-1', 'i-1'),
+                                      _exists('e-2', 'i-2')])
+    verifier = _verifier(database)
+    token, ids = verifier.claim(NOW)
+    assert len(ids) == 2
+    claim = datetime.timedelta(seconds=600)
+    for row in _exists_rows(database).values():
+        assert (row.status, row.claimed_by, row.claimed_until,
+                row.attempts) == ('pending', token, NOW + claim, 1)
+    # Held up to its expiry, then taken over (above a cursor: the ids
+    # after the first only).
+    assert verifier.claim(NOW + claim) is None
+    other, taken = verifier.claim(NOW + claim + SECOND, after=min(ids))
+    assert other != token and taken == [max(ids)]
+    rows = {row.id: row for row in _exists_rows(database).values()}
+    assert (rows[max(ids)].claimed_by, rows[max(ids)].attempts) == (other, 2)
+    assert (rows[min(ids)].claimed_by, rows[min(ids)].attempts) == (token, 1)
 
 
 def test_a_live_claim_is_left_and_an_expired_one_taken_over(database):
@@ -217,9 +292,16 @@ def test_failures_repaired_by_late_notifications_are_reconciled(database):
         _exists('e-old', 'i-old', status=verify.FAILED,
                 reason='no_launch_known',
                 verified_at=later - window - SECOND),
+        # Still wrong: it stays failed.
+        _exists('e-bad', 'i-bad', status=verify.FAILED,
+                reason='flavor_mismatch', verified_at=NOW, flavor_id='3'),
     ])
     _insert(database, verify.LAUNCHES, [
-        _launch(instance) for instance in ('i-late', 'i-edge', 'i-old')])
+        _launch(instance) for instance in ('i-late', 'i-edge', 'i-old',
+                                           'i-bad')])
+    # The failure was sent; its reconciliation is news to send again.
+    with database.writer() as connection:
+        connection.execute(verify.EXISTS.update().values(notified_at=NOW))
     # One record a batch: the reconciliation goes on past a full batch.
     second = _verifier(database, reconcile_window=3600,
                        batch_size=1).run_pass(now=later)
@@ -228,9 +310,13 @@ def test_failures_repaired_by_late_notifications_are_reconciled(database):
         'e-late': ('reconciled', 'no_launch_known'),
         'e-edge': ('reconciled', 'no_launch_known'),
         'e-old': ('failed', 'no_launch_known'),
+        'e-bad': ('failed', 'flavor_mismatch'),
     }
-    late = _exists_rows(database)['e-late']
-    assert (late.verified_at, late.detail) == (later, 'was no_launch_known')
+    rows = _exists_rows(database)
+    assert (rows['e-late'].verified_at, rows['e-late'].detail,
+            rows['e-late'].notified_at) == (later, 'was no_launch_known',
+                                            None)
+    assert rows['e-bad'].notified_at == NOW
 
 
 def _missing(database):
@@ -266,6 +352,8 @@ def test_instances_alive_during_a_period_without_exists_are_missing(
         # Known from an exists of an earlier, irregular period only (one
         # before a resize): that launch counts, nothing better is known.
         _launch('i-exists-only', evidence=2),
+        # Its only exists is the next period's.
+        _launch('i-next'),
         # An event launch and a later launched_at an exists reported:
         # the event's is the one to go by.
         _launch('i-both'),
@@ -279,6 +367,8 @@ def test_instances_alive_during_a_period_without_exists_are_missing(
     ])
     _insert(database, verify.EXISTS, [
         _exists('e-covered', 'i-covered'),
+        _exists('e-next', 'i-next', period=(ending, ending + (ending -
+                                                          beginning))),
         # Its period (the hours before a resize) ends when DAY2 begins:
         # it does not cover DAY2.
         _exists('e-exists-only', 'i-exists-only',
@@ -290,11 +380,11 @@ def test_instances_alive_during_a_period_without_exists_are_missing(
     expected = {instance: (launched_at, 'p-1', beginning, ending, NOW)
                 for instance, launched_at in (
                     ('i-missing', LAUNCHED), ('i-died-in', LAUNCHED),
-                    ('i-just', ending - SECOND),
+                    ('i-just', ending - SECOND), ('i-next', LAUNCHED),
                     ('i-exists-only', LAUNCHED), ('i-both', LAUNCHED))}
     assert _missing(database) == expected
-    assert (result.missing, result.periods_checked) == (5, 1)
-    assert _periods(database) == {DAY1: (None, 0), DAY2: (NOW, 5)}
+    assert (result.missing, result.periods_checked) == (6, 1)
+    assert _periods(database) == {DAY1: (None, 0), DAY2: (NOW, 6)}
     # Nothing new for DAY2: it is not checked again.
     again = verifier.run_pass(now=NOW + SECOND)
     assert (again.missing, again.periods_checked) == (0, 0)
@@ -305,9 +395,29 @@ def test_instances_alive_during_a_period_without_exists_are_missing(
     early = verifier.run_pass(now=arrived + SETTLE - SECOND)
     assert early.periods_checked == 0
     settled = verifier.run_pass(now=arrived + SETTLE)
-    assert (settled.missing, settled.periods_checked) == (4, 1)
+    assert (settled.missing, settled.periods_checked) == (5, 1)
     assert set(_missing(database)) == set(expected) - {'i-missing'}
-    assert _periods(database)[DAY2] == (arrived + SETTLE, 4)
+    assert _periods(database)[DAY2] == (arrived + SETTLE, 5)
+
+
+def test_the_periods_of_one_pass_add_up(database):
+    """Two periods over and settled: both checked in one pass, their
+    missing exists counted together. A period is over once its end is
+    the settle delay old, not a second later."""
+    _insert(database, verify.PERIODS, [
+        {'beginning': beginning, 'ending': ending, 'checked_at': None,
+         'missing': 0} for beginning, ending in (DAY1, DAY2)])
+    _insert(database, verify.LAUNCHES, [_launch('i-a'), _launch('i-b')])
+    _insert(database, verify.EXISTS, [
+        _exists('e-b1', 'i-b', period=DAY1, received_at=DAY2[1]),
+        _exists('e-b2', 'i-b', period=DAY2, received_at=DAY2[1])])
+    result = _verifier(database).run_pass(now=DAY2[1] + SETTLE)
+    assert (result.missing, result.periods_checked) == (2, 2)
+    with database.reader() as connection:
+        missing = sorted(
+            (row.instance_id, row.audit_period_beginning)
+            for row in connection.execute(sa.select(verify.MISSING)))
+    assert missing == [('i-a', DAY1[0]), ('i-a', DAY2[0])]
 
 
 class _Notifier:
@@ -317,8 +427,10 @@ class _Notifier:
     def __init__(self, refused=()):
         self.sent = []
         self.refused = set(refused)
+        self.databases = set()
 
     def send(self, database, verdicts):
+        self.databases.add(database)
         ids = []
         for row, status, reason, _detail in verdicts:
             if row.message_id in self.refused:
@@ -329,13 +441,18 @@ class _Notifier:
 
 
 def test_verdicts_are_sent_and_those_not_sent_are_sent_later(database):
-    _insert(database, verify.LAUNCHES, [_launch('i-ok')])
+    _insert(database, verify.LAUNCHES, [_launch('i-ok'), _launch('i-ok2')])
     _insert(database, verify.EXISTS, [
-        _exists('e-ok', 'i-ok'), _exists('e-nl', 'i-nl')])
+        _exists('e-ok', 'i-ok'), _exists('e-nl', 'i-nl'),
+        _exists('e-ok2', 'i-ok2')])
     notifier = _Notifier(refused={'e-nl'})
-    result = _verifier(database, notifier).run_pass(now=NOW)
-    assert notifier.sent == [('e-ok', 'verified', None)]
-    assert result.notified == 1
+    # A batch a record: each batch's verdicts are sent as it ends.
+    result = _verifier(database, notifier, batch_size=1).run_pass(now=NOW)
+    assert notifier.sent == [('e-ok', 'verified', None),
+                             ('e-ok2', 'verified', None)]
+    assert result.notified == 2
+    # The notifier reads the original notifications from the database.
+    assert notifier.databases == {database}
     rows = _exists_rows(database)
     assert (rows['e-ok'].notified_at, rows['e-nl'].notified_at) == (
         NOW, None)
@@ -344,9 +461,9 @@ def test_verdicts_are_sent_and_those_not_sent_are_sent_later(database):
     claim = datetime.timedelta(seconds=600)
     notifier.refused.clear()
     soon = _verifier(database, notifier).run_pass(now=NOW + claim)
-    assert (soon.notified, len(notifier.sent)) == (0, 1)
+    assert (soon.notified, len(notifier.sent)) == (0, 2)
     late = _verifier(database, notifier).run_pass(now=NOW + claim + SECOND)
     assert late.notified == 1
-    assert notifier.sent[1:] == [('e-nl', 'failed', 'no_launch_known')]
+    assert notifier.sent[2:] == [('e-nl', 'failed', 'no_launch_known')]
     assert _exists_rows(database)['e-nl'].notified_at == (
         NOW + claim + SECOND)
