@@ -90,26 +90,35 @@ _COLUMNS = ('resource_type', 'project_id', 'first_us', 'last_us',
             'last_message_id', 'last_event_type', 'last_service',
             'last_host', 'state_us', 'state_message_id', 'vm_state',
             'task_state', 'power_state', 'status', 'state_event_type',
-            'state_request_id', 'state_host')
+            'state_request_id', 'state_host', 'task_source', 'task_us',
+            'task_message_id', 'task_value', 'task_break_us',
+            'task_break_message_id', 'task_since_us',
+            'task_since_message_id')
 
 
 def _expected(*values):
     return dict(zip(_COLUMNS, values))
 
 
+# The task-state timeline of vm-1 (no instance.update among its
+# notifications, so the other state-bearing ones): spawning at a1, no
+# task at a2 and a3. Its summary (source 0): last a3, no task, which
+# began at a2, after the break at a1. The others report no task.
+NO_TASK = (None,) * 8
 EXPECTED = {
     'vm-1': _expected(
         'instance', 'p-1', _us(1), _us(9), 'a9', 'compute.instance.exists',
         'nova-conductor', 'h5', _us(5), 'a3', 'active', None, 'running',
-        None, 'instance.create.end', 'req-3', 'h3'),
+        None, 'instance.create.end', 'req-3', 'h3',
+        0, _us(5), 'a3', None, _us(1), 'a1', _us(5), 'a2'),
     'vol-1': _expected(
         'volume', 'p-1', _us(2), _us(4), 'v3', 'volume.usage',
         'cinder-volume', 'h1', _us(3), 'v2', None, None, None, 'available',
-        'volume.create.end', 'req-1', 'h1'),
+        'volume.create.end', 'req-1', 'h1', *NO_TASK),
     'port-1': _expected(
         'port', 'p-1', _us(6), _us(6), 'n1', 'port.create.end',
         'neutron-server', 'h1', None, None, None, None, None, None, None,
-        None, None),
+        None, None, *NO_TASK),
 }
 EXPECTED['port-2'] = EXPECTED['port-1']
 
@@ -122,6 +131,12 @@ def _arrivals():
     yield 'one-batch-reversed', [backwards]
     yield 'one-by-one', [[record] for record in forwards]
     yield 'one-by-one-reversed', [[record] for record in backwards]
+    # The notification naming no project nor type first, then last, of
+    # one batch: the batch's row takes them from the others.
+    unnamed = INSTANCE[3]
+    others = [record for record in RECORDS if record is not unnamed]
+    yield 'unnamed-first', [[unnamed, *others]]
+    yield 'unnamed-last', [[*others, unnamed]]
     for seed in range(4):
         chance = random.Random(seed)
         shuffled = list(RECORDS)
