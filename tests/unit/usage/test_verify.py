@@ -470,3 +470,25 @@ def test_verdicts_are_sent_and_those_not_sent_are_sent_later(database):
     assert notifier.sent[2:] == [('e-nl', 'failed', 'no_launch_known')]
     assert _exists_rows(database)['e-nl'].notified_at == (
         NOW + claim + SECOND)
+
+
+def test_deletions_are_checked_against_the_tracked_ones(database):
+    """An instance deleted during the period: its exists says when (to
+    the second) or fails; an image without any tracked upload fails."""
+    deleted = datetime.datetime(2026, 3, 2, 12, 0, 0, 250000)
+    _insert(database, verify.LAUNCHES, [_launch('i-del'), _launch('i-ndl')])
+    _insert(database, verify.DELETES, [_delete('i-del', deleted),
+                                       _delete('i-ndl', deleted)])
+    _insert(database, verify.EXISTS, [
+        _exists('e-del', 'i-del', deleted_at=deleted.replace(microsecond=0)),
+        # Deleted within the period, yet the exists names no deletion.
+        _exists('e-ndl', 'i-ndl'),
+        _exists('e-img', 'img-9', event_type='image.exists',
+                resource_type='image', size_bytes=1000),
+    ])
+    _verifier(database).run_pass(now=NOW)
+    assert _verdicts(database) == {
+        'e-del': ('verified', None),
+        'e-ndl': ('failed', 'deleted_at_mismatch'),
+        'e-img': ('failed', 'no_launch_known'),
+    }
