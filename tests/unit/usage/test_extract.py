@@ -7,9 +7,11 @@ import datetime
 
 import pytest
 
+from stacktach_ng.pipeline import forms
 from stacktach_ng.pipeline import normalize
 from stacktach_ng.usage import extract
 from tests import captures
+from tests.unit.usage import messages as m
 
 RECEIVED = datetime.datetime(2026, 12, 3, 15, 0)
 
@@ -195,3 +197,73 @@ def _at(*args):
 ])
 def test_regular_audit_periods(beginning, ending, regular):
     assert extract.is_regular_period(beginning, ending) is regular
+
+
+def _record(body):
+    (envelope,) = [forms.to_envelope(body)]
+    return normalize.normalize(envelope, RECEIVED)
+
+
+DAY2 = (m.day(2), m.day(3))
+
+
+def test_a_volume_exists_is_one_record_in_bytes():
+    record = _record(m.volume('volume.exists', 'vol-1', 'p-1', m.day(3, 0, 5),
+                              size=10, created_at=m.day(1, 10, 0, 0, 500),
+                              audit_period=DAY2))
+    (row,) = extract.exists_rows(record)
+    assert {name: row[name] for name in (
+        'resource_type', 'resource_id', 'project_id', 'launched_at',
+        'deleted_at', 'audit_period_beginning', 'audit_period_ending',
+        'size_bytes', 'volume_type', 'event_type')} == {
+        'resource_type': 'volume', 'resource_id': 'vol-1',
+        'project_id': 'p-1', 'launched_at': m.day(1, 10),
+        'deleted_at': None, 'audit_period_beginning': DAY2[0],
+        'audit_period_ending': DAY2[1],
+        # cinder's sizes are GiB: 10 GiB is 10 * 1024 ** 3 bytes.
+        'size_bytes': 10737418240, 'volume_type': 'lvm',
+        'event_type': 'volume.exists'}
+
+
+def _image_exists(payload):
+    return {'message_id': 'img-exists-1', 'event_type': 'image.exists',
+            'publisher_id': 'image.localhost', 'priority': 'INFO',
+            'timestamp': '2026-03-03 00:05:00.000000', 'payload': payload}
+
+
+def test_a_glance_exists_is_a_record_per_image_it_lists():
+    """An exists listing images: one record per image (what is not an
+    image, or names none, is skipped), each in the project of its owner
+    or the listing's, in the listing's period."""
+    period = {'audit_period_beginning': '2026-03-02 00:00:00',
+              'audit_period_ending': '2026-03-03 00:00:00'}
+    record = _record(_image_exists(dict(period, owner='p-1', images=[
+        {'id': 'img-1', 'size': 1000, 'created_at': '2026-03-01T10:00:00',
+         'deleted_at': None},
+        'not an image',
+        {'size': 5, 'created_at': '2026-03-01T10:00:00'},
+        {'id': 'img-2', 'owner': 'p-2', 'size': 2000,
+         'created_at': '2026-03-01T11:00:00',
+         'deleted_at': '2026-03-02T12:00:00'}])))
+    rows = extract.exists_rows(record)
+    assert [(row['resource_type'], row['resource_id'], row['project_id'],
+             row['size_bytes'], row['launched_at'], row['deleted_at'],
+             row['audit_period_beginning'], row['audit_period_ending'])
+            for row in rows] == [
+        ('image', 'img-1', 'p-1', 1000, m.day(1, 10), None, *DAY2),
+        ('image', 'img-2', 'p-2', 2000, m.day(1, 11), m.day(2, 12), *DAY2)]
+    # Without a list, the payload is the image.
+    (single,) = extract.exists_rows(_record(_image_exists(dict(
+        period, id='img-3', owner='p-1', size=7,
+        created_at='2026-03-01T09:00:00'))))
+    assert (single['resource_id'], single['size_bytes'],
+            single['launched_at']) == ('img-3', 7, m.day(1, 9))
+
+
+def test_an_instance_exists_without_deleted_at_takes_terminated_at():
+    body = m.legacy_exists('i-1', 'p-1', m.day(3, 0, 5), m.day(1, 10),
+                           *DAY2)
+    body['payload'].update(deleted_at='',
+                           terminated_at='2026-03-02 12:00:00.250000')
+    (row,) = extract.exists_rows(_record(body))
+    assert row['deleted_at'] == m.day(2, 12)
