@@ -223,6 +223,10 @@ def test_a_volume_exists_is_one_record_in_bytes():
         # cinder's sizes are GiB: 10 GiB is 10 * 1024 ** 3 bytes.
         'size_bytes': 10737418240, 'volume_type': 'lvm',
         'event_type': 'volume.exists'}
+    # A volume exists naming no volume is no record.
+    nameless = m.volume('volume.exists', None, 'p-1', m.day(3, 0, 5),
+                        size=10, created_at=m.day(1, 10), audit_period=DAY2)
+    assert extract.exists_rows(_record(nameless)) == []
 
 
 def _image_exists(payload):
