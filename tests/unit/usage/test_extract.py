@@ -271,3 +271,51 @@ def test_an_instance_exists_without_deleted_at_takes_terminated_at():
                            terminated_at='2026-03-02 12:00:00.250000')
     (row,) = extract.exists_rows(_record(body))
     assert row['deleted_at'] == m.day(2, 12)
+
+
+def test_a_revert_launches_when_it_ends():
+    """A revert keeps the launched_at of the resize it reverts and brings
+    the old flavor back when it ends (the notification's time, to the
+    second)."""
+    record = _record(m.legacy('compute.instance.resize.revert.end', 'i-1',
+                              'p-1', m.day(2, 9, 0, 0, 700000),
+                              launched_at=m.day(2, 8)))
+    row = extract.launch_row(record, 'revert')
+    assert (row['launched_at'], row['effective_at'], row['kind']) == (
+        m.day(2, 8), m.day(2, 9), 'revert')
+
+
+def _create_end(**payload):
+    body = m.legacy('compute.instance.create.end', 'i-1', 'p-1',
+                    m.day(1, 10, 0, 5), launched_at=m.day(1, 10))
+    body['payload'].update(payload)
+    return _record(body)
+
+
+def test_a_create_end_that_reports_a_failure_launches_nothing():
+    assert extract.launch_row(_create_end(message='Success'), 'create')
+    assert extract.launch_row(_create_end(message=''), 'create')
+    failed = _create_end(message='Build of instance i-1 aborted')
+    assert extract.launch_row(failed, 'create') is None
+    # The message says nothing of other launches.
+    assert extract.launch_row(failed, 'rebuild')['kind'] == 'rebuild'
+    # Nor does a notification without launched_at launch anything.
+    assert extract.launch_row(_create_end(launched_at=''), 'create') is None
+
+
+def _delete_end(**payload):
+    body = m.legacy('compute.instance.delete.end', 'i-1', 'p-1',
+                    m.day(2, 12, 0, 3), launched_at=m.day(1, 10),
+                    deleted_at=m.day(2, 12))
+    body['payload'].update(payload)
+    return _record(body)
+
+
+def test_a_delete_without_deleted_at_is_when_it_terminated_or_was_sent():
+    terminated = _delete_end(deleted_at='',
+                             terminated_at='2026-03-02 12:00:01.000000')
+    assert extract.instance_delete_row(terminated)['deleted_at'] == (
+        m.day(2, 12, 0, 1))
+    neither = _delete_end(deleted_at='', terminated_at='')
+    assert extract.instance_delete_row(neither)['deleted_at'] == (
+        m.day(2, 12, 0, 3))
