@@ -319,3 +319,22 @@ def test_a_delete_without_deleted_at_is_when_it_terminated_or_was_sent():
     neither = _delete_end(deleted_at='', terminated_at='')
     assert extract.instance_delete_row(neither)['deleted_at'] == (
         m.day(2, 12, 0, 3))
+
+
+@pytest.mark.parametrize('event_type, meaning', [
+    ('compute.instance.create.end', extract.LAUNCH),
+    ('compute.instance.exists', extract.EXISTS),
+    ('instance.delete.end', extract.DELETE),
+    ('volume.resize.end', extract.STORAGE),
+    ('image.delete', extract.STORAGE_DELETE),
+    ('compute.instance.power_off.end', extract.OBSERVED),
+    ('image.update', extract.IMAGE_OBSERVED),
+    # The verdicts a verifier sends about an exists are no observation.
+    ('compute.instance.exists.verified', None),
+    ('instance.exists.failed', None),
+    # Nor is what concerns no instance nor image.
+    ('volume.attach.end', None),
+    ('identity.authenticate', None),
+])
+def test_what_a_notification_means_for_usage(event_type, meaning):
+    assert extract.classify(event_type) == meaning
