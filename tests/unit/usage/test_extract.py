@@ -338,3 +338,28 @@ def test_a_delete_without_deleted_at_is_when_it_terminated_or_was_sent():
 ])
 def test_what_a_notification_means_for_usage(event_type, meaning):
     assert extract.classify(event_type) == meaning
+
+
+def test_what_a_payload_lacks_is_unknown_or_read_elsewhere():
+    # A legacy payload without image_ref_url: the image_meta's base.
+    body = m.legacy_exists('i-1', 'p-1', m.day(3, 0, 5), m.day(1, 10),
+                           *DAY2)
+    body['payload'].update(image_ref_url='',
+                           image_meta={'base_image_ref': 'img-9'},
+                           instance_type='m' * 300)
+    (row,) = extract.exists_rows(_record(body))
+    assert row['image_id'] == 'img-9'
+    # The flavor's name is cut to its 255-character column.
+    assert row['flavor_name'] == 'm' * 255
+    # A versioned payload without a flavor: its flavor is unknown.
+    body = m.versioned('instance.exists', 'i-1', 'p-1', m.day(3, 0, 5),
+                       launched_at=m.day(1, 10), audit_period=DAY2)
+    del body['payload']['nova_object.data']['flavor']
+    (row,) = extract.exists_rows(_record(body))
+    assert (row['flavor_id'], row['flavor_name'], row['vcpus']) == (
+        None, None, None)
+    # A volume exists naming no project: none known.
+    body = m.volume('volume.exists', 'vol-1', None, m.day(3, 0, 5), size=1,
+                    created_at=m.day(1, 10), audit_period=DAY2)
+    (row,) = extract.exists_rows(_record(body))
+    assert row['project_id'] is None
