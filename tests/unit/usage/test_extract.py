@@ -363,3 +363,20 @@ def test_what_a_payload_lacks_is_unknown_or_read_elsewhere():
                     created_at=m.day(1, 10), audit_period=DAY2)
     (row,) = extract.exists_rows(_record(body))
     assert row['project_id'] is None
+
+
+def test_the_instance_s_own_project_and_image_win():
+    """The payload's tenant, not the project of whoever sent the request
+    (an admin acting on the instance); the image the instance was built
+    from (image_ref_url), not the base of the snapshot it was (the
+    image_meta's base_image_ref)."""
+    body = m.legacy_exists('i-1', 'p-1', m.day(3, 0, 5), m.day(1, 10),
+                           *DAY2, image='img-2')
+    body['_context_project_id'] = 'p-admin'
+    body['payload']['image_meta'] = {'base_image_ref': 'img-base'}
+    (row,) = extract.exists_rows(_record(body))
+    assert (row['project_id'], row['image_id']) == ('p-1', 'img-2')
+    # Without a tenant in the payload, the request's project.
+    body['payload']['tenant_id'] = ''
+    (row,) = extract.exists_rows(_record(body))
+    assert row['project_id'] == 'p-admin'
