@@ -346,9 +346,11 @@ def test_what_a_payload_lacks_is_unknown_or_read_elsewhere():
                            *DAY2)
     body['payload'].update(image_ref_url='',
                            image_meta={'base_image_ref': 'img-9'},
-                           instance_type='m' * 300)
+                           instance_type='m' * 300, instance_flavor_id='')
     (row,) = extract.exists_rows(_record(body))
     assert row['image_id'] == 'img-9'
+    # Legacy nova writes an unknown value as '': unknown.
+    assert row['flavor_id'] is None
     # The flavor's name is cut to its 255-character column.
     assert row['flavor_name'] == 'm' * 255
     # A versioned payload without a flavor: its flavor is unknown.
