@@ -353,9 +353,13 @@ def test_what_a_payload_lacks_is_unknown_or_read_elsewhere():
     assert row['flavor_id'] is None
     # The flavor's name is cut to its 255-character column.
     assert row['flavor_name'] == 'm' * 255
-    # A versioned payload without a flavor: its flavor is unknown.
     body = m.versioned('instance.exists', 'i-1', 'p-1', m.day(3, 0, 5),
                        launched_at=m.day(1, 10), audit_period=DAY2)
+    body['payload']['nova_object.data']['flavor']['nova_object.data'][
+        'name'] = 'n' * 300
+    (row,) = extract.exists_rows(_record(body))
+    assert row['flavor_name'] == 'n' * 255
+    # A versioned payload without a flavor: its flavor is unknown.
     del body['payload']['nova_object.data']['flavor']
     (row,) = extract.exists_rows(_record(body))
     assert (row['flavor_id'], row['flavor_name'], row['vcpus']) == (
