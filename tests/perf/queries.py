@@ -47,6 +47,7 @@ import sqlalchemy as sa
 from stacktach_ng.common import jsonutils
 from stacktach_ng.db import api as db_api
 from stacktach_ng.db import models
+from stacktach_ng.db import partitions
 from stacktach_ng.queries import lifecycles
 from stacktach_ng.queries import notifications
 from stacktach_ng.queries import summary
@@ -56,6 +57,7 @@ from stacktach_ng.replay import importer
 from stacktach_ng.simulator import engine
 from stacktach_ng.simulator import sinks
 from tests.perf import databases
+from tests.perf import replicate
 from tests.perf import report
 
 # SPEC section 9, in milliseconds (p95).
@@ -265,6 +267,8 @@ def run(options):
                 started = time.monotonic()
                 written = simulate(options.input, options)
                 results.parameters['simulated'] = written
+                results.parameters['simulate_seconds'] = round(
+                    time.monotonic() - started, 1)
                 sys.stderr.write('simulated %d notifications in %.0f s\n'
                                  % (written, time.monotonic() - started))
             if not options.input:
@@ -275,12 +279,22 @@ def run(options):
                 options.backend, work_dir, server_url=options.server_url,
                 label='bench_queries')
             url = scratch.create()
+            if options.simulate_days:
+                _day_partitions(url, engine.DEFAULT_START,
+                                options.replicate_days
+                                or options.simulate_days)
             stored, seconds = load(url, options.input)
             results.parameters['loaded'] = stored
             results.parameters['load_rate'] = round(
                 report.rate(stored, seconds) or 0)
             sys.stderr.write('loaded %d notifications in %.0f s\n'
                              % (stored, seconds))
+            if options.replicate_days:
+                results.parameters['replicate_days'] = options.replicate_days
+                results.parameters['build_seconds'] = dict(
+                    simulate=results.parameters.get('simulate_seconds'),
+                    load=round(seconds, 1),
+                    **_replicate(url, options.replicate_days))
         database = db_api.Database(databases.make_conf(url))
         try:
             sample = Sample(database, options.samples)
@@ -314,6 +328,34 @@ def run(options):
             _remove_empty(work_dir)
     results.finish()
     return results
+
+
+def _day_partitions(url, start, days):
+    """On PostgreSQL, the day partitions of the simulated days, as the
+    listener keeps them for live traffic (the migration creates today's
+    and the days ahead only)."""
+    database = db_api.Database(databases.make_conf(url))
+    try:
+        with database.writer() as connection:
+            if partitions.is_partitioned(connection, 'notifications'):
+                partitions.ensure(connection, 'notifications',
+                                  partitions.start_of_day(start), days)
+    finally:
+        database.dispose()
+
+
+def _replicate(url, days):
+    """Copy the loaded seed day to ``days`` days; return {step:
+    seconds}."""
+    def log(step, seconds):
+        sys.stderr.write('%s: %.1f s\n' % (step, seconds))
+
+    database = db_api.Database(databases.make_conf(url))
+    try:
+        steps = replicate.replicate(database, days, log=log)
+    finally:
+        database.dispose()
+    return {step: round(seconds, 1) for step, seconds in steps}
 
 
 def _check_month_to_day(results):
