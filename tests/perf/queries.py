@@ -29,9 +29,13 @@ is checked against 2. A few untimed calls warm the caches first.
 Instead of loading a file (``--input``) or naming a loaded database
 (``--use-database``), ``--simulate-days`` generates the traffic of a
 cloud (``--hosts``, ``--projects``, ``--ops-per-hour``) for that many
-simulated days and loads it: a month of a cloud of about 3,000
-instances is ``--simulate-days 30 --hosts 150 --projects 600
---ops-per-hour 700``, about 10,000,000 notifications.
+simulated days and loads it (on PostgreSQL, into the day partitions of
+those days, created first). A day of a cloud of about 3,000 instances,
+``--hosts 150 --projects 600 --ops-per-hour 485``, is about 333,000
+notifications; a month of it, about 10,000,000, takes hours to import.
+``--simulate-days 1 --replicate-days 30`` imports the one day and makes
+the month of it by copying its rows inside the database, shifted by
+whole days, each copy with ids of its own (``tests.perf.replicate``).
 """
 
 import datetime
