@@ -409,8 +409,9 @@ def add_parsers(commands):
     queries_parser.add_argument(
         '--simulate-days', type=_positive, metavar='DAYS',
         help='Generate DAYS of simulated traffic and load it instead of '
-             '--input (a month of about 3,000 instances: 30 days, '
-             '--hosts 150 --projects 600 --ops-per-hour 700).')
+             '--input (a month of about 3,000 instances, about '
+             '10,000,000 notifications: 30 days, --hosts 150 --projects '
+             '600 --ops-per-hour 485; see --replicate-days).')
     queries_parser.add_argument(
         '--hosts', type=_positive, default=150,
         help='Compute hosts of the simulated cloud (default: %(default)s).')
