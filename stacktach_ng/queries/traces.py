@@ -34,6 +34,8 @@ path is the longest chain of work over the whole tree (see
 ``_critical_path``).
 """
 
+import datetime
+
 import sqlalchemy as sa
 
 from stacktach_ng import exception
@@ -377,7 +379,7 @@ def get_trace(connection, request_id, project_id=None, now=None):
                 span['parent_id'] = root['id']
         spans.append(root)
 
-    _place_notifications(connection, project_id, request_ids,
+    _place_notifications(connection, project_id, request_rows,
                          request_spans, operation_spans)
     by_id = {span['id']: span for span in spans}
     for span in spans:
@@ -404,19 +406,32 @@ def get_trace(connection, request_id, project_id=None, now=None):
     }
 
 
-def _place_notifications(connection, project_id, request_ids, request_spans,
+# Room around a request's first and last times when its notifications
+# are read between them: a database that keeps whole seconds (or rounds)
+# still finds the ones at the very edges.
+_EDGE = datetime.timedelta(seconds=1)
+
+
+def _place_notifications(connection, project_id, request_rows, request_spans,
                          operation_spans):
-    if not request_ids:
+    if not request_rows:
         return
     columns = [NOTIFICATIONS.c[name] for name in (
         'message_id', 'event_type', 'priority', 'generated_at', 'host',
         'request_id')]
-    for start in range(0, len(request_ids), chunking.CHUNK):
-        chunk = request_ids[start:start + chunking.CHUNK]
+    for start in range(0, len(request_rows), chunking.CHUNK):
+        chunk = request_rows[start:start + chunking.CHUNK]
+        # A request's notifications are dated from its first_us to its
+        # last_us (the traces handler takes both from their generated_at):
+        # reading only that time range lets PostgreSQL look in the day
+        # partitions it spans, not in every one of them.
+        since = times.from_us(min(r.first_us for r in chunk)) - _EDGE
+        until = times.from_us(max(r.last_us for r in chunk)) + _EDGE
         query = _scoped(sa.select(*columns).where(
-            NOTIFICATIONS.c.request_id.in_(chunk)), NOTIFICATIONS,
-            project_id).order_by(NOTIFICATIONS.c.generated_at,
-                                 NOTIFICATIONS.c.message_id).limit(
+            NOTIFICATIONS.c.request_id.in_([r.request_id for r in chunk]),
+            NOTIFICATIONS.c.generated_at.between(since, until)),
+            NOTIFICATIONS, project_id).order_by(
+            NOTIFICATIONS.c.generated_at, NOTIFICATIONS.c.message_id).limit(
             MAX_NOTIFICATIONS)
         for row in connection.execute(query):
             at = times.to_us(row.generated_at)
