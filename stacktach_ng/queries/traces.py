@@ -34,8 +34,6 @@ path is the longest chain of work over the whole tree (see
 ``_critical_path``).
 """
 
-import datetime
-
 import sqlalchemy as sa
 
 from stacktach_ng import exception
@@ -406,12 +404,6 @@ def get_trace(connection, request_id, project_id=None, now=None):
     }
 
 
-# Room around a request's first and last times when its notifications
-# are read between them: a database that keeps whole seconds (or rounds)
-# still finds the ones at the very edges.
-_EDGE = datetime.timedelta(seconds=1)
-
-
 def _place_notifications(connection, project_id, request_rows, request_spans,
                          operation_spans):
     if not request_rows:
@@ -421,15 +413,12 @@ def _place_notifications(connection, project_id, request_rows, request_spans,
         'request_id')]
     for start in range(0, len(request_rows), chunking.CHUNK):
         chunk = request_rows[start:start + chunking.CHUNK]
-        # A request's notifications are dated from its first_us to its
-        # last_us (the traces handler takes both from their generated_at):
-        # reading only that time range lets PostgreSQL look in the day
-        # partitions it spans, not in every one of them.
-        since = times.from_us(min(r.first_us for r in chunk)) - _EDGE
-        until = times.from_us(max(r.last_us for r in chunk)) + _EDGE
         query = _scoped(sa.select(*columns).where(
             NOTIFICATIONS.c.request_id.in_([r.request_id for r in chunk]),
-            NOTIFICATIONS.c.generated_at.between(since, until)),
+            # Only the requests' time range: the day partitions they span.
+            queries.dated_between(NOTIFICATIONS.c.generated_at,
+                                  min(r.first_us for r in chunk),
+                                  max(r.last_us for r in chunk))),
             NOTIFICATIONS, project_id).order_by(
             NOTIFICATIONS.c.generated_at, NOTIFICATIONS.c.message_id).limit(
             MAX_NOTIFICATIONS)
