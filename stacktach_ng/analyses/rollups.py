@@ -136,6 +136,29 @@ def merge_text(bins, text):
             side[key] = get(key, 0) + count
 
 
+def merge_texts(bins, texts):
+    """Add the counts of many stored bins (``encode``) to ``bins``: the
+    texts are parsed in one call, and each side's dict is updated with
+    its ``get`` bound once (a month's summary merges tens of thousands
+    of bins)."""
+    if not texts:
+        return
+    positive, negative = bins[_POSITIVE], bins[_NEGATIVE]
+    get_positive, get_negative = positive.get, negative.get
+    zero = 0
+    for zeros, positive_pairs, negative_pairs in orjson.loads(
+            '[%s]' % ','.join(texts)):
+        zero += zeros
+        pair = iter(positive_pairs)
+        for key, count in zip(pair, pair, strict=False):
+            positive[key] = get_positive(key, 0) + count
+        if negative_pairs:
+            pair = iter(negative_pairs)
+            for key, count in zip(pair, pair, strict=False):
+                negative[key] = get_negative(key, 0) + count
+    bins[_ZERO] += zero
+
+
 def decode(text):
     bins = empty_bins()
     merge_text(bins, text)
