@@ -152,10 +152,11 @@ def _locking(connection, query, update=False):
 
 def _stored(connection, condition):
     """{(item_key, operation, attempt): row dict} of the stored rows that
-    match ``condition``."""
+    match ``condition``, each with its ``id``."""
     table = OPEN_WORK
     found = {}
-    query = sa.select(*[table.c[name] for name in _COLUMNS]).where(condition)
+    query = sa.select(table.c.id, *[table.c[name] for name in _COLUMNS]
+                      ).where(condition)
     for row in connection.execute(query):
         item = dict(row._mapping)
         found[item['item_key'], item['operation'], item['attempt']] = item
@@ -163,20 +164,29 @@ def _stored(connection, condition):
 
 
 def _write(connection, before, after):
-    """Replace the rows of ``before`` (stored) by those of ``after``
-    (wanted), both {key: row dict}, writing only what changed."""
+    """Replace the rows of ``before`` (stored, with their ids) by those of
+    ``after`` (wanted), both {key: row dict}, writing only what changed;
+    return how many rows were deleted or inserted."""
     table = OPEN_WORK
-    stale = sorted(key for key, row in before.items()
-                   if after.get(key) != row)
+    stale = sorted(row['id'] for key, row in before.items()
+                   if not _same(row, after.get(key)))
     added = [after[key] for key in sorted(after)
-             if before.get(key) != after[key]]
-    for key in stale:
-        connection.execute(table.delete().where(
-            table.c.item_key == key[0], table.c.operation == key[1],
-            table.c.attempt == key[2]))
+             if not _same(before.get(key), after[key])]
+    # One statement for all the stale rows: most batches change the row
+    # of every resource whose task state moved, and a statement a row
+    # was most of this handler's round trips.
+    for chunk in chunking.chunks(stale):
+        connection.execute(table.delete().where(table.c.id.in_(chunk)))
     for chunk in chunking.chunks(added):
         connection.execute(table.insert(), chunk)
     return len(stale) + len(added)
+
+
+def _same(stored, wanted):
+    """Whether a stored row (with its id) holds what ``wanted`` does."""
+    if stored is None or wanted is None:
+        return stored is wanted
+    return all(stored[name] == wanted[name] for name in _COLUMNS)
 
 
 def refresh_resources(connection, resource_ids, floor_us=None):

@@ -49,6 +49,7 @@ rewriting one day's cells at once: the unique key makes the later one
 fail; its hour stays marked and is rolled again at the next pass.
 """
 
+import itertools
 import logging
 import math
 import time
@@ -133,6 +134,29 @@ def merge_text(bins, text):
         get = side.get
         for key, count in zip(pair, pair, strict=False):
             side[key] = get(key, 0) + count
+
+
+def merge_texts(bins, texts):
+    """Add the counts of many stored bins (``encode``) to ``bins``: the
+    texts are parsed in one call, and each side's dict is updated with
+    its ``get`` bound once (a month's summary merges tens of thousands
+    of bins)."""
+    if not texts:
+        return
+    positive, negative = bins[_POSITIVE], bins[_NEGATIVE]
+    get_positive, get_negative = positive.get, negative.get
+    zero = 0
+    for zeros, positive_pairs, negative_pairs in orjson.loads(
+            '[%s]' % ','.join(texts)):
+        zero += zeros
+        pair = iter(positive_pairs)
+        for key, count in zip(pair, pair, strict=False):
+            positive[key] = get_positive(key, 0) + count
+        if negative_pairs:
+            pair = iter(negative_pairs)
+            for key, count in zip(pair, pair, strict=False):
+                negative[key] = get_negative(key, 0) + count
+    bins[_ZERO] += zero
 
 
 def decode(text):
@@ -223,17 +247,23 @@ def started_hours(connection, request_ids, resource_ids):
     """The hours of the starts of the requests ``request_ids`` and of the
     requests whose task state the resources ``resource_ids`` hold."""
     resources = requests.RESOURCES
-    wanted = set(request_ids)
-    for chunk in chunking.chunks(sorted(resource_ids)):
-        wanted.update(value for value in connection.execute(
-            sa.select(resources.c.state_request_id).where(
-                resources.c.resource_id.in_(chunk))).scalars() if value)
     table = requests.REQUESTS
     hours = set()
-    for chunk in chunking.chunks(sorted(wanted)):
+    # One statement per chunk of each (one in all for a usual batch): the
+    # resources' requests are read by a subquery, not a read of their own.
+    for named, held in itertools.zip_longest(
+            chunking.chunks(sorted(request_ids)),
+            chunking.chunks(sorted(resource_ids)), fillvalue=()):
+        conditions = []
+        if named:
+            conditions.append(table.c.request_id.in_(named))
+        if held:
+            conditions.append(table.c.request_id.in_(
+                sa.select(resources.c.state_request_id).where(
+                    resources.c.resource_id.in_(held))))
         hours.update(periods.hour_of(first_us) for first_us in
                      connection.execute(sa.select(table.c.first_us).where(
-                         table.c.request_id.in_(chunk))).scalars())
+                         sa.or_(*conditions))).scalars())
     return hours
 
 

@@ -162,6 +162,12 @@ reads the candidates.
 
 A third-party handler is enabled by installing a package that declares the
 entry point and adding its name here.
+
+A handler enabled on a database that already holds notifications knows only
+what arrives after: ``stacktach-ng-manage rebuild`` recomputes its tables
+from every stored notification (the trace and the lifecycle read a request's
+and a resource's notifications between the first and last times their rows
+keep).
 """),
     cfg.IntOpt(
         'max_message_size',

@@ -16,6 +16,29 @@ query refuses raises ``stacktach_ng.exception.InvalidParameter`` (a
 ``ValueError``).
 """
 
+import datetime
+
+from stacktach_ng.analyses import times
+
+# Room around a range of generated times read by ``dated_between``: a
+# database that keeps whole seconds (or rounds) still finds the rows at
+# the very edges.
+_EDGE = datetime.timedelta(seconds=1)
+
+
+def dated_between(column, first_us, last_us):
+    """The condition that ``column`` (a generated_at) lies from
+    ``first_us`` to ``last_us`` (epoch microseconds), with a second of room
+    on each side.
+
+    A request's or a resource's notifications are dated within the first
+    and last times its row keeps (the handlers take both from their
+    generated_at); reading only that range lets PostgreSQL look in the day
+    partitions it spans instead of every one of them.
+    """
+    return column.between(times.from_us(first_us) - _EDGE,
+                          times.from_us(last_us) + _EDGE)
+
 
 def glob_to_like(pattern):
     """A LIKE pattern (escape character ``\\``) for a shell-style glob.

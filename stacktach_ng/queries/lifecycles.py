@@ -45,16 +45,23 @@ _ROW_COLUMNS = [NOTIFICATIONS.c[name] for name in (
     'host', 'resource_type', 'vm_state', 'task_state', 'power_state')]
 
 
-def _notification_states(connection, resource_id, project_id,
+def _notification_states(connection, resource, project_id,
                          limit=MAX_NOTIFICATIONS):
     """The state-bearing facts of a resource's notifications, in time
-    order (dicts with the keys of ``timeline``)."""
+    order (dicts with the keys of ``timeline``).
+
+    :param resource: its ``resources`` row; only the notifications dated
+        from its first to its last sighting are read
+        (``queries.dated_between``).
+    """
     # Only images and volumes need their payload (their status).
     payload_column = sa.case(
         (NOTIFICATIONS.c.resource_type.in_(sorted(states.STATUS_TYPES)),
          NOTIFICATIONS.c.payload), else_=sa.null()).label('payload')
     query = sa.select(*_ROW_COLUMNS, payload_column).where(
-        NOTIFICATIONS.c.resource_id == resource_id)
+        NOTIFICATIONS.c.resource_id == resource.resource_id,
+        queries.dated_between(NOTIFICATIONS.c.generated_at,
+                              resource.first_us, resource.last_us))
     if project_id is not None:
         query = query.where(NOTIFICATIONS.c.project_id == project_id)
     query = query.order_by(NOTIFICATIONS.c.generated_at,
@@ -188,7 +195,7 @@ def get_resource(connection, resource_id, project_id=None, now=None):
     if row is None:
         return None
     item = _resource_item(row)
-    rows = _notification_states(connection, resource_id, project_id)
+    rows = _notification_states(connection, row, project_id)
     transitions, task_states = timeline(rows)
     item['transitions'] = transitions
     item['task_states'] = task_states

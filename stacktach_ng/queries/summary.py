@@ -60,32 +60,31 @@ def summary(connection, since, until, project_id=None, bucket=None,
     since_us, until_us = times.to_us(since), times.to_us(until)
     # The whole hours and days of every project's summary come from the
     # roll-ups, the rest from the buckets of ``summary_counts``.
-    parts = [(COUNTS, [COUNTS.c.bucket_us >= since_us,
-                       COUNTS.c.bucket_us < until_us])]
+    edges = [(since_us, until_us)]
+    rolled = None
     first, last = periods.whole_hours(since_us, until_us)
     if (project_id is None and first < last
             and width % periods.HOUR_US == 0):
-        days, hours, _exact = periods.plan(
-            first, last, days=width % periods.DAY_US == 0)
-        parts = [(COUNTS, [COUNTS.c.bucket_us >= start,
-                           COUNTS.c.bucket_us < end])
-                 for start, end in ((since_us, first), (last, until_us))
-                 if start < end]
-        parts.append((ROLLUPS, [sa.or_(*[
-            periods.in_buckets(ROLLUPS, width_, buckets)
-            for width_, buckets in ((periods.DAY_US, days),
-                                    (periods.HOUR_US, hours))
-            if buckets])]))
-    elif project_id is not None:
-        parts[0][1].append(COUNTS.c.project_id == project_id)
+        edges = [(since_us, first), (last, until_us)]
+        rolled = _rolled_up_parts(first, last, width)
+    parts = []
+    for start, end in edges:
+        if start < end:
+            conditions = [COUNTS.c.bucket_us >= start,
+                          COUNTS.c.bucket_us < end]
+            if project_id is not None:
+                conditions.append(COUNTS.c.project_id == project_id)
+            parts.append((COUNTS, conditions, conditions))
+    if rolled is not None:
+        parts.append(rolled)
     counted = {}
     series = {}
-    for table, conditions in parts:
+    for table, breakdown, timeline in parts:
         notifications = sa.func.sum(table.c.notifications)
         errors = sa.func.sum(table.c.errors)
         for dimension, name, count, failed in connection.execute(
                 sa.select(table.c.dimension, table.c.name, notifications,
-                          errors).where(*conditions)
+                          errors).where(*breakdown)
                 .group_by(table.c.dimension, table.c.name)):
             _add(counted, (dimension, name), count, failed)
         # Every notification is counted once per dimension: the series
@@ -93,7 +92,7 @@ def summary(connection, since, until, project_id=None, bucket=None,
         start = table.c.bucket_us - table.c.bucket_us % width
         for bucket_start, count, failed in connection.execute(
                 sa.select(start, notifications, errors).where(
-                    table.c.dimension == counts.SERVICE, *conditions)
+                    table.c.dimension == counts.SERVICE, *timeline)
                 .group_by(start)):
             _add(series, int(bucket_start), count, failed)
     breakdowns = {name: [] for name in counts.DIMENSIONS}
@@ -123,6 +122,28 @@ def summary(connection, since, until, project_id=None, bucket=None,
     result['request_latency'] = request_latency(
         connection, since, until, project_id, use_rollups)
     return result
+
+
+def _rolled_up_parts(first, last, width):
+    """(table, breakdown conditions, series conditions) of the roll-ups
+    of the whole hours [first, last). The breakdowns do not depend on
+    the series' width: they read the day cells of the whole days and the
+    hour cells of the rest (a month is thirty day cells per value, not
+    720 hour cells). The series reads the cells of its width: the hours
+    (of the service dimension only, ``ix_summary_rollups_dimension``),
+    or the days when it is whole days."""
+    days, hours, _exact = periods.plan(first, last)
+
+    def cells(widths):
+        return [sa.or_(*[periods.in_buckets(ROLLUPS, width_, buckets)
+                         for width_, buckets in widths if buckets])]
+
+    breakdown = cells(((periods.DAY_US, days), (periods.HOUR_US, hours)))
+    if width % periods.DAY_US == 0:
+        return ROLLUPS, breakdown, breakdown
+    return ROLLUPS, breakdown, [ROLLUPS.c.width_us == periods.HOUR_US,
+                                ROLLUPS.c.bucket_us >= first,
+                                ROLLUPS.c.bucket_us < last]
 
 
 def _add(sums, key, count, failed):

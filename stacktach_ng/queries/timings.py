@@ -407,6 +407,15 @@ def _rolled_up_statistics(connection, group_by, width, operation, days,
          .where(*conditions) for keys, conditions in exact])
 
 
+def _widen(group, lowest, highest):
+    """Widen a merged group's [min, max] (``group[2:4]``) to [lowest,
+    highest]."""
+    if group[2] is None or lowest < group[2]:
+        group[2] = lowest
+    if group[3] is None or highest > group[3]:
+        group[3] = highest
+
+
 def merged_statistics(connection, cells, size, width, exact):
     """Duration statistics per group from roll-up cells merged with rows
     read one by one, whose durations go into the same sketches.
@@ -426,41 +435,47 @@ def merged_statistics(connection, cells, size, width, exact):
     rows = connection.execute(cells).all()
     if not rows:
         return None
-    groups = {}
-
-    def group_of(key):
-        found = groups.get(key)
-        if found is None:
-            # [count, errors, min, max, bins]
-            found = groups[key] = [0, 0, None, None, rollups.empty_bins()]
-        return found
-
-    def extremes(group, lowest, highest):
-        if lowest is not None:
-            group[2] = lowest if group[2] is None else min(group[2], lowest)
-            group[3] = highest if group[3] is None else max(group[3],
-                                                            highest)
-
+    by_cell_key = {}
+    # The cells' sketches are gathered per group first and merged in one
+    # parse per group: per cell, only sums and extremes. A month by host
+    # is tens of thousands of cells of a few thousand groups.
     for row in rows:
-        key = tuple(value or None for value in row[:size])
+        key = row[:size]
         if width:
             key += (row[size] - row[size] % width,)
         count, errors, lowest, highest, sketch = row[size + 1:]
-        group = group_of(key)
+        group = by_cell_key.get(key)
+        if group is None:
+            # [count, errors, min, max, sketch texts, then bins]
+            by_cell_key[key] = [count, errors, lowest, highest,
+                                [sketch] if lowest is not None else []]
+            continue
         group[0] += count
         group[1] += errors
-        extremes(group, lowest, highest)
         if lowest is not None:
-            rollups.merge_text(group[4], sketch)
+            _widen(group, lowest, highest)
+            group[4].append(sketch)
+    groups = {}
+    for key, group in by_cell_key.items():
+        bins = rollups.empty_bins()
+        rollups.merge_texts(bins, group[4])
+        group[4] = bins
+        # Unknown values: '' in a cell, None in a row and in the answer.
+        groups[tuple(value or None for value in key[:size])
+               + key[size:]] = group
     for query in exact:
         for row in connection.execute(query):
-            group = group_of(tuple(row[:-2]))
+            key = tuple(row[:-2])
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = [0, 0, None, None,
+                                       rollups.empty_bins()]
             group[0] += 1
             if row[-1]:
                 group[1] += 1
             duration = row[-2]
             if duration is not None:
-                extremes(group, duration, duration)
+                _widen(group, duration, duration)
                 rollups.add_duration(group[4], duration)
     out = {}
     for key, (count, errors, lowest, highest, bins) in groups.items():

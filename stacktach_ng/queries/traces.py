@@ -377,7 +377,7 @@ def get_trace(connection, request_id, project_id=None, now=None):
                 span['parent_id'] = root['id']
         spans.append(root)
 
-    _place_notifications(connection, project_id, request_ids,
+    _place_notifications(connection, project_id, request_rows,
                          request_spans, operation_spans)
     by_id = {span['id']: span for span in spans}
     for span in spans:
@@ -404,19 +404,23 @@ def get_trace(connection, request_id, project_id=None, now=None):
     }
 
 
-def _place_notifications(connection, project_id, request_ids, request_spans,
+def _place_notifications(connection, project_id, request_rows, request_spans,
                          operation_spans):
-    if not request_ids:
+    if not request_rows:
         return
     columns = [NOTIFICATIONS.c[name] for name in (
         'message_id', 'event_type', 'priority', 'generated_at', 'host',
         'request_id')]
-    for start in range(0, len(request_ids), chunking.CHUNK):
-        chunk = request_ids[start:start + chunking.CHUNK]
+    for start in range(0, len(request_rows), chunking.CHUNK):
+        chunk = request_rows[start:start + chunking.CHUNK]
         query = _scoped(sa.select(*columns).where(
-            NOTIFICATIONS.c.request_id.in_(chunk)), NOTIFICATIONS,
-            project_id).order_by(NOTIFICATIONS.c.generated_at,
-                                 NOTIFICATIONS.c.message_id).limit(
+            NOTIFICATIONS.c.request_id.in_([r.request_id for r in chunk]),
+            # Only the requests' time range: the day partitions they span.
+            queries.dated_between(NOTIFICATIONS.c.generated_at,
+                                  min(r.first_us for r in chunk),
+                                  max(r.last_us for r in chunk))),
+            NOTIFICATIONS, project_id).order_by(
+            NOTIFICATIONS.c.generated_at, NOTIFICATIONS.c.message_id).limit(
             MAX_NOTIFICATIONS)
         for row in connection.execute(query):
             at = times.to_us(row.generated_at)

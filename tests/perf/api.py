@@ -10,7 +10,11 @@ over an already loaded database (``--use-database``), with Keystone auth
    time of each request is gunicorn's own (``%(D)s`` of its access log:
    from the request read to the response written, in the worker), so
    neither the client nor the loopback is counted; the client-side time
-   is reported too.
+   is reported too. The lookups (a notification page, a trace, a
+   lifecycle) and the views of a period (the timing summary,
+   ``/v1/summary``, hosts, services) over random days of the data and
+   over its whole span (30 days on a month), whose p95 over the whole
+   span is checked against twice the one-day p95 as well.
 2. **Throughput**: ``--concurrency`` client threads send mixed reads (the
    same paths in turn) for ``--duration`` seconds; requests per second
    and errors. The client runs on the same machine and takes its share
@@ -166,7 +170,8 @@ def _option(path, name):
 
 
 def paths(sample):
-    """(name, [request paths]) of the timed read paths."""
+    """(name, [request paths]) of the timed lookups, which the mixed-read
+    throughput run sends too."""
     quote = urllib.parse.quote
     return [
         # all_projects: the sample spans every project, and an admin's
@@ -181,6 +186,32 @@ def paths(sample):
                                                            safe='')
                                 for resource_id in sample.resources]),
     ]
+
+
+#: The views of a period, by the path that answers them.
+PERIOD_VIEWS = (('timing summary', '/v1/timings/summary'),
+                ('/v1/summary', '/v1/summary'),
+                ('hosts', '/v1/hosts'),
+                ('services', '/v1/services'))
+
+
+def _period_paths(path, windows):
+    return ['%s?all_projects=true&since=%s&until=%s'
+            % (path, since.strftime('%Y-%m-%dT%H:%M:%SZ'),
+               until.strftime('%Y-%m-%dT%H:%M:%SZ'))
+            for since, until in windows]
+
+
+def period_paths(sample):
+    """(name, [request paths]) of the views of a period, each over the
+    sample's random days (``(1 day)``) and over its whole span (``(30
+    days)``: the span of a month)."""
+    out = []
+    for name, path in PERIOD_VIEWS:
+        out.append(('%s (1 day)' % name, _period_paths(path, sample.days)))
+        out.append(('%s (30 days)' % name,
+                    _period_paths(path, sample.months)))
+    return out
 
 
 def _get(session, url, headers):
@@ -327,24 +358,49 @@ def _auth(options, work_dir):
     return {'X-Auth-Token': token}, server.authtoken_options(), server
 
 
+def _timed(results, server, headers, name, request_paths, target_ms):
+    """Time one path kind, add its row and check its p95."""
+    row = latency(server, headers, name, request_paths)
+    row['target_ms'] = target_ms
+    results.add(**row)
+    # Only answered requests count: an error is fast and wrong.
+    answered = set(row['statuses']) == {200}
+    if not answered:
+        results.note('%s: responses %s' % (name, row['statuses']))
+    results.check('%s server p95 (ms)' % name, row['server_p95_ms'],
+                  '<= %g' % target_ms,
+                  answered and row['server_p95_ms'] is not None
+                  and row['server_p95_ms'] <= target_ms)
+    sys.stderr.write('%s: server p95 %s ms, client p95 %s ms\n' % (
+        name, row['server_p95_ms'], row['client_p95_ms']))
+    return row
+
+
+def _check_month_to_day(results, rows):
+    """The p95 over the whole span at most ``queries.MONTH_TO_DAY`` times
+    the one-day p95 of the same view, in this run."""
+    p95 = {row['name']: row['server_p95_ms'] for row in rows}
+    for name, _path in PERIOD_VIEWS:
+        day, month = p95[name + ' (1 day)'], p95[name + ' (30 days)']
+        ratio = month / day if day and month is not None else None
+        results.check('%s 30 days / 1 day (server p95)' % name,
+                      None if ratio is None else round(ratio, 2),
+                      '<= %g' % queries.MONTH_TO_DAY,
+                      ratio is not None and ratio <= queries.MONTH_TO_DAY)
+
+
 def _measure(results, server, headers, sample, options):
-    """The latency of each path, then the mixed-read rate."""
+    """The latency of each path, then the mixed-read rate of the
+    lookups."""
     mixed = []
     for name, request_paths in paths(sample):
-        row = latency(server, headers, name, request_paths)
-        row['target_ms'] = LOOKUP_P95_MS
-        results.add(**row)
-        # Only answered requests count: an error is fast and wrong.
-        answered = set(row['statuses']) == {200}
-        if not answered:
-            results.note('%s: responses %s' % (name, row['statuses']))
-        results.check('%s server p95 (ms)' % name, row['server_p95_ms'],
-                      '<= %g' % LOOKUP_P95_MS,
-                      answered and row['server_p95_ms'] is not None
-                      and row['server_p95_ms'] <= LOOKUP_P95_MS)
-        sys.stderr.write('%s: server p95 %s ms, client p95 %s ms\n' % (
-            name, row['server_p95_ms'], row['client_p95_ms']))
+        _timed(results, server, headers, name, request_paths, LOOKUP_P95_MS)
         mixed.append(request_paths)
+    period_rows = [
+        _timed(results, server, headers, name, request_paths,
+               queries.SUMMARY_P95_MS)
+        for name, request_paths in period_paths(sample)]
+    _check_month_to_day(results, period_rows)
     interleaved = [path for group in zip(*mixed, strict=False)
                    for path in group]
     row = throughput(server, headers, interleaved, options.duration,

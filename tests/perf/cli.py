@@ -144,6 +144,11 @@ def do_queries(conf, args):
     args = _options(args)
     if args.input and not os.path.isfile(args.input):
         return _fail('queries', 'no such file: %s' % args.input)
+    if args.replicate_days and (args.simulate_days != 1
+                                or args.use_database):
+        return _fail('queries', '--replicate-days copies one simulated '
+                     'day: give it with --simulate-days 1 (and no '
+                     '--use-database)')
     try:
         results = queries.run(args)
     except _FAILURES as e:
@@ -404,8 +409,9 @@ def add_parsers(commands):
     queries_parser.add_argument(
         '--simulate-days', type=_positive, metavar='DAYS',
         help='Generate DAYS of simulated traffic and load it instead of '
-             '--input (a month of about 3,000 instances: 30 days, '
-             '--hosts 150 --projects 600 --ops-per-hour 700).')
+             '--input (a month of about 3,000 instances, about '
+             '10,000,000 notifications: 30 days, --hosts 150 --projects '
+             '600 --ops-per-hour 485; see --replicate-days).')
     queries_parser.add_argument(
         '--hosts', type=_positive, default=150,
         help='Compute hosts of the simulated cloud (default: %(default)s).')
@@ -417,6 +423,13 @@ def add_parsers(commands):
         '--ops-per-hour', type=_positive, default=700,
         help='Operations started per simulated hour (default: '
              '%(default)s).')
+    queries_parser.add_argument(
+        '--replicate-days', type=_positive, metavar='DAYS',
+        help='With --simulate-days 1: import the simulated day, then make '
+             'DAYS days of it by copying its rows inside the database, '
+             'each copy shifted by whole days and with ids of its own '
+             '(a month of about 10,000,000 notifications: 30, with '
+             '--hosts 150 --projects 600 --ops-per-hour 485).')
     queries_parser.set_defaults(func=do_queries)
 
     verify_parser = commands.add_parser(

@@ -416,6 +416,10 @@ class SummaryRollup(Base):
     __table_args__ = (
         sa.UniqueConstraint('width_us', 'bucket_us', 'dimension', 'name',
                             name='uq_summary_rollups_key'),
+        # The hourly series of ``/v1/summary`` reads one dimension of a
+        # month of hours, a few rows an hour among hundreds.
+        sa.Index('ix_summary_rollups_dimension', 'width_us', 'dimension',
+                 'bucket_us'),
         MYSQL_TABLE_ARGS,
     )
 

@@ -131,3 +131,31 @@ def test_purge_keeps_a_bucket_the_cutoff_cuts(migrated_conf, loaded):
     assert (counts.HOUR_US, cutoff - 30 * 60 * 10 ** 6) in kept
     assert (counts.DAY_US, cutoff - 5 * counts.HOUR_US
             - 30 * 60 * 10 ** 6) in kept
+
+
+def test_hourly_summary_breakdowns_read_the_day_cells(loaded):
+    # With an hourly series, the breakdowns of a whole day come from its
+    # day cells: with the day's hour cells of the event types and hosts
+    # deleted (the series reads the services' only), the breakdowns are
+    # still those counted from the notifications.
+    since, until = _at(-60), _at(50 * 60)
+    day = times.to_us(_START)
+    rollups = counts.ROLLUPS
+    with loaded.writer() as connection:
+        deleted = connection.execute(rollups.delete().where(
+            rollups.c.width_us == counts.HOUR_US,
+            rollups.c.bucket_us >= day,
+            rollups.c.bucket_us < day + counts.DAY_US,
+            rollups.c.dimension != counts.SERVICE)).rowcount
+    assert deleted
+    with loaded.reader() as connection:
+        body = summary.summary(connection, since, until, bucket=3600)
+        for dimension in ('service', 'host', 'event_type'):
+            want = _counted(connection, dimension, since, until)
+            got = {item[dimension] or '': (item['notifications'],
+                                           item['errors'])
+                   for item in body['by_' + dimension]}
+            assert got == want, dimension
+        assert body['notifications'] == sum(
+            count for count, _errors in _counted(
+                connection, 'service', since, until).values())

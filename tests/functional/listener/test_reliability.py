@@ -8,6 +8,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
+from stacktach_ng.db import models
 from tests.functional.listener import conftest
 from tests.functional.listener import proxy as tcp_proxy
 from tests.functional.listener import traffic
@@ -117,7 +118,22 @@ def test_kill_9_mid_stream(bus, listener_processes):
     assert seen == len(items), second.log()
     bus.assert_stored_exactly(items)
     assert sum(beat['duplicates'] for beat in bus.heartbeats()) > 0
-    bus.assert_derived_once(items)
+    want = bus.assert_derived_once(items)
+    # The comparison can fail: one notification counted twice in the
+    # overview's counts, as a redelivered copy that slipped past the
+    # duplicate check would be, is caught.
+    _count_one_notification_twice(bus)
+    with pytest.raises(AssertionError, match='summary_counts differs'):
+        bus.assert_derived_once(items, want=want)
+
+
+def _count_one_notification_twice(bus):
+    table = models.analyses.SummaryCount.__table__
+    with bus.engine.begin() as connection:
+        first = connection.execute(
+            sa.select(sa.func.min(table.c.id))).scalar()
+        connection.execute(table.update().where(table.c.id == first).values(
+            notifications=table.c.notifications + 1))
 
 
 @pytest.mark.slow

@@ -109,13 +109,22 @@ def _build_attempts(nova, server_id):
     order. Nova records every attempt as an event of the same name, and
     finishes the first one it finds (the failed attempt shows the
     success's result and finish time, the successful one none): only the
-    hosts and start times of the attempts are Nova's."""
+    hosts and start times of the attempts are Nova's.
+
+    The start times are whole seconds, and a failed attempt and the next
+    one often begin in the same second, where Nova lists the newest
+    first. Among attempts of the same second, the one on the host the
+    server ended on (Nova's ``OS-EXT-SRV-ATTR:host``) comes last: it is
+    the attempt that succeeded, and Nova tries again only after a
+    failure.
+    """
     [create] = [a for a in nova.actions(server_id)
                 if a['action'] == 'create']
+    final_host = nova.server(server_id)['OS-EXT-SRV-ATTR:host']
     attempts = sorted(
         (e for e in create['events']
          if e['event'] == 'compute__do_build_and_run_instance'),
-        key=lambda e: e['start_time'])
+        key=lambda e: (e['start_time'], e['host'] == final_host))
     return create, attempts
 
 

@@ -53,3 +53,37 @@ def test_encoding_is_stable_and_round_trips():
         rollups.add_duration(second, value)
     assert rollups.encode(first) == rollups.encode(second)
     assert rollups.decode(rollups.encode(first)) == first
+
+
+@pytest.mark.parametrize('seed,hours,per_hour', [
+    (6, 1, 1), (7, 24, 50), (8, 720, 20)])
+def test_texts_merged_in_one_parse_are_the_bins_of_every_duration(
+        seed, hours, per_hour):
+    data = _hours(seed, hours, per_hour)
+    texts = []
+    for values in data:
+        bins = rollups.empty_bins()
+        for value in values:
+            rollups.add_duration(bins, value)
+        texts.append(rollups.encode(bins))
+    merged = rollups.empty_bins()
+    rollups.merge_texts(merged, texts)
+    # A bin's count is the number of durations mapped to its key, in
+    # whatever cell they were counted: the bins of every duration counted
+    # at once are the merged ones.
+    every = [value for values in data for value in values]
+    direct = rollups.empty_bins()
+    for value in every:
+        rollups.add_duration(direct, value)
+    assert merged == direct
+    assert merged['z'] == sum(1 for value in every if value == 0)
+    assert (merged['z'] + sum(merged['p'].values())
+            + sum(merged['n'].values())) == len(every)
+
+
+def test_merging_no_text_leaves_the_bins_alone():
+    bins, expected = rollups.empty_bins(), rollups.empty_bins()
+    rollups.add_duration(bins, 42)
+    rollups.add_duration(expected, 42)
+    rollups.merge_texts(bins, [])
+    assert bins == expected

@@ -2,7 +2,6 @@
 back-off and the search for the message that breaks a batch."""
 
 import threading
-import time
 
 import pytest
 import sqlalchemy.exc as sa_exc
@@ -24,6 +23,27 @@ class FakeClock:
 
     def __call__(self):
         return self.now
+
+
+class FakeStop:
+    """A stop event whose ``wait`` moves a ``FakeClock`` on instead of
+    sleeping, and records how long it was asked to wait."""
+
+    def __init__(self, clock):
+        self.clock = clock
+        self.waits = []
+        self._set = False
+
+    def is_set(self):
+        return self._set
+
+    def set(self):
+        self._set = True
+
+    def wait(self, seconds):
+        self.waits.append(seconds)
+        self.clock.now += seconds
+        return self._set
 
 
 class FakePipeline:
@@ -170,33 +190,35 @@ def test_backoff_does_not_grow_for_batches_failing_in_the_same_pause():
 
 
 def test_backoff_wait_blocks_until_the_pause_is_over_or_stop():
-    backoff = listener.Backoff(30.0, initial=0.2)
+    clock = FakeClock()
+    stop = FakeStop(clock)
+    backoff = listener.Backoff(30.0, initial=0.2, clock=clock)
     backoff.failed()
-    stop = threading.Event()
-    started = time.monotonic()
     backoff.wait(stop)
-    assert time.monotonic() - started >= 0.15
+    # It waited out the pause, 0.2 s, and nothing more.
+    assert sum(stop.waits) == pytest.approx(0.2)
     backoff.failed()
     stop.set()
-    started = time.monotonic()
     backoff.wait(stop)
-    assert time.monotonic() - started < 0.1
+    # Stopping: it returns at once, however long the pause (0.4 s now).
+    assert sum(stop.waits) == pytest.approx(0.2)
 
 
 def test_endpoint_waits_while_the_database_is_down():
     """A batch arriving during the pause waits before trying."""
+    clock = FakeClock()
+    stop = FakeStop(clock)
     pipeline = FakePipeline(failures=[db_exc.DBConnectionError()])
-    backoff = listener.Backoff(30.0, initial=0.2)
-    endpoint = listener.BatchEndpoint(pipeline, heartbeat.Stats(), backoff)
-    started = time.monotonic()
+    backoff = listener.Backoff(30.0, initial=0.2, clock=clock)
+    endpoint = listener.BatchEndpoint(pipeline, heartbeat.Stats(), backoff,
+                                      stopping=stop)
     assert endpoint.info(_messages('a')) == listener.REQUEUE
-    # The failing batch itself slept before being requeued...
-    assert time.monotonic() - started >= 0.15
-    backoff.failed()  # the pause is still on for the next batch
-    started = time.monotonic()
+    # The failing batch itself slept its pause before being requeued...
+    assert sum(stop.waits) == pytest.approx(0.2)
+    backoff.failed()  # the pause is still on for the next batch: 0.4 s
     assert endpoint.info(_messages('b')) is None
-    # ...and the next batch waited for the pause to end.
-    assert time.monotonic() - started >= 0.15
+    # ...and the next batch waited for the pause to end before trying.
+    assert sum(stop.waits) == pytest.approx(0.6)
     assert len(pipeline.calls) == 2
 
 

@@ -2,6 +2,7 @@
 
 import datetime
 import random
+import types
 
 from tests.perf import queries
 from tests.perf import report
@@ -25,9 +26,13 @@ def test_a_window_longer_than_the_data_is_all_of_it():
         (_FIRST, last + datetime.timedelta(seconds=1))] * 3
 
 
+_CHECKED = ('timing summary', 'timing summary by host', '/v1/summary',
+            'hosts', 'services')
+
+
 def _results(day, month):
     results = report.Results('queries', {})
-    for name in ('timing summary', 'timing summary by host'):
+    for name in _CHECKED:
         results.add(name=name + ' (1 day)', p95_ms=day)
         results.add(name=name + ' (30 days)', p95_ms=month)
     return results
@@ -36,8 +41,22 @@ def _results(day, month):
 def test_month_to_day_ratio_is_checked_against_two():
     results = _results(100.0, 200.0)
     queries._check_month_to_day(results)
-    assert [(c['value'], c['passed']) for c in results.checks] == [
-        (2.0, True), (2.0, True)]
+    assert [(c['name'], c['value'], c['passed'])
+            for c in results.checks] == [
+        (name + ' 30 days / 1 day (p95)', 2.0, True) for name in _CHECKED]
     results = _results(100.0, 201.0)
     queries._check_month_to_day(results)
-    assert [c['passed'] for c in results.checks] == [False, False]
+    assert [c['passed'] for c in results.checks] == [False] * 5
+
+
+def test_every_checked_query_is_timed_over_a_day_and_a_month():
+    day = (_FIRST, _FIRST + datetime.timedelta(days=1))
+    month = (_FIRST, _FIRST + datetime.timedelta(days=30))
+    sample = types.SimpleNamespace(
+        count=2, requests=['r'], largest_requests=['r'], resources=['i'],
+        markers=['m'], projects=['p'], days=[day] * 2, months=[month] * 2)
+    plan = {name: calls for name, _target, calls in
+            queries.query_plan(sample)}
+    for name in _CHECKED:
+        assert len(plan[name + ' (1 day)']) == 2
+        assert len(plan[name + ' (30 days)']) == 2
