@@ -77,6 +77,8 @@ D_0907_ERROR = _record(_at(7), 'a.error', 'h1')
 E_0912_NO_PROJECT = _record(_at(12), 'a.start', 'h2', priority='ERROR',
                             project=None)
 F_0906_NOWHERE = _record(_at(6), 'a.start', None, service=None)
+# Sent between h1's first and last, and counted after both.
+G_0907 = _record(_at(7), 'a.start', 'h1')
 
 
 def _counts(rows):
@@ -88,17 +90,17 @@ def _counts(rows):
 def test_counts_per_bucket_dimension_and_project():
     rows, rollups = counts.count_rows(
         [A_0908, B_0905, C_0909, D_0907_ERROR, E_0912_NO_PROJECT,
-         F_0906_NOWHERE], _FIVE_MINUTES)
+         F_0906_NOWHERE, G_0907], _FIVE_MINUTES)
     five, ten = _us(_at(5)), _us(_at(10))
-    # Derived by hand: 09:05-09:10 holds A, B, C, D (h1, compute) and F
-    # (no host, no service), all of p1, D an .error; 09:10-09:15 holds E,
-    # sent at ERROR by no project.
+    # Derived by hand: 09:05-09:10 holds A, B, C, D, G (h1, compute) and
+    # F (no host, no service), all of p1, D an .error; 09:10-09:15 holds
+    # E, sent at ERROR by no project.
     assert _counts(rows) == {
-        (five, 'event_type', 'a.start', 'p1'): (4, 0),
+        (five, 'event_type', 'a.start', 'p1'): (5, 0),
         (five, 'event_type', 'a.error', 'p1'): (1, 1),
-        (five, 'service', 'compute', 'p1'): (4, 1),
+        (five, 'service', 'compute', 'p1'): (5, 1),
         (five, 'service', '', 'p1'): (1, 0),
-        (five, 'host', 'h1', 'p1'): (4, 1),
+        (five, 'host', 'h1', 'p1'): (5, 1),
         (five, 'host', '', 'p1'): (1, 0),
         (ten, 'event_type', 'a.start', ''): (1, 1),
         (ten, 'service', 'compute', ''): (1, 1),
@@ -107,10 +109,10 @@ def test_counts_per_bucket_dimension_and_project():
     hours = {(row['dimension'], row['name']): (
         row['notifications'], row['errors'], row['first_us'], row['last_us'])
         for row in rollups if row['width_us'] == counts.HOUR_US}
-    # h1's four, though the first sent (09:05) came second and the last
+    # h1's five, though the first sent (09:05) came second and the last
     # (09:09) third.
-    assert hours['host', 'h1'] == (4, 1, _us(_at(5)), _us(_at(9)))
-    assert hours['event_type', 'a.start'] == (5, 1, _us(_at(5)),
+    assert hours['host', 'h1'] == (5, 1, _us(_at(5)), _us(_at(9)))
+    assert hours['event_type', 'a.start'] == (6, 1, _us(_at(5)),
                                               _us(_at(12)))
 
 

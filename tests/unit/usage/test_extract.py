@@ -457,7 +457,11 @@ def test_a_storage_payload_read_under_its_other_names():
     # Nor is a volume naming itself neither way a row.
     assert extract.storage_row(_real('cinder', 'volume.create.end',
                                      volume_id=None)) is None
-    # Without a project in the payload, the notification's own.
+    # The payload's tenant, whatever project the notification came from;
+    # without one in the payload, the notification's own.
+    record = _real('cinder', 'volume.create.end')
+    record.row['project_id'] = 'p-context'
+    assert extract.storage_row(record)['project_id'] == VOLUME_PROJECT
     record = _real('cinder', 'volume.create.end', tenant_id=None)
     record.row['project_id'] = 'p-context'
     assert extract.storage_row(record)['project_id'] == 'p-context'
@@ -496,6 +500,10 @@ def test_deleting_a_volume_or_an_image():
         datetime.datetime(2026, 12, 4, 16, 42, 48))
     assert extract.storage_delete_row(_real(
         'glance', 'image.delete', id=None)) is None
+    # Without an owner in the payload, the notification's project.
+    record = _real('glance', 'image.delete', owner=None)
+    record.row['project_id'] = 'p-context'
+    assert extract.storage_delete_row(record)['project_id'] == 'p-context'
 
 
 def test_what_glance_shows_of_an_image_is_an_observation():
@@ -518,8 +526,10 @@ def test_a_glance_exists_observes_each_image_it_lists():
     listing = _record(_image_exists({'owner': 'p-1', 'images': [
         {'id': 'img-1', 'size': 10, 'created_at': '2026-03-01T10:00:00'},
         'not an image',
+        # No creation time: skipped, the images after it still read.
+        {'id': 'img-3'},
         {'id': 'img-2', 'owner': 'p-2', 'created_at': '2026-03-01T11:00:00'},
-        {'id': 'img-3'}]}))
+    ]}))
     assert [(row['resource_id'], row['kind'], row['project_id'],
              row['started_at'], row['size_bytes'])
             for row in extract.image_observation_rows(listing)] == [
@@ -547,8 +557,30 @@ def test_observations_of_the_same_launch_share_a_key():
     # legacy nova writes launched_at as '2026-03-01 10:00:00.000000'.
     assert extract.observation_key(record) == (
         'i-1', '2026-03-01 10:00:00.000000')
+    # A launched_at no nova writes is still a key (not the key of every
+    # other one), and one a batch can hold.
+    record.payload['launched_at'] = 5
+    assert extract.observation_key(record) == ('i-1', '5')
+    record.payload['launched_at'] = ['2026-03-01']
+    assert extract.observation_key(record) == ('i-1', "['2026-03-01']")
     for unlaunched in ('', None):
         record.payload['launched_at'] = unlaunched
         assert extract.observation_key(record) is None
     record.row['resource_id'] = None
     assert extract.observation_key(record) is None
+
+
+@pytest.mark.parametrize('image_ref_url, image', [
+    ('http://glance.example:9292/images/img-7', 'img-7'),
+    ('http://glance.example:9292/images/img-7/', 'img-7'),
+    # Not a URL: the image is the payload's image_meta base.
+    (7, 'img-9'),
+])
+def test_the_image_of_an_instance_is_the_last_part_of_its_url(
+        image_ref_url, image):
+    body = m.legacy_exists('i-1', 'p-1', m.day(3, 0, 5), m.day(1, 10),
+                           *DAY2)
+    body['payload'].update(image_ref_url=image_ref_url,
+                           image_meta={'base_image_ref': 'img-9'})
+    (row,) = extract.exists_rows(_record(body))
+    assert row['image_id'] == image
