@@ -330,6 +330,8 @@ def test_a_delete_without_deleted_at_is_when_it_terminated_or_was_sent():
     ('image.delete', extract.STORAGE_DELETE),
     ('compute.instance.power_off.end', extract.OBSERVED),
     ('image.update', extract.IMAGE_OBSERVED),
+    # A membership's created_at is when the image was shared.
+    ('image.member.create', None),
     # The verdicts a verifier sends about an exists are no observation.
     ('compute.instance.exists.verified', None),
     ('instance.exists.failed', None),
@@ -584,3 +586,15 @@ def test_the_image_of_an_instance_is_the_last_part_of_its_url(
                            image_meta={'base_image_ref': 'img-9'})
     (row,) = extract.exists_rows(_record(body))
     assert row['image_id'] == image
+
+
+def test_sharing_an_image_is_no_observation_of_it():
+    """glance's image.member.create is about a membership: its created_at
+    is when the image was shared, so it must not start a new stretch of
+    the image (no size, no project) from then on."""
+    member = loader.by_event_type('glance')['image.member.create']
+    # The membership as glance sends it, made a day after the image.
+    shared = dict(member, payload=dict(member['payload'],
+                                       created_at='2012-05-17T15:27:36Z'))
+    record = normalize.normalize(loader.at(shared, SENT), RECEIVED)
+    assert extract.classify(record.row['event_type']) is None
