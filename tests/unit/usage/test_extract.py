@@ -10,6 +10,7 @@ import pytest
 from stacktach_ng.pipeline import forms
 from stacktach_ng.pipeline import normalize
 from stacktach_ng.usage import extract
+from stacktach_ng.usage import report
 from tests import captures
 from tests.unit.pipeline.real import loader
 from tests.unit.usage import messages as m
@@ -588,13 +589,26 @@ def test_the_image_of_an_instance_is_the_last_part_of_its_url(
     assert row['image_id'] == image
 
 
-def test_sharing_an_image_is_no_observation_of_it():
+
+def test_sharing_an_image_is_no_observation_of_it(tmp_path):
     """glance's image.member.create is about a membership: its created_at
-    is when the image was shared, so it must not start a new stretch of
-    the image (no size, no project) from then on."""
-    member = loader.by_event_type('glance')['image.member.create']
+    is when the image was shared. Read as an observation of the image it
+    started a new stretch of it there, with no size and no project."""
+    glance = loader.by_event_type('glance')
+    member = glance['image.member.create']
     # The membership as glance sends it, made a day after the image.
     shared = dict(member, payload=dict(member['payload'],
                                        created_at='2012-05-17T15:27:36Z'))
-    record = normalize.normalize(loader.at(shared, SENT), RECEIVED)
-    assert extract.classify(record.row['event_type']) is None
+    assert extract.classify(shared['event_type']) is None
+    with loader.pipeline(tmp_path) as (pipeline, database):
+        pipeline.process([
+            loader.at(glance['image.create'], IMAGE_CREATED),
+            loader.at(shared, IMAGE_CREATED + datetime.timedelta(days=1))])
+        with database.reader() as connection:
+            figures = report.compute(
+                connection, IMAGE_CREATED,
+                IMAGE_CREATED + datetime.timedelta(days=2))
+    # The owner's 1024 bytes for the two days: 1024 / 1024 ** 3 GiB
+    # x 48 h = 4.58e-05 GiB-hours, 4.6e-05 at the report's micro-unit.
+    assert [(entry['project_id'], entry['image_gb_hours'])
+            for entry in figures['projects']] == [(IMAGE_OWNER, 4.6e-05)]
