@@ -57,6 +57,9 @@ STORAGE_DELETE_EVENTS = {
 
 _INSTANCE_PREFIXES = ('compute.instance.', 'instance.')
 _IMAGE_PREFIX = 'image.'
+# glance's image.member.* tell of a membership (an image shared with a
+# project), not of the image: their created_at is when it was shared.
+_IMAGE_MEMBER_PREFIX = 'image.member.'
 
 LAUNCH = 'launch'
 OBSERVED = 'observed'
@@ -113,8 +116,9 @@ def classify(event_type):
         # current launched_at and flavor: a launch that happened before
         # tracking began, or whose own notification was lost.
         return OBSERVED
-    if event_type.startswith(_IMAGE_PREFIX):
-        # Likewise any other glance notification tells an image's
+    if event_type.startswith(_IMAGE_PREFIX) and not event_type.startswith(
+            _IMAGE_MEMBER_PREFIX):
+        # Likewise any other glance notification about an image tells its
         # creation time (and its size once uploaded).
         return IMAGE_OBSERVED
     return None

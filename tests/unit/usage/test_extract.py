@@ -10,7 +10,9 @@ import pytest
 from stacktach_ng.pipeline import forms
 from stacktach_ng.pipeline import normalize
 from stacktach_ng.usage import extract
+from stacktach_ng.usage import report
 from tests import captures
+from tests.unit.pipeline.real import loader
 from tests.unit.usage import messages as m
 
 RECEIVED = datetime.datetime(2026, 12, 3, 15, 0)
@@ -329,6 +331,8 @@ def test_a_delete_without_deleted_at_is_when_it_terminated_or_was_sent():
     ('image.delete', extract.STORAGE_DELETE),
     ('compute.instance.power_off.end', extract.OBSERVED),
     ('image.update', extract.IMAGE_OBSERVED),
+    # A membership's created_at is when the image was shared.
+    ('image.member.create', None),
     # The verdicts a verifier sends about an exists are no observation.
     ('compute.instance.exists.verified', None),
     ('instance.exists.failed', None),
@@ -386,3 +390,225 @@ def test_the_instance_s_own_project_and_image_win():
     body['payload']['tenant_id'] = ''
     (row,) = extract.exists_rows(_record(body))
     assert row['project_id'] == 'p-admin'
+
+
+# Cinder's and glance's own notifications (tests/fixtures/real, see its
+# SOURCES), dated as the pipeline would receive them.
+SENT = datetime.datetime(2026, 12, 4, 16, 50, 0, 250000)
+VOLUME = '044c4469-29ed-4b17-872b-90baa65ee7b9'
+VOLUME_PROJECT = '7f265bd4-3a85-465e-a899-5dc4854a86d3'
+VOLUME_TYPE = 'c4daaf47-c530-4901-b28e-f5f0a359c4e6'
+# cinder.json's created_at: 2026-12-04T16:47:31.109916+00:00.
+VOLUME_CREATED = datetime.datetime(2026, 12, 4, 16, 47, 31, 109916)
+IMAGE = 'c80a1a6c-bd1f-41c5-90ee-81afedb1d58d'
+IMAGE_OWNER = '6838eb7b-6ded-434a-882c-b344c77fe8df'
+# glance.json's created_at: 2012-05-16T15:27:36Z.
+IMAGE_CREATED = datetime.datetime(2012, 5, 16, 15, 27, 36)
+
+
+def _real(project, event_type, **payload):
+    message = loader.by_event_type(project)[event_type]
+    message = dict(message, payload=dict(message['payload'], **payload))
+    return normalize.normalize(loader.at(message, SENT), RECEIVED)
+
+
+def _storage(row):
+    return {name: row[name] for name in (
+        'resource_type', 'resource_id', 'started_at', 'created_at', 'kind',
+        'project_id', 'size_bytes', 'volume_type', 'generated_at')}
+
+
+def test_cinder_s_volume_create_and_resize_are_storage_in_bytes():
+    record = _real('cinder', 'volume.create.end')
+    row = extract.storage_row(record)
+    assert row['message_id'] == record.row['message_id']
+    assert _storage(row) == {
+        'resource_type': 'volume', 'resource_id': VOLUME,
+        # A creation starts when cinder created the volume.
+        'started_at': VOLUME_CREATED, 'created_at': VOLUME_CREATED,
+        'kind': 'create', 'project_id': VOLUME_PROJECT,
+        # size 2 (GiB): 2 * 1024 ** 3 bytes.
+        'size_bytes': 2147483648, 'volume_type': VOLUME_TYPE,
+        'generated_at': SENT}
+    # The extension to 4 GiB takes effect when it is reported, not at
+    # the volume's creation.
+    row = extract.storage_row(_real('cinder', 'volume.resize.end'))
+    assert (row['kind'], row['started_at'], row['created_at'],
+            row['size_bytes']) == ('resize', SENT, VOLUME_CREATED,
+                                   4294967296)
+
+
+def test_a_storage_payload_read_under_its_other_names():
+    # cinder's 'id' and 'project_id' where volume_id and tenant_id lack,
+    # a volume type cut to its 255-character column, a creation without
+    # created_at starting when it was reported.
+    record = _real('cinder', 'volume.create.end', volume_id=None,
+                   id='vol-2', tenant_id=None, project_id='p-2',
+                   volume_type='t' * 300, created_at=None)
+    row = extract.storage_row(record)
+    assert (row['resource_id'], row['project_id'], row['volume_type'],
+            row['started_at'], row['created_at']) == (
+        'vol-2', 'p-2', 't' * 255, SENT, None)
+    # A size in GiB whose bytes no BIGINT holds is unknown:
+    # (2 ** 63 - 1) // 1024 ** 3 = 8589934591 GiB is the largest.
+    assert extract.storage_row(_real(
+        'cinder', 'volume.create.end', size=8589934591))['size_bytes'] == (
+        8589934591 * 1024 ** 3)
+    assert extract.storage_row(_real(
+        'cinder', 'volume.create.end', size=8589934592))[
+        'size_bytes'] is None
+    # Nor is a volume naming itself neither way a row.
+    assert extract.storage_row(_real('cinder', 'volume.create.end',
+                                     volume_id=None)) is None
+    # The payload's tenant, whatever project the notification came from;
+    # without one in the payload, the notification's own.
+    record = _real('cinder', 'volume.create.end')
+    record.row['project_id'] = 'p-context'
+    assert extract.storage_row(record)['project_id'] == VOLUME_PROJECT
+    record = _real('cinder', 'volume.create.end', tenant_id=None)
+    record.row['project_id'] = 'p-context'
+    assert extract.storage_row(record)['project_id'] == 'p-context'
+
+
+def test_glance_s_upload_is_storage_from_the_image_s_creation():
+    row = extract.storage_row(_real('glance', 'image.upload'))
+    assert _storage(row) == {
+        'resource_type': 'image', 'resource_id': IMAGE,
+        'started_at': IMAGE_CREATED, 'created_at': IMAGE_CREATED,
+        'kind': 'upload', 'project_id': IMAGE_OWNER,
+        # glance reports no size for the queued image.
+        'size_bytes': None, 'volume_type': None, 'generated_at': SENT}
+    # glance's sizes are bytes, read as given.
+    row = extract.storage_row(_real('glance', 'image.upload', size=1024,
+                                    id=None, image_id='img-2'))
+    assert (row['resource_id'], row['size_bytes']) == ('img-2', 1024)
+
+
+def test_deleting_a_volume_or_an_image():
+    record = _real('cinder', 'volume.delete.end')
+    row = extract.storage_delete_row(record)
+    assert row == {
+        'resource_type': 'volume', 'resource_id': VOLUME,
+        'project_id': VOLUME_PROJECT,
+        # The creation to the second; cinder's payload names no
+        # deleted_at: deleted when reported.
+        'launched_at': datetime.datetime(2026, 12, 4, 16, 47, 31),
+        'deleted_at': SENT, 'terminated_at': None,
+        'message_id': record.row['message_id'], 'generated_at': SENT}
+    row = extract.storage_delete_row(_real('glance', 'image.delete'))
+    assert (row['resource_type'], row['resource_id'], row['project_id'],
+            row['launched_at'], row['deleted_at']) == (
+        'image', IMAGE, IMAGE_OWNER, IMAGE_CREATED,
+        # glance.json's deleted_at: 2026-12-04T16:42:48Z.
+        datetime.datetime(2026, 12, 4, 16, 42, 48))
+    assert extract.storage_delete_row(_real(
+        'glance', 'image.delete', id=None)) is None
+    # Without an owner in the payload, the notification's project.
+    record = _real('glance', 'image.delete', owner=None)
+    record.row['project_id'] = 'p-context'
+    assert extract.storage_delete_row(record)['project_id'] == 'p-context'
+
+
+def test_what_glance_shows_of_an_image_is_an_observation():
+    record = _real('glance', 'image.create')
+    (row,) = extract.image_observation_rows(record)
+    assert _storage(row) == {
+        'resource_type': 'image', 'resource_id': IMAGE,
+        'started_at': IMAGE_CREATED, 'created_at': IMAGE_CREATED,
+        'kind': extract.OBSERVED, 'project_id': IMAGE_OWNER,
+        'size_bytes': 1024, 'volume_type': None, 'generated_at': SENT}
+    assert row['message_id'] == record.row['message_id']
+    # image.send names the image but not when it was created: nothing.
+    assert extract.image_observation_rows(_real('glance', 'image.send')) == []
+    # An image naming no id is nothing either.
+    assert extract.image_observation_rows(
+        _real('glance', 'image.create', id=None)) == []
+
+
+def test_a_glance_exists_observes_each_image_it_lists():
+    listing = _record(_image_exists({'owner': 'p-1', 'images': [
+        {'id': 'img-1', 'size': 10, 'created_at': '2026-03-01T10:00:00'},
+        'not an image',
+        # No creation time: skipped, the images after it still read.
+        {'id': 'img-3'},
+        {'id': 'img-2', 'owner': 'p-2', 'created_at': '2026-03-01T11:00:00'},
+    ]}))
+    assert [(row['resource_id'], row['kind'], row['project_id'],
+             row['started_at'], row['size_bytes'])
+            for row in extract.image_observation_rows(listing)] == [
+        ('img-1', extract.EXISTS_KIND, 'p-1', m.day(1, 10), 10),
+        ('img-2', extract.EXISTS_KIND, 'p-2', m.day(1, 11), None)]
+    # An exists without a list is the image itself.
+    (row,) = extract.image_observation_rows(_record(_image_exists(
+        {'id': 'img-4', 'created_at': '2026-03-01T09:00:00'})))
+    assert (row['resource_id'], row['kind']) == ('img-4', extract.EXISTS_KIND)
+
+
+@pytest.mark.parametrize('kind, evidence', [
+    (extract.OBSERVED, extract.EVIDENCE_OBSERVED),
+    (extract.EXISTS_KIND, extract.EVIDENCE_EXISTS),
+    ('create', extract.EVIDENCE_EVENT),
+    ('upload', extract.EVIDENCE_EVENT),
+])
+def test_how_much_a_storage_row_proves(kind, evidence):
+    assert extract.storage_evidence(kind) == evidence
+
+
+def test_observations_of_the_same_launch_share_a_key():
+    record = _record(m.legacy('compute.instance.update', 'i-1', 'p-1',
+                              m.day(2, 9), launched_at=m.day(1, 10)))
+    # legacy nova writes launched_at as '2026-03-01 10:00:00.000000'.
+    assert extract.observation_key(record) == (
+        'i-1', '2026-03-01 10:00:00.000000')
+    # A launched_at no nova writes is still a key (not the key of every
+    # other one), and one a batch can hold.
+    record.payload['launched_at'] = 5
+    assert extract.observation_key(record) == ('i-1', '5')
+    record.payload['launched_at'] = ['2026-03-01']
+    assert extract.observation_key(record) == ('i-1', "['2026-03-01']")
+    for unlaunched in ('', None):
+        record.payload['launched_at'] = unlaunched
+        assert extract.observation_key(record) is None
+    record.row['resource_id'] = None
+    assert extract.observation_key(record) is None
+
+
+@pytest.mark.parametrize('image_ref_url, image', [
+    ('http://glance.example:9292/images/img-7', 'img-7'),
+    ('http://glance.example:9292/images/img-7/', 'img-7'),
+    # Not a URL: the image is the payload's image_meta base.
+    (7, 'img-9'),
+])
+def test_the_image_of_an_instance_is_the_last_part_of_its_url(
+        image_ref_url, image):
+    body = m.legacy_exists('i-1', 'p-1', m.day(3, 0, 5), m.day(1, 10),
+                           *DAY2)
+    body['payload'].update(image_ref_url=image_ref_url,
+                           image_meta={'base_image_ref': 'img-9'})
+    (row,) = extract.exists_rows(_record(body))
+    assert row['image_id'] == image
+
+
+
+def test_sharing_an_image_is_no_observation_of_it(tmp_path):
+    """glance's image.member.create is about a membership: its created_at
+    is when the image was shared. Read as an observation of the image it
+    started a new stretch of it there, with no size and no project."""
+    glance = loader.by_event_type('glance')
+    member = glance['image.member.create']
+    # The membership as glance sends it, made a day after the image.
+    shared = dict(member, payload=dict(member['payload'],
+                                       created_at='2012-05-17T15:27:36Z'))
+    assert extract.classify(shared['event_type']) is None
+    with loader.pipeline(tmp_path) as (pipeline, database):
+        pipeline.process([
+            loader.at(glance['image.create'], IMAGE_CREATED),
+            loader.at(shared, IMAGE_CREATED + datetime.timedelta(days=1))])
+        with database.reader() as connection:
+            figures = report.compute(
+                connection, IMAGE_CREATED,
+                IMAGE_CREATED + datetime.timedelta(days=2))
+    # The owner's 1024 bytes for the two days: 1024 / 1024 ** 3 GiB
+    # x 48 h = 4.58e-05 GiB-hours, 4.6e-05 at the report's micro-unit.
+    assert [(entry['project_id'], entry['image_gb_hours'])
+            for entry in figures['projects']] == [(IMAGE_OWNER, 4.6e-05)]
