@@ -3,8 +3,11 @@ import os
 import pytest
 
 from stacktach_ng.analyses import operations
+from stacktach_ng.db import api as db_api
+from stacktach_ng.db import migration
 from stacktach_ng.db import upsert
 from stacktach_ng.usage import store
+from tests import base
 
 
 @pytest.fixture(autouse=True)
@@ -25,3 +28,14 @@ def _forget_built_statements():
         store._exists_update.cache_clear()
         operations._forget()
     yield
+
+
+@pytest.fixture
+def database(tmp_path):
+    """A SQLite database migrated to the head revision (a module that
+    needs another defines its own ``database``)."""
+    conf = base.make_conf('sqlite:///%s' % (tmp_path / 'unit.sqlite'))
+    database = db_api.Database(conf)
+    migration.upgrade(database)
+    yield database
+    database.dispose()

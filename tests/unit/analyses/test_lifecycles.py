@@ -10,9 +10,6 @@ import pytest
 import sqlalchemy as sa
 
 from stacktach_ng.analyses import lifecycles
-from stacktach_ng.db import api as db_api
-from stacktach_ng.db import migration
-from tests import base
 
 _AT = datetime.datetime(2026, 3, 2, 10, 0, 0)
 _EPOCH = datetime.datetime(1970, 1, 1)
@@ -148,15 +145,6 @@ def _arrivals():
 
 
 ARRIVALS = dict(_arrivals())
-
-
-@pytest.fixture
-def database(tmp_path):
-    conf = base.make_conf('sqlite:///%s' % (tmp_path / 'l.sqlite'))
-    database = db_api.Database(conf)
-    migration.upgrade(database)
-    yield database
-    database.dispose()
 
 
 @pytest.mark.parametrize('arrival', sorted(ARRIVALS))

@@ -8,8 +8,6 @@ import pytest
 import sqlalchemy as sa
 from oslo_db import exception as db_exc
 
-from stacktach_ng.db import api as db_api
-from stacktach_ng.db import migration
 from stacktach_ng.usage import verify
 from tests import base
 
@@ -78,15 +76,6 @@ SETTLED = NOW - datetime.timedelta(minutes=10)
 SECOND = datetime.timedelta(seconds=1)
 SETTLE = datetime.timedelta(seconds=300)
 GIB = 1024 ** 3
-
-
-@pytest.fixture
-def database(tmp_path):
-    conf = base.make_conf('sqlite:///%s' % (tmp_path / 'v.sqlite'))
-    database = db_api.Database(conf)
-    migration.upgrade(database)
-    yield database
-    database.dispose()
 
 
 def _verifier(database, notifier=None, **options):
